@@ -1,0 +1,141 @@
+// Package config loads, validates and edits doraflow's YAML configuration
+// (the contract in docs/configuration.md): it finds the file, expands
+// ${VAR} references, applies defaults and reports every problem at once
+// with the file, line and key it concerns.
+package config
+
+import (
+	"time"
+
+	"doraflow"
+)
+
+// Config is a loaded, validated configuration with every default applied.
+type Config struct {
+	// Path is the file the configuration was read from; "" for defaults.
+	Path string
+
+	ClickHouse  ClickHouse
+	GitHub      GitHub
+	PagerDuty   PagerDuty
+	Timezone    string         // IANA name, default "UTC"
+	Location    *time.Location // Timezone, loaded
+	Services    []Service
+	Deployments []Block
+	Incidents   []Block
+	Attribution Attribution
+	Rework      Rework
+	Schedule    Schedule
+	Server      Server
+}
+
+// ClickHouse says where the store is.
+type ClickHouse struct {
+	Addr     []string // host:port, default ["127.0.0.1:9000"]
+	Database string   // default "dora"
+	Username string   // default "default"
+	Password Secret
+	Cluster  string // "" for a single server
+}
+
+// GitHub configures the GitHub extractor.
+type GitHub struct {
+	BaseURL     string // default "https://api.github.com/", always ends in "/"
+	Token       Secret
+	Concurrency int // default 4
+}
+
+// PagerDuty configures the PagerDuty extractor.
+type PagerDuty struct {
+	BaseURL string // default "https://api.pagerduty.com"
+	Token   Secret
+}
+
+// Service maps repositories and PagerDuty services to a service and team.
+type Service struct {
+	Name              string
+	Team              string
+	Repositories      []string // owner/name globs
+	PagerDutyServices []string // PagerDuty service ids
+}
+
+// Block is a mapping block: what counts as a deployment or an incident.
+type Block struct {
+	Name         string
+	Method       doraflow.Method
+	Repositories []string // owner/name globs; deployment blocks only
+	Environment  string   // default "production"; deployment blocks only
+	Service      string   // optional override of the services: lookup
+	Filters      Filters
+	// Line is where the block starts in the config file, for messages.
+	Line int
+}
+
+// Filters are the conditions of a block; all of them must hold. Which keys
+// a block may set depends on its method (see FilterKeys).
+type Filters struct {
+	// merged_pr
+	BaseBranch    string
+	Labels        []string
+	ExcludeLabels []string
+	Paths         []string
+	// workflow_run
+	Workflow   string
+	Branch     string
+	Event      string
+	Conclusion string // default "success"
+	// release
+	TagPattern string
+	Prerelease bool
+	// deployment
+	Environment string
+	// pagerduty
+	Services   []string
+	Urgency    string
+	Priorities []string
+	Teams      []string
+}
+
+// Attribution configures incident-to-deployment attribution.
+type Attribution struct {
+	Window time.Duration // default 168h; 0 means no limit
+}
+
+// Rework configures what counts as rework.
+type Rework struct {
+	Labels []string // default [hotfix, revert]
+}
+
+// Schedule configures `doraflow run`.
+type Schedule struct {
+	Sync          string        // cron expression, default "0 2 * * *"
+	Lookback      time.Duration // default 72h
+	InitialWindow time.Duration // default 2160h
+}
+
+// Server configures the HTTP API of `doraflow run`.
+type Server struct {
+	Listen string // default "127.0.0.1:8080"
+	Tokens []Secret
+}
+
+// Secret is a credential. Its String, GoString and marshalled forms never
+// show the value, so a Secret may be logged or printed by accident safely.
+type Secret string
+
+// Value returns the credential itself, for the one place that sends it.
+func (s Secret) Value() string { return string(s) }
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// MarshalText hides the value from encoders (JSON, YAML).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

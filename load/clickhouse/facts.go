@@ -1,0 +1,184 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"doraflow"
+	"doraflow/sql"
+)
+
+// Facts are the current facts that the metric events of a set of services
+// are computed from.
+type Facts struct {
+	Deployments []doraflow.Deployment
+	Ships       map[string][]string // deployment id -> change ids
+	Changes     []doraflow.Change
+	Incidents   []doraflow.Incident
+}
+
+// ServiceFacts loads the current facts of the given services: their
+// deployments, what those ship, the changes shipped, and the incidents of
+// the services or naming one of their deployments.
+func (s *Store) ServiceFacts(ctx context.Context, services []string) (Facts, error) {
+	f := Facts{Ships: map[string][]string{}}
+	svc := ch.Named("services", services)
+	err := s.each(ctx, "service_deployments", func(r driver.Rows) error {
+		var d doraflow.Deployment
+		var source, method, status string
+		if err := r.Scan(&d.ID, &d.Block, &source, &method, &d.Service, &d.Team, &d.Environment, &d.Repository, &d.SHA, &d.DeployedAt, &status, &d.URL, &d.Title, &d.Author); err != nil {
+			return err
+		}
+		d.Source, d.Method, d.Status = doraflow.Source(source), doraflow.Method(method), doraflow.Status(status)
+		f.Deployments = append(f.Deployments, d)
+		return nil
+	}, svc)
+	if err != nil {
+		return f, err
+	}
+	err = s.each(ctx, "service_ships", func(r driver.Rows) error {
+		var id string
+		var changes []string
+		if err := r.Scan(&id, &changes); err != nil {
+			return err
+		}
+		f.Ships[id] = changes
+		return nil
+	}, svc)
+	if err != nil {
+		return f, err
+	}
+	err = s.each(ctx, "service_changes", func(r driver.Rows) error {
+		var c doraflow.Change
+		var kind string
+		var number int64
+		if err := r.Scan(&c.ID, &c.Repository, &kind, &number, &c.SHA, &c.StartedAt, &c.Title, &c.Labels, &c.URL, &c.Author); err != nil {
+			return err
+		}
+		c.Kind, c.Number = doraflow.ChangeKind(kind), int(number)
+		f.Changes = append(f.Changes, c)
+		return nil
+	}, svc)
+	if err != nil {
+		return f, err
+	}
+	err = s.each(ctx, "service_incidents", func(r driver.Rows) error {
+		var in doraflow.Incident
+		var source string
+		var resolved *time.Time
+		if err := r.Scan(&in.ID, &in.Block, &source, &in.Service, &in.Team, &in.CreatedAt, &resolved, &in.DeploymentID, &in.Title, &in.URL, &in.Assignee, &in.Urgency, &in.Priority); err != nil {
+			return err
+		}
+		in.Source = doraflow.Source(source)
+		if resolved != nil {
+			in.ResolvedAt = *resolved
+		}
+		f.Incidents = append(f.Incidents, in)
+		return nil
+	}, svc)
+	return f, err
+}
+
+// ServiceEvents loads the current state of the metric events of the given
+// services, keyed by event identity; the bool tells whether it counts.
+func (s *Store) ServiceEvents(ctx context.Context, services []string) (map[doraflow.EventKey]doraflow.Event, map[doraflow.EventKey]bool, error) {
+	events := map[doraflow.EventKey]doraflow.Event{}
+	active := map[doraflow.EventKey]bool{}
+	err := s.each(ctx, "service_events", func(r driver.Rows) error {
+		e, on, err := scanEvent(r)
+		if err != nil {
+			return err
+		}
+		events[e.Key()] = e
+		active[e.Key()] = on
+		return nil
+	}, ch.Named("services", services))
+	return events, active, err
+}
+
+func scanEvent(r driver.Rows) (doraflow.Event, bool, error) {
+	var e doraflow.Event
+	var kind string
+	var failed, rework, active uint8
+	err := r.Scan(&e.Service, &kind, &e.EntityID, &e.Environment, &e.Team, &e.Repository, &e.At, &e.Day, &e.Value, &failed, &rework, &e.DeploymentID, &e.Reason, &active)
+	e.Kind, e.Failed, e.Rework = doraflow.EventKind(kind), failed == 1, rework == 1
+	return e, active == 1, err
+}
+
+// InsertEvents writes event updates in one insert; dora_daily_mv turns
+// each into a retraction of the previous state and an addition of the new.
+func (s *Store) InsertEvents(ctx context.Context, updates []doraflow.EventUpdate) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	b, err := s.conn.PrepareBatch(ctx, `INSERT INTO dora_events (service, kind, entity_id, environment, team, repository, at, day, value, failed, rework, deployment_id, reason, active,
+		prev_active, prev_team, prev_repository, prev_day, prev_value, prev_failed, prev_rework, version)`)
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	v := s.NextVersion()
+	for _, u := range updates {
+		n, p := u.New, u.Prev
+		err := b.Append(u.Key.Service, string(u.Key.Kind), u.Key.EntityID, u.Key.Environment,
+			n.Team, n.Repository, dateTime(n.At), date(n.Day), n.Value, flag(n.Failed), flag(n.Rework), n.DeploymentID, n.Reason, flag(u.NewActive),
+			flag(u.PrevActive), p.Team, p.Repository, date(p.Day), p.Value, flag(p.Failed), flag(p.Rework), v)
+		if err != nil {
+			_ = b.Abort()
+			return fmt.Errorf("insert events: %w", err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("insert events (%d rows): %w", len(updates), err)
+	}
+	return nil
+}
+
+// each runs the named query and calls fn for every row.
+func (s *Store) each(ctx context.Context, name string, fn func(driver.Rows) error, args ...any) error {
+	q, err := sql.Query(name)
+	if err != nil {
+		return err
+	}
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("query %s: %w", name, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("query %s: %w", name, err)
+	}
+	return nil
+}
+
+func flag(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dateTime maps the zero time, which ClickHouse's DateTime cannot hold, to
+// the epoch.
+func dateTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return t.UTC()
+}
+
+// date maps the zero time to the epoch day, ClickHouse's zero Date.
+func date(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

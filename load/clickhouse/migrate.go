@@ -1,0 +1,99 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"doraflow/sql"
+)
+
+// MigrateResult tells what Migrate did.
+type MigrateResult struct {
+	Applied []string // names of the migrations applied now
+	Current int      // schema version after the run
+}
+
+// Migrate applies the embedded migrations that are not recorded in
+// schema_migrations yet, in order. It is safe to run again (a no-op) and
+// safe when two processes run it at once: they take turns on the "migrate"
+// lease, and every statement is idempotent (IF NOT EXISTS) besides.
+func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
+	var res MigrateResult
+	migrations, err := sql.Migrations()
+	if err != nil {
+		return res, err
+	}
+	lockCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	lease, err := s.AcquireLease(lockCtx, "migrate", time.Minute, 200*time.Millisecond)
+	if err != nil {
+		return res, fmt.Errorf("migrate: %w", err)
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
+
+	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version    UInt32,
+    name       String,
+    applied_at DateTime('UTC') DEFAULT now()
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY version`); err != nil {
+		return res, fmt.Errorf("migrate: create schema_migrations: %w", err)
+	}
+	done, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, m := range migrations {
+		if done[m.Version] {
+			res.Current = m.Version
+			continue
+		}
+		for i, stmt := range m.Statements {
+			if err := s.conn.Exec(ctx, stmt); err != nil {
+				return res, fmt.Errorf("migrate %s, statement %d: %w", m.Name, i+1, err)
+			}
+		}
+		if err := s.insertRow(ctx, "INSERT INTO schema_migrations (version, name)", uint32(m.Version), m.Name); err != nil {
+			return res, fmt.Errorf("migrate %s: record: %w", m.Name, err)
+		}
+		res.Applied = append(res.Applied, m.Name)
+		res.Current = m.Version
+	}
+	return res, nil
+}
+
+// SchemaVersion returns the highest applied migration, 0 before any.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	done, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return 0, err
+	}
+	top := 0
+	for v := range done {
+		top = max(top, v)
+	}
+	return top, nil
+}
+
+func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations")
+	if err != nil {
+		if isUnknownTable(err) {
+			return map[int]bool{}, nil
+		}
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[int(v)] = true
+	}
+	return done, rows.Err()
+}

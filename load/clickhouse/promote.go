@@ -1,0 +1,160 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+
+	"doraflow/sql"
+)
+
+// StagingTable names a staging table and the fact table it promotes into.
+type StagingTable struct {
+	Staging, Facts, Query string
+}
+
+// StagingTables lists the staging tables in promotion order. Changes and
+// ships go before deployments so that a deployment never becomes visible
+// before what it ships.
+var StagingTables = []StagingTable{
+	{Staging: "stg_changes", Facts: "changes", Query: "promote_changes"},
+	{Staging: "stg_ships", Facts: "ships", Query: "promote_ships"},
+	{Staging: "stg_deployments", Facts: "deployments", Query: "promote_deployments"},
+	{Staging: "stg_incidents", Facts: "incidents", Query: "promote_incidents"},
+}
+
+// Range is a half-open range (Lo, Hi] of staging versions.
+type Range struct{ Lo, Hi uint64 }
+
+// Empty reports whether the range holds no version.
+func (r Range) Empty() bool { return r.Hi <= r.Lo }
+
+// StagingHigh returns the highest staging version of each staging table
+// (0 for an empty one).
+func (s *Store) StagingHigh(ctx context.Context) (map[string]uint64, error) {
+	out := map[string]uint64{}
+	for _, t := range StagingTables {
+		var v uint64
+		if err := s.conn.QueryRow(ctx, "SELECT max(version) FROM "+t.Staging).Scan(&v); err != nil {
+			return nil, fmt.Errorf("read %s high mark: %w", t.Staging, err)
+		}
+		out[t.Staging] = v
+	}
+	return out, nil
+}
+
+// PromoteFacts copies what is new or changed in each staging table's range
+// into its fact table, stamping the new fact rows with version. blocks is
+// the config's block order (deployment blocks then incident blocks), which
+// decides which block keeps an object matched by several. It returns the
+// number of fact rows written per fact table.
+func (s *Store) PromoteFacts(ctx context.Context, ranges map[string]Range, blocks []string, version uint64) (map[string]uint64, error) {
+	if blocks == nil {
+		blocks = []string{}
+	}
+	written := map[string]uint64{}
+	for _, t := range StagingTables {
+		r := ranges[t.Staging]
+		if r.Empty() {
+			continue
+		}
+		q, err := sql.Query(t.Query)
+		if err != nil {
+			return written, err
+		}
+		before, err := s.count(ctx, t.Facts)
+		if err != nil {
+			return written, err
+		}
+		err = s.conn.Exec(ctx, q,
+			ch.Named("lo", r.Lo), ch.Named("hi", r.Hi), ch.Named("version", version), ch.Named("blocks", blocks))
+		if err != nil {
+			return written, fmt.Errorf("promote %s into %s: %w", t.Staging, t.Facts, err)
+		}
+		after, err := s.count(ctx, t.Facts)
+		if err != nil {
+			return written, err
+		}
+		written[t.Facts] = after - before
+	}
+	return written, nil
+}
+
+// count returns the number of stored rows of a table, versions included.
+// Promote runs under the promote lease, so the difference of two counts is
+// what it wrote.
+func (s *Store) count(ctx context.Context, table string) (uint64, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+table).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	return n, nil
+}
+
+// AffectedServices returns every service whose metric events may change
+// when the staging rows in ranges are promoted: the services the staged
+// rows name, the services their current facts and events name (an object
+// that moved leaves events behind to retract), and the services of the
+// deployments that incidents point to or that ship staged changes.
+func (s *Store) AffectedServices(ctx context.Context, ranges map[string]Range) ([]string, error) {
+	set := map[string]bool{}
+	add := func(query string, r Range) error {
+		rows, err := s.conn.Query(ctx, query, ch.Named("lo", r.Lo), ch.Named("hi", r.Hi))
+		if err != nil {
+			return fmt.Errorf("find affected services: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var svc string
+			if err := rows.Scan(&svc); err != nil {
+				return fmt.Errorf("find affected services: %w", err)
+			}
+			set[svc] = true
+		}
+		return rows.Err()
+	}
+	for _, t := range StagingTables {
+		r := ranges[t.Staging]
+		if r.Empty() {
+			continue
+		}
+		q, err := sql.Query("affected_" + t.Facts)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(q, r); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]string, 0, len(set))
+	for svc := range set {
+		out = append(out, svc)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// AllServices returns every service that has facts or events, for a full
+// recomputation of the events.
+func (s *Store) AllServices(ctx context.Context) ([]string, error) {
+	q, err := sql.Query("all_services")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("list services: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var svc string
+		if err := rows.Scan(&svc); err != nil {
+			return nil, fmt.Errorf("list services: %w", err)
+		}
+		out = append(out, svc)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,165 @@
+// Package clickhouse is the only part of doraflow that speaks to
+// ClickHouse: it applies the embedded migrations, stages rows in batches,
+// promotes staging into the durable fact tables, keeps the metric events
+// and reads the day-grain rollups back.
+//
+// It runs against ClickHouse 18.16 and current releases alike, so every
+// statement sticks to the SQL both understand (see package doraflow/sql).
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Options say where the store is.
+type Options struct {
+	Addr        []string
+	Database    string
+	Username    string
+	Password    string
+	DialTimeout time.Duration // default 5s
+}
+
+// Store is a connection to doraflow's ClickHouse database.
+type Store struct {
+	conn     driver.Conn
+	database string
+	addr     string
+
+	mu          sync.Mutex
+	lastVersion uint64
+}
+
+// Open connects to ClickHouse, creating the database when it does not
+// exist yet, and checks that the server answers.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = 5 * time.Second
+	}
+	addr := strings.Join(opts.Addr, ",")
+	// The database may not exist yet, and a connection whose default
+	// database is missing fails its handshake: create it first.
+	boot, err := dial(ctx, opts, "")
+	if err != nil {
+		return nil, connectError(addr, err)
+	}
+	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(opts.Database))
+	boot.Close()
+	if err != nil {
+		return nil, connectError(addr, err)
+	}
+	conn, err := dial(ctx, opts, opts.Database)
+	if err != nil {
+		return nil, connectError(addr, err)
+	}
+	return &Store{conn: conn, database: opts.Database, addr: addr}, nil
+}
+
+func dial(ctx context.Context, opts Options, database string) (driver.Conn, error) {
+	conn, err := ch.Open(&ch.Options{
+		Addr: opts.Addr,
+		Auth: ch.Auth{Database: database, Username: opts.Username, Password: opts.Password},
+		// Every timestamp doraflow stores is UTC; days in the config time
+		// zone are computed by doraflow, never by the server's zone.
+		Settings:    ch.Settings{},
+		DialTimeout: opts.DialTimeout,
+		ReadTimeout: 10 * time.Minute,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Ping(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// connectError turns a driver error into one line naming the address and
+// what to do, never the password.
+func connectError(addr string, err error) error {
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &opErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("cannot reach ClickHouse at %s: %v (is the server running? check clickhouse.addr in the config)", addr, rootCause(err))
+	}
+	var exc *ch.Exception
+	if errors.As(err, &exc) && (exc.Code == 516 || exc.Code == 192 || exc.Code == 193) {
+		return fmt.Errorf("ClickHouse at %s refused the login: %s (check clickhouse.username and clickhouse.password)", addr, exc.Message)
+	}
+	return fmt.Errorf("ClickHouse at %s: %w", addr, err)
+}
+
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// Close releases the connection.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.conn.Ping(ctx); err != nil {
+		return connectError(s.addr, err)
+	}
+	return nil
+}
+
+// Database returns the name of the database the store works in.
+func (s *Store) Database() string { return s.database }
+
+// NextVersion returns a strictly increasing version stamp: nanoseconds of
+// the wall clock, bumped past the last one handed out so two rows written
+// in the same nanosecond still order (argMax is not deterministic on ties).
+func (s *Store) NextVersion() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := uint64(time.Now().UnixNano())
+	if v <= s.lastVersion {
+		v = s.lastVersion + 1
+	}
+	s.lastVersion = v
+	return v
+}
+
+// quoteIdent quotes an identifier that config validation already limited to
+// [A-Za-z_][A-Za-z0-9_]*; the backquotes keep reserved words working.
+func quoteIdent(name string) string {
+	return "`" + strings.ReplaceAll(name, "`", "") + "`"
+}
+
+// DropDatabase drops a whole database; tests use it to clean up.
+func (s *Store) DropDatabase(ctx context.Context, name string) error {
+	return s.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name))
+}
+
+// insertRow inserts one row through a batch: the native protocol sends
+// INSERT data as blocks, and old servers wait for a block that an inline
+// VALUES list never sends.
+func (s *Store) insertRow(ctx context.Context, insert string, values ...any) error {
+	b, err := s.conn.PrepareBatch(ctx, insert)
+	if err != nil {
+		return err
+	}
+	if err := b.Append(values...); err != nil {
+		_ = b.Abort()
+		return err
+	}
+	return b.Send()
+}

@@ -1,0 +1,66 @@
+package clickhouse_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"doraflow"
+	"doraflow/load/clickhouse"
+	"doraflow/load/clickhouse/clickhousetest"
+)
+
+func TestMigrateTwiceIsNoop(t *testing.T) {
+	t.Parallel()
+	s := clickhousetest.New(t) // migrated once
+	ctx := context.Background()
+	res, err := s.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Applied) != 0 {
+		t.Fatalf("second migrate applied %v, want nothing", res.Applied)
+	}
+	if res.Current == 0 {
+		t.Fatal("schema version 0 after migrate")
+	}
+}
+
+func TestPromoteFactsKeepsFirstBlockAndIsIdempotent(t *testing.T) {
+	t.Parallel()
+	s := clickhousetest.New(t)
+	ctx := context.Background()
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	dep := doraflow.Deployment{ID: "d1", Source: doraflow.SourceCustom, Method: doraflow.MethodCustom, Service: "api", Environment: "production", DeployedAt: at, Status: doraflow.StatusSuccess}
+	second, first := dep, dep
+	second.Block, second.Service = "second", "web"
+	first.Block = "first"
+	// Staged in the opposite order of the config: the first block must win anyway.
+	if err := s.StageDeployments(ctx, []doraflow.Deployment{second}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StageDeployments(ctx, []doraflow.Deployment{first}); err != nil {
+		t.Fatal(err)
+	}
+	high, err := s.StagingHigh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranges := map[string]clickhouse.Range{"stg_deployments": {Hi: high["stg_deployments"]}}
+	for i, want := range []uint64{1, 0} {
+		n, err := s.PromoteFacts(ctx, ranges, []string{"first", "second"}, s.NextVersion())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n["deployments"] != want {
+			t.Fatalf("promote #%d wrote %d deployments, want %d", i+1, n["deployments"], want)
+		}
+	}
+	f, err := s.ServiceFacts(ctx, []string{"api", "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Deployments) != 1 || f.Deployments[0].Block != "first" || f.Deployments[0].Service != "api" {
+		t.Fatalf("facts = %+v, want one deployment of block first in service api", f.Deployments)
+	}
+}

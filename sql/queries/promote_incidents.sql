@@ -1,0 +1,52 @@
+-- Promote staged incidents in (@lo, @hi], keeping per id the first block
+-- in config order, as promote_deployments does.
+INSERT INTO incidents (id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, content_hash, version)
+SELECT id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, content_hash, @version
+FROM
+(
+    SELECT
+        id,
+        argMin(block, rank) AS block,
+        argMin(source, rank) AS source,
+        argMin(service, rank) AS service,
+        argMin(team, rank) AS team,
+        argMin(created_at, rank) AS created_at,
+        argMin(resolved_at, rank) AS resolved_at,
+        argMin(deployment_id, rank) AS deployment_id,
+        argMin(title, rank) AS title,
+        argMin(url, rank) AS url,
+        argMin(assignee, rank) AS assignee,
+        argMin(urgency, rank) AS urgency,
+        argMin(priority, rank) AS priority,
+        cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority) AS content_hash
+    FROM
+    (
+        SELECT
+            id,
+            block,
+            (if(indexOf(@blocks, block) = 0, 1000000, indexOf(@blocks, block)), block) AS rank,
+            argMax(source, version) AS source,
+            argMax(service, version) AS service,
+            argMax(team, version) AS team,
+            argMax(created_at, version) AS created_at,
+            argMax(resolved_at, version) AS resolved_at,
+            argMax(deployment_id, version) AS deployment_id,
+            argMax(title, version) AS title,
+            argMax(url, version) AS url,
+            argMax(assignee, version) AS assignee,
+            argMax(urgency, version) AS urgency,
+            argMax(priority, version) AS priority
+        FROM stg_incidents
+        WHERE id IN (SELECT id FROM stg_incidents WHERE version > @lo AND version <= @hi)
+          AND version <= @hi
+        GROUP BY id, block
+    )
+    GROUP BY id
+)
+WHERE (id, content_hash) NOT IN
+(
+    SELECT id, argMax(content_hash, version)
+    FROM incidents
+    WHERE id IN (SELECT id FROM stg_incidents WHERE version > @lo AND version <= @hi)
+    GROUP BY id
+)

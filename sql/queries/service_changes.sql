@@ -1,0 +1,19 @@
+-- Current facts of the changes the deployments of @services ship.
+SELECT
+    id,
+    argMax(repository, version) AS repository,
+    argMax(kind, version) AS kind,
+    argMax(number, version) AS number,
+    argMax(sha, version) AS sha,
+    argMax(started_at, version) AS started_at,
+    argMax(title, version) AS title,
+    argMax(labels, version) AS labels,
+    argMax(url, version) AS url,
+    argMax(author, version) AS author
+FROM changes
+WHERE id IN
+(
+    SELECT change_id FROM ships ARRAY JOIN change_ids AS change_id
+    WHERE deployment_id IN (SELECT id FROM deployments WHERE has(@services, service))
+)
+GROUP BY id

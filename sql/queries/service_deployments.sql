@@ -1,0 +1,25 @@
+-- Current facts of the deployments of @services (every status).
+SELECT id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author
+FROM
+(
+    SELECT
+        id,
+        argMax(block, version) AS block,
+        argMax(source, version) AS source,
+        argMax(method, version) AS method,
+        argMax(service, version) AS service,
+        argMax(team, version) AS team,
+        argMax(environment, version) AS environment,
+        argMax(repository, version) AS repository,
+        argMax(sha, version) AS sha,
+        argMax(deployed_at, version) AS deployed_at,
+        argMax(status, version) AS status,
+        argMax(url, version) AS url,
+        argMax(title, version) AS title,
+        argMax(author, version) AS author
+    FROM deployments
+    -- any version naming one of the services: the newest one decides below
+    WHERE id IN (SELECT id FROM deployments WHERE has(@services, service))
+    GROUP BY id
+)
+WHERE has(@services, service)

@@ -1,0 +1,24 @@
+-- Current facts of the incidents of @services and of the incidents that
+-- name a deployment of @services.
+SELECT
+    id,
+    argMax(block, version) AS block,
+    argMax(source, version) AS source,
+    argMax(service, version) AS service,
+    argMax(team, version) AS team,
+    argMax(created_at, version) AS created_at,
+    argMax(resolved_at, version) AS resolved_at,
+    argMax(deployment_id, version) AS deployment_id,
+    argMax(title, version) AS title,
+    argMax(url, version) AS url,
+    argMax(assignee, version) AS assignee,
+    argMax(urgency, version) AS urgency,
+    argMax(priority, version) AS priority
+FROM incidents
+WHERE id IN
+(
+    SELECT id FROM incidents
+    WHERE has(@services, service)
+       OR deployment_id IN (SELECT id FROM deployments WHERE has(@services, service))
+)
+GROUP BY id
