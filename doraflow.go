@@ -194,3 +194,12 @@ type EventUpdate struct {
 	Prev       Event
 	PrevActive bool
 }
+
+// FactSet is a slice of the current facts, as the transform step needs
+// them to compute metric events.
+type FactSet struct {
+	Deployments []Deployment
+	Ships       map[string][]string // deployment id -> ids of the changes it ships
+	Changes     []Change
+	Incidents   []Incident
+}

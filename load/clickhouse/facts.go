@@ -12,20 +12,11 @@ import (
 	"doraflow/sql"
 )
 
-// Facts are the current facts that the metric events of a set of services
-// are computed from.
-type Facts struct {
-	Deployments []doraflow.Deployment
-	Ships       map[string][]string // deployment id -> change ids
-	Changes     []doraflow.Change
-	Incidents   []doraflow.Incident
-}
-
 // ServiceFacts loads the current facts of the given services: their
 // deployments, what those ship, the changes shipped, and the incidents of
 // the services or naming one of their deployments.
-func (s *Store) ServiceFacts(ctx context.Context, services []string) (Facts, error) {
-	f := Facts{Ships: map[string][]string{}}
+func (s *Store) ServiceFacts(ctx context.Context, services []string) (doraflow.FactSet, error) {
+	f := doraflow.FactSet{Ships: map[string][]string{}}
 	svc := ch.Named("services", services)
 	err := s.each(ctx, "service_deployments", func(r driver.Rows) error {
 		var d doraflow.Deployment

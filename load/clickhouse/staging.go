@@ -81,3 +81,27 @@ func (s *Store) stage(ctx context.Context, table, columns string, n int, appendR
 	}
 	return nil
 }
+
+// Staged reports whether an object with id was ever staged in table
+// (stg_deployments or stg_incidents).
+func (s *Store) Staged(ctx context.Context, table, id string) (bool, error) {
+	if table != "stg_deployments" && table != "stg_incidents" {
+		return false, fmt.Errorf("staged: unknown table %q", table)
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+table+" WHERE id = ?", id).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up %s %s: %w", table, id, err)
+	}
+	return n > 0, nil
+}
+
+// PurgeStaging empties every staging table. The facts keep everything
+// already promoted; a resync may purge staging before reading anew.
+func (s *Store) PurgeStaging(ctx context.Context) error {
+	for _, t := range StagingTables {
+		if err := s.conn.Exec(ctx, "TRUNCATE TABLE IF EXISTS "+t.Staging); err != nil {
+			return fmt.Errorf("purge %s: %w", t.Staging, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"doraflow/metrics"
+	"doraflow/pipeline"
+)
+
+var (
+	groupings = []string{"service", "team", "repository", "environment", "none"}
+	periods   = []string{"none", "day", "week", "month"}
+	formats   = []string{"table", "json", "csv"}
+)
+
+func cmdMetrics(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("metrics", "metrics [--from DATE] [--to DATE] [--group-by service|team|repository|environment|none] [--period none|day|week|month] [--service NAME] [--team NAME] [--format table|json|csv]")
+	fromFlag := fs.String("from", "", "start of the window, inclusive: YYYY-MM-DD (midnight in the config time zone) or RFC 3339 (default: 30 days before --to)")
+	toFlag := fs.String("to", "", "end of the window, exclusive (default: the end of today)")
+	groupBy := fs.String("group-by", "service", "one row per: "+strings.Join(groupings, ", "))
+	period := fs.String("period", "none", "also split rows by: "+strings.Join(periods, ", "))
+	service := fs.String("service", "", "only this service")
+	team := fs.String("team", "", "only this team")
+	format := fs.String("format", "table", "output: "+strings.Join(formats, ", "))
+	fromEvents := fs.Bool("from-events", false, "compute from the per-event table instead of the daily rollup (slower; for checking)")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		flag, value string
+		valid       []string
+	}{
+		{"--group-by", *groupBy, groupings}, {"--period", *period, periods}, {"--format", *format, formats},
+	} {
+		if !contains(c.valid, c.value) {
+			return usageErr("metrics: %s %q: use one of %s", c.flag, c.value, strings.Join(c.valid, ", "))
+		}
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	from, to, err := window(*fromFlag, *toFlag, cfg.Location, time.Now())
+	if err != nil {
+		return usageErr("metrics: %v", err)
+	}
+	p, store, _, err := e.pipeline(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	q := metrics.Query{From: from, To: to, Location: cfg.Location, GroupBy: *groupBy, Period: *period, Service: *service, Team: *team}
+	report, err := p.Metrics(ctx, q, pipeline.MetricsOptions{FromEvents: *fromEvents})
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		return metrics.WriteJSON(e.stdout, report)
+	case "csv":
+		return metrics.WriteCSV(e.stdout, report)
+	}
+	return metrics.WriteTable(e.stdout, report)
+}
+
+// window resolves --from and --to: DATEs are midnight in loc; the default
+// is the 30 days up to the end of today in loc.
+func window(fromFlag, toFlag string, loc *time.Location, now time.Time) (time.Time, time.Time, error) {
+	var from, to time.Time
+	var err error
+	if toFlag != "" {
+		if to, err = parseWhen("--to", toFlag, loc); err != nil {
+			return from, to, err
+		}
+	} else {
+		y, m, d := now.In(loc).Date()
+		to = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	}
+	if fromFlag != "" {
+		if from, err = parseWhen("--from", fromFlag, loc); err != nil {
+			return from, to, err
+		}
+	} else {
+		t := to.In(loc)
+		from = time.Date(t.Year(), t.Month(), t.Day()-30, t.Hour(), t.Minute(), t.Second(), 0, loc)
+	}
+	if !from.Before(to) {
+		return from, to, fmt.Errorf("--from %s is not before --to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return from, to, nil
+}
+
+// parseWhen reads a DATE (midnight in loc) or an RFC 3339 time.
+func parseWhen(flag, s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, fmt.Errorf("%s %q: use YYYY-MM-DD or RFC 3339 (2024-03-01T10:00:00Z)", flag, s)
+	}
+	return t, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

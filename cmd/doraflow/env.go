@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"doraflow/config"
+	"doraflow/load/clickhouse"
+	"doraflow/pipeline"
+)
+
+// env is what every command shares: output streams, the environment and
+// the global flags.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) (string, bool)
+	configPath     string
+	logLevel       string
+}
+
+// globalFlags consumes --config and --log-level given before the command.
+func (e *env) globalFlags(args []string) ([]string, error) {
+	fs := flag.NewFlagSet("doraflow", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	e.addGlobal(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return []string{"help"}, nil
+		}
+		return nil, usageErr("%v (run 'doraflow help')", err)
+	}
+	return fs.Args(), nil
+}
+
+func (e *env) addGlobal(fs *flag.FlagSet) {
+	fs.StringVar(&e.configPath, "config", e.configPath, "config file (default $DORAFLOW_CONFIG, else ./doraflow.yaml)")
+	fs.StringVar(&e.logLevel, "log-level", e.logLevel, "log level: debug, info, warn, error")
+}
+
+// flags returns a flag set for a command that also takes the global flags.
+func (e *env) flags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: doraflow %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	e.addGlobal(fs)
+	return fs
+}
+
+// parse parses a command's flags; bad flags are a one-line usage error.
+func (e *env) parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(e.stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return &exitError{code: 0}
+	}
+	if err != nil {
+		return usageErr("%s: %v (run 'doraflow %s --help')", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > 0 {
+		return usageErr("%s: unexpected argument %q (run 'doraflow %s --help')", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// loadConfig finds and loads the config. Without --config, without
+// $DORAFLOW_CONFIG and without ./doraflow.yaml the defaults apply; a file
+// that was asked for must exist. Problems are exit status 2.
+func (e *env) loadConfig() (*config.Config, error) {
+	flagPath := e.configPath
+	if flagPath == "" {
+		if v, ok := e.getenv("DORAFLOW_CONFIG"); ok {
+			flagPath = v
+		}
+	}
+	path, explicit := config.Find(flagPath)
+	if !explicit {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return config.Default(), nil
+		}
+	}
+	cfg, err := config.LoadWithEnv(path, e.getenv)
+	if err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	return cfg, nil
+}
+
+// logger returns the logger: human-readable on a terminal, JSON lines
+// otherwise, always on stderr so stdout stays clean for --format json.
+func (e *env) logger() (zerolog.Logger, error) {
+	level := zerolog.InfoLevel
+	if e.logLevel != "" {
+		l, err := zerolog.ParseLevel(strings.ToLower(e.logLevel))
+		if err != nil {
+			return zerolog.Nop(), usageErr("--log-level %q: use debug, info, warn or error", e.logLevel)
+		}
+		level = l
+	}
+	var w io.Writer = e.stderr
+	if f, ok := e.stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		w = zerolog.ConsoleWriter{Out: f, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+// open connects to the config's ClickHouse.
+func (e *env) open(ctx context.Context, cfg *config.Config) (*clickhouse.Store, error) {
+	return clickhouse.Open(ctx, clickhouse.Options{
+		Addr:     cfg.ClickHouse.Addr,
+		Database: cfg.ClickHouse.Database,
+		Username: cfg.ClickHouse.Username,
+		Password: cfg.ClickHouse.Password.Value(),
+	})
+}
+
+// pipeline loads the config, connects and returns a pipeline; the caller
+// closes the store.
+func (e *env) pipeline(ctx context.Context) (*pipeline.Pipeline, *clickhouse.Store, *config.Config, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	log, err := e.logger()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	store, err := e.open(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return pipeline.New(cfg, store, log), store, cfg, nil
+}

@@ -1,0 +1,128 @@
+// Command doraflow is the DORA-metrics pipeline: it extracts deployments,
+// changes and incidents from GitHub, PagerDuty and custom records, loads
+// them into ClickHouse and prints the metrics. Run `doraflow help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// usage is printed by `doraflow help` and on a bad command.
+const usage = `doraflow — DORA metrics from GitHub, PagerDuty and custom records, in ClickHouse.
+
+Usage: doraflow [--config PATH] [--log-level LEVEL] COMMAND [flags]
+
+Commands:
+  migrate            create or upgrade the ClickHouse schema (safe to run again)
+  sync               one incremental pass now: extract, load staging, promote
+  promote            merge staging into the fact tables and update the metrics
+  metrics            print the DORA metrics (default: last 30 days, by service)
+  record deployment  record a custom deployment (stored and promoted at once)
+  record incident    record or update a custom incident
+  config validate    check the config file and say what is wrong, where
+  demo               the whole pipeline on built-in simulated data
+  version            print the version
+
+Run 'doraflow COMMAND --help' for a command's flags. The config file is
+--config PATH, else $DORAFLOW_CONFIG, else ./doraflow.yaml.
+Exit status: 0 success, 1 the work failed, 2 bad usage or bad config.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit status. Errors are
+// printed as one line; there is never a stack trace.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	env := &env{stdout: stdout, stderr: stderr, getenv: os.LookupEnv}
+	err := dispatch(ctx, env, args)
+	if err == nil {
+		return 0
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		if ex.err != nil {
+			fmt.Fprintln(stderr, "doraflow:", ex.err)
+		}
+		return ex.code
+	}
+	fmt.Fprintln(stderr, "doraflow:", err)
+	return 1
+}
+
+// exitError carries an exit status other than 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is a bad-usage error: exit status 2.
+func usageErr(format string, a ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+type command struct {
+	name string
+	run  func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"migrate", cmdMigrate},
+		{"sync", cmdSync},
+		{"promote", cmdPromote},
+		{"metrics", cmdMetrics},
+		{"record", cmdRecord},
+		{"config", cmdConfig},
+		{"demo", cmdDemo},
+		{"version", func(_ context.Context, e *env, _ []string) error {
+			fmt.Fprintln(e.stdout, "doraflow", version)
+			return nil
+		}},
+	}
+}
+
+func dispatch(ctx context.Context, e *env, args []string) error {
+	// Global flags may come before the command too.
+	var err error
+	if args, err = e.globalFlags(args); err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return &exitError{code: 2}
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		fmt.Fprint(e.stdout, usage)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	return usageErr("unknown command %q (run 'doraflow help' for the list)", name)
+}

@@ -1,0 +1,179 @@
+// Package custom is doraflow's source for deployments and incidents that
+// no extractor sees: other systems record them through the HTTP API of
+// `doraflow run` or with `doraflow record`. It validates what callers send,
+// naming the field that is wrong, and turns it into domain rows.
+package custom
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"doraflow"
+)
+
+// DeploymentRecord is a deployment as callers send it; the JSON names are
+// the HTTP API's contract.
+type DeploymentRecord struct {
+	ID          string `json:"id"`
+	Service     string `json:"service"`
+	Environment string `json:"environment"`
+	SHA         string `json:"sha"`
+	Repository  string `json:"repository"`
+	DeployedAt  string `json:"deployed_at"`
+	Status      string `json:"status"`
+	URL         string `json:"url"`
+	Title       string `json:"title"`
+}
+
+// IncidentRecord is an incident as callers send it.
+type IncidentRecord struct {
+	ID           string `json:"id"`
+	Service      string `json:"service"`
+	CreatedAt    string `json:"created_at"`
+	ResolvedAt   string `json:"resolved_at"`
+	DeploymentID string `json:"deployment_id"`
+	Title        string `json:"title"`
+	URL          string `json:"url"`
+}
+
+// FieldError is a problem with one field of a record.
+type FieldError struct {
+	Field   string // the JSON name, e.g. deployed_at
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// maxField bounds free-text fields so one record cannot bloat the store.
+const maxField = 1024
+
+// Deployment validates r and returns the deployment it records. now is the
+// default deployed_at; block is the custom block the record belongs to.
+func (r DeploymentRecord) Deployment(now time.Time, block string) (doraflow.Deployment, error) {
+	d := doraflow.Deployment{
+		ID: strings.TrimSpace(r.ID), Source: doraflow.SourceCustom, Method: doraflow.MethodCustom, Block: block,
+		Service: strings.TrimSpace(r.Service), Environment: strings.TrimSpace(r.Environment),
+		Repository: strings.TrimSpace(r.Repository), SHA: strings.TrimSpace(r.SHA),
+		Status: doraflow.Status(strings.TrimSpace(r.Status)), URL: r.URL, Title: r.Title,
+	}
+	if err := checkText([][2]string{{"id", d.ID}, {"service", d.Service}, {"environment", d.Environment}, {"repository", d.Repository}, {"sha", d.SHA}, {"url", d.URL}, {"title", d.Title}}); err != nil {
+		return d, err
+	}
+	if d.Service == "" {
+		return d, &FieldError{"service", "required: the service this deployment belongs to"}
+	}
+	if d.Environment == "" {
+		d.Environment = doraflow.EnvironmentProduction
+	}
+	switch d.Status {
+	case "":
+		d.Status = doraflow.StatusSuccess
+	case doraflow.StatusSuccess, doraflow.StatusFailure:
+	default:
+		return d, &FieldError{"status", fmt.Sprintf("%q is not a status: use success or failure", r.Status)}
+	}
+	if d.Repository != "" && strings.Count(d.Repository, "/") != 1 {
+		return d, &FieldError{"repository", fmt.Sprintf("%q: want owner/name", d.Repository)}
+	}
+	at, err := optionalTime("deployed_at", r.DeployedAt)
+	if err != nil {
+		return d, err
+	}
+	if at.IsZero() {
+		at = now
+	}
+	d.DeployedAt = at.UTC().Truncate(time.Second)
+	if d.ID == "" {
+		d.ID = newID("dep")
+	}
+	return d, nil
+}
+
+// Incident validates r and returns the incident it records.
+func (r IncidentRecord) Incident(block string) (doraflow.Incident, error) {
+	in := doraflow.Incident{
+		ID: strings.TrimSpace(r.ID), Source: doraflow.SourceCustom, Block: block,
+		Service: strings.TrimSpace(r.Service), DeploymentID: strings.TrimSpace(r.DeploymentID),
+		Title: r.Title, URL: r.URL,
+	}
+	if err := checkText([][2]string{{"id", in.ID}, {"service", in.Service}, {"deployment_id", in.DeploymentID}, {"url", in.URL}, {"title", in.Title}}); err != nil {
+		return in, err
+	}
+	if in.Service == "" {
+		return in, &FieldError{"service", "required: the service the incident hit"}
+	}
+	created, err := optionalTime("created_at", r.CreatedAt)
+	if err != nil {
+		return in, err
+	}
+	if created.IsZero() {
+		return in, &FieldError{"created_at", "required: when the incident started (RFC 3339, e.g. 2024-03-01T10:00:00Z)"}
+	}
+	resolved, err := optionalTime("resolved_at", r.ResolvedAt)
+	if err != nil {
+		return in, err
+	}
+	if !resolved.IsZero() && resolved.Before(created) {
+		return in, &FieldError{"resolved_at", "is before created_at"}
+	}
+	in.CreatedAt = created.UTC().Truncate(time.Second)
+	if !resolved.IsZero() {
+		in.ResolvedAt = resolved.UTC().Truncate(time.Second)
+	}
+	if in.ID == "" {
+		in.ID = newID("inc")
+	}
+	return in, nil
+}
+
+// ParseTime reads a DATE (YYYY-MM-DD, midnight UTC) or an RFC 3339 time.
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date: use YYYY-MM-DD or RFC 3339 (2024-03-01T10:00:00Z)", s)
+}
+
+func optionalTime(field, s string) (time.Time, error) {
+	if strings.TrimSpace(s) == "" {
+		return time.Time{}, nil
+	}
+	t, err := ParseTime(s)
+	if err != nil {
+		return t, &FieldError{field, err.Error()}
+	}
+	// ClickHouse's DateTime holds 1970 to 2105.
+	if t.Year() < 1971 || t.Year() > 2100 {
+		return t, &FieldError{field, fmt.Sprintf("%s is out of range (1971 to 2100)", t.Format(time.RFC3339))}
+	}
+	return t, nil
+}
+
+// checkText bounds free text and keeps control characters out of
+// identifiers; fields are (name, value) pairs, checked in order.
+func checkText(fields [][2]string) error {
+	for _, f := range fields {
+		name, v := f[0], f[1]
+		if len(v) > maxField {
+			return &FieldError{name, fmt.Sprintf("longer than %d bytes", maxField)}
+		}
+		if strings.ContainsAny(v, "\x00\n\r") && name != "title" {
+			return &FieldError{name, "contains control characters"}
+		}
+	}
+	return nil
+}
+
+// newID returns a random id for a record sent without one.
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "-" + hex.EncodeToString(b[:])
+}

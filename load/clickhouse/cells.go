@@ -1,0 +1,94 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"doraflow"
+	"doraflow/metrics"
+)
+
+// CellFilter narrows the cells read.
+type CellFilter struct {
+	Service, Team string
+}
+
+// DailyCells reads the day-grain rollup (dora_daily, kept by
+// dora_daily_mv) for the calendar days [from, to).
+func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFilter) ([]metrics.Cell, error) {
+	var out []metrics.Cell
+	err := s.each(ctx, "daily_cells", func(r driver.Rows) error {
+		var c metrics.Cell
+		var day time.Time
+		var leadS, leadN, restS, restN []int64
+		if err := r.Scan(&day, &c.Service, &c.Team, &c.Environment, &c.Repository,
+			&c.Deployments, &c.FailedDeployments, &c.ReworkDeployments, &leadS, &leadN,
+			&c.Incidents, &restS, &restN); err != nil {
+			return err
+		}
+		c.Day = metrics.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
+		c.LeadTimes, c.Restores = multiset(leadS, leadN), multiset(restS, restN)
+		out = append(out, c)
+		return nil
+	}, ch.Named("from", dateValue(from)), ch.Named("to", dateValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
+	return out, err
+}
+
+// EventCells reads the metric events whose time lies in [from, to), one
+// cell each: exact for any window, and slower than the rollup.
+func (s *Store) EventCells(ctx context.Context, from, to time.Time, f CellFilter) ([]metrics.Cell, error) {
+	var out []metrics.Cell
+	err := s.each(ctx, "event_cells", func(r driver.Rows) error {
+		var c metrics.Cell
+		var day time.Time
+		var kind string
+		var value int64
+		var failed, rework uint8
+		if err := r.Scan(&day, &c.Service, &c.Team, &c.Environment, &c.Repository, &kind, &value, &failed, &rework); err != nil {
+			return err
+		}
+		c.Day = metrics.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
+		switch doraflow.EventKind(kind) {
+		case doraflow.EventDeployment:
+			c.Deployments, c.FailedDeployments, c.ReworkDeployments = 1, int64(failed), int64(rework)
+		case doraflow.EventChange:
+			c.LeadTimes = metrics.Multiset{value: 1}
+		case doraflow.EventIncident:
+			c.Incidents = 1
+		case doraflow.EventRestore:
+			c.Restores = metrics.Multiset{value: 1}
+		}
+		out = append(out, c)
+		return nil
+	}, ch.Named("from", dateTimeValue(from)), ch.Named("to", dateTimeValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
+	return out, err
+}
+
+func multiset(values, counts []int64) metrics.Multiset {
+	if len(values) == 0 {
+		return nil
+	}
+	m := make(metrics.Multiset, len(values))
+	for i, v := range values {
+		if counts[i] != 0 {
+			m[v] += counts[i]
+		}
+	}
+	return m
+}
+
+// dateValue passes a calendar date as text for toDate: the driver would
+// bind a time.Time as a DateTime, or a DateTime64 that old servers lack.
+func dateValue(d metrics.Date) string {
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+// dateTimeValue passes an instant as UTC text for toDateTime(…, 'UTC'),
+// whole seconds (DateTime's precision) rounded down.
+func dateTimeValue(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05")
+}

@@ -1,0 +1,44 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"doraflow/load/clickhouse"
+	"doraflow/metrics"
+)
+
+// MetricsOptions choose where the metrics are read from.
+type MetricsOptions struct {
+	// FromEvents reads the per-event table even for a window of whole days,
+	// which the day-grain rollup would answer faster. Tests and benchmarks
+	// use it to check that both agree.
+	FromEvents bool
+}
+
+// Metrics computes the metrics of METRICS.md for q. A window that starts
+// and ends at midnight in the config time zone is answered from the
+// day-grain rollup that dora_daily_mv keeps; any other window from the
+// metric events, at event precision.
+func (p *Pipeline) Metrics(ctx context.Context, q metrics.Query, opts MetricsOptions) (metrics.Report, error) {
+	if q.Location == nil {
+		q.Location = p.cfg.Location
+	}
+	if !q.From.Before(q.To) {
+		return metrics.Report{}, fmt.Errorf("metrics: the window is empty: from %s is not before to %s", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	filter := clickhouse.CellFilter{Service: q.Service, Team: q.Team}
+	from, to := metrics.DateOf(q.From, q.Location), metrics.DateOf(q.To, q.Location)
+	var cells []metrics.Cell
+	var err error
+	if !opts.FromEvents && from.Start(q.Location).Equal(q.From) && to.Start(q.Location).Equal(q.To) {
+		cells, err = p.store.DailyCells(ctx, from, to, filter)
+	} else {
+		cells, err = p.store.EventCells(ctx, q.From, q.To, filter)
+	}
+	if err != nil {
+		return metrics.Report{}, fmt.Errorf("metrics: %w", err)
+	}
+	return metrics.Compute(q, cells), nil
+}

@@ -1,0 +1,79 @@
+// Package pipeline orders doraflow's work: it runs the extractors, stages
+// what they return, promotes staging into the durable facts and keeps the
+// metric events in step with the facts. It decides the order and the
+// bookkeeping (leases, watermarks); the stages themselves live in extract,
+// transform and load.
+package pipeline
+
+import (
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/load/clickhouse"
+	"doraflow/transform"
+)
+
+// Pipeline runs the stages for one config against one store.
+type Pipeline struct {
+	cfg     *config.Config
+	store   *clickhouse.Store
+	log     zerolog.Logger
+	catalog *transform.Catalog
+	now     func() time.Time
+}
+
+// New returns a pipeline for cfg writing to store.
+func New(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger) *Pipeline {
+	return &Pipeline{cfg: cfg, store: store, log: log, catalog: transform.NewCatalog(cfg.Services), now: time.Now}
+}
+
+// rules returns the config settings the metric events depend on.
+func (p *Pipeline) rules() transform.Rules {
+	return transform.Rules{
+		Location:          p.cfg.Location,
+		AttributionWindow: p.cfg.Attribution.Window,
+		ReworkLabels:      p.cfg.Rework.Labels,
+	}
+}
+
+// blockOrder lists the block names in config order: deployment blocks,
+// then incident blocks. Promote keeps the first block that matched an
+// object.
+func (p *Pipeline) blockOrder() []string {
+	out := make([]string, 0, len(p.cfg.Deployments)+len(p.cfg.Incidents))
+	for _, b := range p.cfg.Deployments {
+		out = append(out, b.Name)
+	}
+	for _, b := range p.cfg.Incidents {
+		out = append(out, b.Name)
+	}
+	return out
+}
+
+// customBlock returns the name of the first custom block in blocks, or
+// "custom" when the config has none: recording by hand works without
+// configuring a block for it.
+func customBlock(blocks []config.Block) string {
+	for _, b := range blocks {
+		if b.Method == doraflow.MethodCustom {
+			return b.Name
+		}
+	}
+	return string(doraflow.MethodCustom)
+}
+
+type blockRef struct {
+	name   string
+	method doraflow.Method
+}
+
+func refs(blocks []config.Block) []blockRef {
+	out := make([]blockRef, len(blocks))
+	for i, b := range blocks {
+		out[i] = blockRef{b.Name, b.Method}
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"doraflow/load/clickhouse"
+	"doraflow/transform"
+)
+
+const (
+	// lateness is how far before its watermark each promote re-reads
+	// staging. A writer stamps a row's version before its insert lands, so
+	// a slow insert can become visible after a promote has moved past its
+	// version; re-reading is harmless because promotion is idempotent.
+	lateness = uint64(10 * time.Minute)
+	// servicesPerBatch bounds how many services' facts are held in memory
+	// at once while their events are recomputed.
+	servicesPerBatch = 25
+	// promoteLeaseTTL bounds how long a crashed promote blocks the next one.
+	promoteLeaseTTL = 10 * time.Minute
+	rulesStateKey   = "promote/rules"
+)
+
+// PromoteOptions adjust a promote.
+type PromoteOptions struct {
+	// Rebuild recomputes the events of every service, not only of those
+	// the new staging rows touch. Promote rebuilds by itself when the
+	// rules (time zone, attribution window, rework labels) changed.
+	Rebuild bool
+	// Wait is how long to wait for another process's promote to finish;
+	// default 2 minutes.
+	Wait time.Duration
+}
+
+// PromoteResult tells what a promote did.
+type PromoteResult struct {
+	FactRows map[string]uint64 // fact rows written per fact table
+	Services int               // services whose events were recomputed
+	Events   int               // metric events written
+	Rebuilt  bool
+}
+
+// Promote merges what is new or changed in staging into the durable fact
+// tables, then recomputes the metric events of every service the new facts
+// touch and writes the events that changed. It is idempotent: promoting
+// again, or again after a crash at any point, writes nothing new and
+// leaves the metrics as they were. Watermarks move only once all of it
+// succeeded.
+func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteResult, error) {
+	res := PromoteResult{FactRows: map[string]uint64{}}
+	if opts.Wait == 0 {
+		opts.Wait = 2 * time.Minute
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, opts.Wait)
+	lease, err := p.store.AcquireLease(waitCtx, "promote", promoteLeaseTTL, 250*time.Millisecond)
+	cancel()
+	if err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
+
+	high, err := p.store.StagingHigh(ctx)
+	if err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	ranges := map[string]clickhouse.Range{}
+	marks := map[string]string{}
+	for table, hi := range high {
+		key := "promote/" + table
+		raw, _, err := p.store.State(ctx, key)
+		if err != nil {
+			return res, fmt.Errorf("promote: %w", err)
+		}
+		wm, _ := strconv.ParseUint(raw, 10, 64)
+		lo := uint64(0)
+		if wm > lateness {
+			lo = wm - lateness
+		}
+		ranges[table] = clickhouse.Range{Lo: lo, Hi: hi}
+		if hi > wm {
+			marks[key] = strconv.FormatUint(hi, 10)
+		}
+	}
+
+	fingerprint := rulesFingerprint(p.rules())
+	stored, _, err := p.store.State(ctx, rulesStateKey)
+	if err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	res.Rebuilt = opts.Rebuild || stored != fingerprint
+
+	var services []string
+	if !res.Rebuilt {
+		// Before the facts change: the current facts name the services an
+		// object is moving away from.
+		if services, err = p.store.AffectedServices(ctx, ranges); err != nil {
+			return res, fmt.Errorf("promote: %w", err)
+		}
+	}
+	if res.FactRows, err = p.store.PromoteFacts(ctx, ranges, p.blockOrder(), p.store.NextVersion()); err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	if res.Rebuilt {
+		if services, err = p.store.AllServices(ctx); err != nil {
+			return res, fmt.Errorf("promote: %w", err)
+		}
+	}
+	res.Services = len(services)
+	for start := 0; start < len(services); start += servicesPerBatch {
+		batch := services[start:min(start+servicesPerBatch, len(services))]
+		n, err := p.recompute(ctx, lease, batch)
+		if err != nil {
+			return res, fmt.Errorf("promote: recompute events of %s: %w", strings.Join(batch, ", "), err)
+		}
+		res.Events += n
+	}
+	if stored != fingerprint {
+		marks[rulesStateKey] = fingerprint
+	}
+	if err := lease.Check(ctx); err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	if err := p.store.SetState(ctx, marks); err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	p.log.Info().Interface("fact_rows", res.FactRows).Int("services", res.Services).Int("events", res.Events).Bool("rebuilt", res.Rebuilt).Msg("promoted")
+	return res, nil
+}
+
+// recompute derives the events of services from their current facts and
+// writes those that differ from the stored ones.
+func (p *Pipeline) recompute(ctx context.Context, lease *clickhouse.Lease, services []string) (int, error) {
+	facts, err := p.store.ServiceFacts(ctx, services)
+	if err != nil {
+		return 0, err
+	}
+	old, active, err := p.store.ServiceEvents(ctx, services)
+	if err != nil {
+		return 0, err
+	}
+	updates := transform.Diff(old, active, transform.Events(services, facts, p.rules()))
+	if len(updates) == 0 {
+		return 0, nil
+	}
+	// The previous state written with each update must be the stored
+	// state; only the lease holder may write.
+	if err := lease.Check(ctx); err != nil {
+		return 0, err
+	}
+	if err := lease.Renew(ctx); err != nil {
+		return 0, err
+	}
+	return len(updates), p.store.InsertEvents(ctx, updates)
+}
+
+// rulesFingerprint identifies the rules events were computed with; events
+// computed under other rules are recomputed.
+func rulesFingerprint(r transform.Rules) string {
+	labels := make([]string, len(r.ReworkLabels))
+	for i, l := range r.ReworkLabels {
+		labels[i] = strings.ToLower(l)
+	}
+	sort.Strings(labels)
+	loc := "UTC"
+	if r.Location != nil {
+		loc = r.Location.String()
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("v1|%s|%d|%s", loc, r.AttributionWindow, strings.Join(labels, ","))))
+	return hex.EncodeToString(sum[:8])
+}
