@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
@@ -25,8 +24,8 @@ func (p *Pipeline) Metrics(ctx context.Context, q metrics.Query, opts MetricsOpt
 	if q.Location == nil {
 		q.Location = p.cfg.Location
 	}
-	if !q.From.Before(q.To) {
-		return metrics.Report{}, fmt.Errorf("metrics: the window is empty: from %s is not before to %s", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	if err := q.Validate(); err != nil {
+		return metrics.Report{}, err
 	}
 	filter := clickhouse.CellFilter{Service: q.Service, Team: q.Team}
 	from, to := metrics.DateOf(q.From, q.Location), metrics.DateOf(q.To, q.Location)
@@ -40,5 +39,5 @@ func (p *Pipeline) Metrics(ctx context.Context, q metrics.Query, opts MetricsOpt
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("metrics: %w", err)
 	}
-	return metrics.Compute(q, cells), nil
+	return metrics.Compute(q, cells)
 }

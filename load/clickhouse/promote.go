@@ -82,9 +82,22 @@ func (s *Store) PromoteFacts(ctx context.Context, ranges map[string]Range, block
 	return written, nil
 }
 
-// count returns the number of stored rows of a table, versions included.
-// Promote runs under the promote lease, so the difference of two counts is
-// what it wrote.
+// RowCount returns the number of stored rows of a doraflow table, every
+// version included. Promote runs under the promote lease, so the
+// difference of two counts is what it wrote.
+func (s *Store) RowCount(ctx context.Context, table string) (uint64, error) {
+	if !knownTable[table] {
+		return 0, fmt.Errorf("row count: unknown table %q", table)
+	}
+	return s.count(ctx, table)
+}
+
+var knownTable = map[string]bool{
+	"stg_deployments": true, "stg_changes": true, "stg_ships": true, "stg_incidents": true,
+	"deployments": true, "changes": true, "ships": true, "incidents": true,
+	"dora_events": true, "dora_daily": true, "pipeline_state": true,
+}
+
 func (s *Store) count(ctx context.Context, table string) (uint64, error) {
 	var n uint64
 	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+table).Scan(&n); err != nil {

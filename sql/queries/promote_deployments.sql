@@ -28,7 +28,7 @@ FROM
         SELECT
             id,
             block,
-            (if(indexOf(@blocks, block) = 0, 1000000, indexOf(@blocks, block)), block) AS rank,
+            (if(indexOf(CAST(@blocks AS Array(String)), block) = 0, 1000000, indexOf(CAST(@blocks AS Array(String)), block)), block) AS rank,
             argMax(source, version) AS source,
             argMax(method, version) AS method,
             argMax(service, version) AS service,

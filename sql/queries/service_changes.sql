@@ -14,6 +14,6 @@ FROM changes
 WHERE id IN
 (
     SELECT change_id FROM ships ARRAY JOIN change_ids AS change_id
-    WHERE deployment_id IN (SELECT id FROM deployments WHERE has(@services, service))
+    WHERE deployment_id IN (SELECT id FROM deployments WHERE has(CAST(@services AS Array(String)), service))
 )
 GROUP BY id

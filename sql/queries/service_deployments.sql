@@ -19,7 +19,7 @@ FROM
         argMax(author, version) AS author
     FROM deployments
     -- any version naming one of the services: the newest one decides below
-    WHERE id IN (SELECT id FROM deployments WHERE has(@services, service))
+    WHERE id IN (SELECT id FROM deployments WHERE has(CAST(@services AS Array(String)), service))
     GROUP BY id
 )
-WHERE has(@services, service)
+WHERE has(CAST(@services AS Array(String)), service)

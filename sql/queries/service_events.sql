@@ -15,6 +15,6 @@ FROM
         argMax(reason, version) AS reason,
         argMax(active, version) AS active
     FROM dora_events
-    WHERE has(@services, service)
+    WHERE has(CAST(@services AS Array(String)), service)
     GROUP BY service, kind, entity_id, environment
 )

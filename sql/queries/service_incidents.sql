@@ -18,7 +18,7 @@ FROM incidents
 WHERE id IN
 (
     SELECT id FROM incidents
-    WHERE has(@services, service)
-       OR deployment_id IN (SELECT id FROM deployments WHERE has(@services, service))
+    WHERE has(CAST(@services AS Array(String)), service)
+       OR deployment_id IN (SELECT id FROM deployments WHERE has(CAST(@services AS Array(String)), service))
 )
 GROUP BY id
