@@ -51,7 +51,7 @@ func (e *env) flags(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: doraflow %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: doraflow %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	e.addGlobal(fs)

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"doraflow/load/clickhouse/clickhousetest"
+)
+
+// cli runs doraflow in-process with a config file pointing at a fresh
+// test database.
+type cli struct {
+	t      *testing.T
+	config string
+}
+
+func newCLI(t *testing.T, extra string) *cli {
+	t.Helper()
+	opts := clickhousetest.Options(t)
+	path := filepath.Join(t.TempDir(), "doraflow.yaml")
+	body := fmt.Sprintf("clickhouse:\n  addr: %s\n  database: %s\n  password: ${TEST_CH_PASSWORD}\nservices:\n  - name: api\n    team: platform\n%s", opts.Addr[0], opts.Database, extra)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &cli{t: t, config: path}
+}
+
+// run returns the exit status, stdout and stderr of one command line.
+func (c *cli) run(args ...string) (int, string, string) {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	t := c.t
+	t.Setenv("TEST_CH_PASSWORD", "")
+	code := run(context.Background(), append([]string{"--config", c.config}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRecordAndMetrics(t *testing.T) {
+	c := newCLI(t, "")
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := c.run(args...)
+		if code != 0 {
+			t.Fatalf("doraflow %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	mustRun("migrate")
+	if out := mustRun("migrate"); !strings.Contains(out, "up to date") {
+		t.Fatalf("second migrate said %q, want up to date", out)
+	}
+	mustRun("record", "deployment", "--service", "api", "--id", "d1", "--deployed-at", "2024-01-02T10:00:00Z")
+	// The same id again updates it rather than adding a second deployment.
+	if out := mustRun("record", "deployment", "--service", "api", "--id", "d1", "--deployed-at", "2024-01-03T10:00:00Z"); !strings.HasPrefix(out, "updated") {
+		t.Fatalf("re-record said %q, want updated", out)
+	}
+	mustRun("record", "incident", "--service", "api", "--id", "i1", "--created-at", "2024-01-03T11:00:00Z")
+	mustRun("record", "incident", "--service", "api", "--id", "i1", "--created-at", "2024-01-03T11:00:00Z", "--resolved-at", "2024-01-03T11:30:00Z")
+
+	var report struct {
+		GroupBy string                   `json:"group_by"`
+		Rows    []map[string]interface{} `json:"rows"`
+	}
+	out := mustRun("metrics", "--from", "2024-01-01", "--to", "2024-01-08", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatalf("metrics json: %v\n%s", err, out)
+	}
+	if len(report.Rows) != 1 {
+		t.Fatalf("rows = %s", out)
+	}
+	r := report.Rows[0]
+	for field, want := range map[string]any{"service": "api", "team": "platform", "deployments": 1.0, "failed_deployments": 1.0, "incidents": 1.0, "restored_incidents": 1.0, "time_to_restore_median_seconds": 1800.0, "lead_time_median_seconds": nil} {
+		if r[field] != want {
+			t.Errorf("%s = %v, want %v", field, r[field], want)
+		}
+	}
+	for _, format := range []string{"table", "csv"} {
+		if out := mustRun("metrics", "--from", "2024-01-01", "--to", "2024-01-08", "--format", format); !strings.Contains(out, "api") {
+			t.Errorf("--format %s: no api row in %q", format, out)
+		}
+	}
+}
+
+func TestBadUsageExitsTwoWithOneLine(t *testing.T) {
+	c := newCLI(t, "")
+	cases := [][]string{
+		{"metrics", "--from", "yesterday"},
+		{"metrics", "--group-by", "galaxy"},
+		{"metrics", "--period", "year"},
+		{"metrics", "--format", "xml"},
+		{"metrics", "--from", "2024-02-01", "--to", "2024-01-01"},
+		{"metrics", "--nope"},
+		{"record", "deployment"},
+		{"record", "deployment", "--service", "api", "--status", "meh"},
+		{"record", "incident", "--service", "api"},
+		{"record", "incident", "--service", "api", "--created-at", "2024-01-02", "--resolved-at", "2024-01-01"},
+		{"record", "thing"},
+		{"frobnicate"},
+	}
+	for _, args := range cases {
+		code, _, errOut := c.run(args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
+		if lines := strings.Count(strings.TrimSpace(errOut), "\n"); lines != 0 || errOut == "" {
+			t.Errorf("%v: want one line on stderr, got %q", args, errOut)
+		}
+	}
+}
+
+func TestUnreachableClickHouse(t *testing.T) {
+	t.Setenv("CH_SECRET", "hunter2-secret")
+	path := filepath.Join(t.TempDir(), "doraflow.yaml")
+	// Port 1 on loopback refuses connections.
+	if err := os.WriteFile(path, []byte("clickhouse:\n  addr: 127.0.0.1:1\n  password: ${CH_SECRET}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--config", path, "metrics"}, &out, &errOut)
+	msg := errOut.String()
+	if code != 1 || !strings.Contains(msg, "127.0.0.1:1") || strings.Count(strings.TrimSpace(msg), "\n") != 0 {
+		t.Fatalf("exit %d, stderr %q: want exit 1 and one line naming the address", code, msg)
+	}
+	if strings.Contains(msg, "hunter2") {
+		t.Fatalf("the password leaked: %q", msg)
+	}
+}
+
+func TestBadConfigExitsTwo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "doraflow.yaml")
+	if err := os.WriteFile(path, []byte("clickhouse:\n  adress: x\ndeployments:\n  - name: a\n    method: teleport\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"--config", path, "config", "validate"}, &out, &errOut)
+	msg := errOut.String()
+	if code != 2 || !strings.Contains(msg, "adress") || !strings.Contains(msg, "teleport") || !strings.Contains(msg, "doraflow.yaml:2") {
+		t.Fatalf("exit %d, stderr %q: want exit 2 naming both problems with file:line", code, msg)
+	}
+}
