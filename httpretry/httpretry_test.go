@@ -1,0 +1,170 @@
+package httpretry
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeSleep records waits instead of sleeping.
+type fakeSleep struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (f *fakeSleep) sleep(_ context.Context, d time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.waits = append(f.waits, d)
+	return nil
+}
+
+func TestRetries(t *testing.T) {
+	cases := []struct {
+		name      string
+		responses []int // status per attempt; 0 drops the connection
+		header    http.Header
+		wantCalls int
+		wantCode  int
+		wantErr   bool
+		wantWait  time.Duration // first wait, when the server names it
+	}{
+		{name: "ok at once", responses: []int{200}, wantCalls: 1, wantCode: 200},
+		{name: "503 then ok", responses: []int{503, 200}, wantCalls: 2, wantCode: 200},
+		{name: "429 with Retry-After", responses: []int{429, 200}, header: http.Header{"Retry-After": {"7"}}, wantCalls: 2, wantCode: 200, wantWait: 7 * time.Second},
+		{name: "dropped then ok", responses: []int{0, 200}, wantCalls: 2, wantCode: 200},
+		{name: "404 is final", responses: []int{404}, wantCalls: 1, wantCode: 404},
+		{name: "501 is final", responses: []int{501}, wantCalls: 1, wantCode: 501},
+		{name: "bounded", responses: []int{502, 502, 502, 502, 502, 502}, wantCalls: 3, wantCode: 502},
+		{name: "bounded drops", responses: []int{0, 0, 0, 0}, wantCalls: 3, wantErr: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := calls.Add(1)
+				code := c.responses[min(int(n), len(c.responses))-1]
+				if code == 0 {
+					hj, _ := w.(http.Hijacker)
+					conn, _, _ := hj.Hijack()
+					conn.Close()
+					return
+				}
+				for k, v := range c.header {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(code)
+			}))
+			defer srv.Close()
+			fs := &fakeSleep{}
+			// A fresh connection each attempt, so a drop reaches the transport.
+			base := &http.Transport{DisableKeepAlives: true}
+			client := &http.Client{Transport: New(Options{Base: base, MaxAttempts: 3, Sleep: fs.sleep, Seed: 1})}
+			resp, err := client.Get(srv.URL)
+			if c.wantErr != (err != nil) {
+				t.Fatalf("err = %v, want error %v", err, c.wantErr)
+			}
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != c.wantCode {
+					t.Fatalf("status %d, want %d", resp.StatusCode, c.wantCode)
+				}
+			}
+			if got := calls.Load(); got != int64(c.wantCalls) {
+				t.Fatalf("calls = %d, want %d", got, c.wantCalls)
+			}
+			if c.wantWait != 0 && (len(fs.waits) == 0 || fs.waits[0] != c.wantWait) {
+				t.Fatalf("waits = %v, want first %s", fs.waits, c.wantWait)
+			}
+			for _, w := range fs.waits {
+				if w <= 0 || w > 30*time.Second {
+					t.Fatalf("wait %s outside the backoff bounds", w)
+				}
+			}
+		})
+	}
+}
+
+func TestClassifyAndMaxWait(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	defer srv.Close()
+	fs := &fakeSleep{}
+	classify := func(resp *http.Response, err error) Decision {
+		if resp != nil && resp.StatusCode == http.StatusForbidden {
+			return Decision{Retry: true, Wait: 2 * time.Hour, Reason: "rate limit"}
+		}
+		return Decision{}
+	}
+	client := &http.Client{Transport: New(Options{Classify: classify, Sleep: fs.sleep})}
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// Two hours is over the one-hour cap: the 403 comes back unretried.
+	if resp.StatusCode != http.StatusForbidden || len(fs.waits) != 0 {
+		t.Fatalf("status %d waits %v, want 403 and no wait", resp.StatusCode, fs.waits)
+	}
+}
+
+func TestMaxInFlight(t *testing.T) {
+	t.Parallel()
+	var now, peak atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := now.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+		now.Add(-1)
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: New(Options{MaxInFlight: 2})}
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, err := client.Get(srv.URL); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if p := peak.Load(); p > 2 {
+		t.Fatalf("peak in flight = %d, want at most 2", p)
+	}
+}
+
+func TestCancelledContextStops(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	sleep := func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	_, err := (&http.Client{Transport: New(Options{Sleep: sleep})}).Do(req)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestRetryAfterDate(t *testing.T) {
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := http.Header{"Retry-After": {now.Add(90 * time.Second).Format(http.TimeFormat)}}
+	if got := RetryAfter(h, now); got != 90*time.Second {
+		t.Fatalf("RetryAfter = %s, want 90s", got)
+	}
+}
