@@ -1,0 +1,113 @@
+package custom
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"doraflow"
+)
+
+// memory is a Recorder that keeps records in maps.
+type memory struct {
+	mu          sync.Mutex
+	deployments map[string]doraflow.Deployment
+	incidents   map[string]doraflow.Incident
+}
+
+func (m *memory) StageDeploymentRecord(_ context.Context, r DeploymentRecord) (doraflow.Deployment, bool, error) {
+	d, err := r.Deployment(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), "manual")
+	if err != nil {
+		return d, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, had := m.deployments[d.ID]
+	m.deployments[d.ID] = d
+	return d, !had, nil
+}
+
+func (m *memory) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraflow.Incident, bool, error) {
+	in, err := r.Incident("manual")
+	if err != nil {
+		return in, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, had := m.incidents[in.ID]
+	m.incidents[in.ID] = in
+	return in, !had, nil
+}
+
+func TestAPI(t *testing.T) {
+	mem := &memory{deployments: map[string]doraflow.Deployment{}, incidents: map[string]doraflow.Incident{}}
+	mux := http.NewServeMux()
+	NewHandler(mem, []string{"good-token", ""}, zerolog.Nop()).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	cases := []struct {
+		name, path, token, body string
+		want                    int
+		wantErr                 string // substring of the JSON error
+	}{
+		{"no token", "/api/v1/deployments", "", `{"service":"api"}`, 401, "bearer token"},
+		{"wrong token", "/api/v1/deployments", "bad", `{"service":"api"}`, 401, "bearer token"},
+		{"empty token does not open the API", "/api/v1/deployments", " ", `{"service":"api"}`, 401, ""},
+		{"created", "/api/v1/deployments", "good-token", `{"id":"d1","service":"api","deployed_at":"2024-01-02T10:00:00Z"}`, 201, ""},
+		{"same id again", "/api/v1/deployments", "good-token", `{"id":"d1","service":"api","deployed_at":"2024-01-02T11:00:00Z"}`, 200, ""},
+		{"bad json", "/api/v1/deployments", "good-token", `{"service":`, 400, "not valid JSON"},
+		{"wrong type", "/api/v1/deployments", "good-token", `{"service":42}`, 400, "service"},
+		{"unknown field", "/api/v1/deployments", "good-token", `{"service":"api","servce":"x"}`, 400, "servce: unknown field"},
+		{"bad date", "/api/v1/deployments", "good-token", `{"service":"api","deployed_at":"yesterday"}`, 400, "deployed_at"},
+		{"empty service", "/api/v1/deployments", "good-token", `{"service":"  "}`, 400, "service"},
+		{"bad status", "/api/v1/deployments", "good-token", `{"service":"api","status":"meh"}`, 400, "status"},
+		{"two values", "/api/v1/deployments", "good-token", `{"service":"api"} {}`, 400, "more than one"},
+		{"empty body", "/api/v1/deployments", "good-token", ``, 400, "empty"},
+		{"too big", "/api/v1/deployments", "good-token", `{"service":"` + strings.Repeat("a", MaxBody) + `"}`, 413, "body over"},
+		{"incident open", "/api/v1/incidents", "good-token", `{"id":"i1","service":"api","created_at":"2024-01-02T10:00:00Z"}`, 201, ""},
+		{"incident resolved", "/api/v1/incidents", "good-token", `{"id":"i1","service":"api","created_at":"2024-01-02T10:00:00Z","resolved_at":"2024-01-02T11:00:00Z"}`, 200, ""},
+		{"incident without created_at", "/api/v1/incidents", "good-token", `{"service":"api"}`, 400, "created_at"},
+		{"incident resolved before created", "/api/v1/incidents", "good-token", `{"service":"api","created_at":"2024-01-02","resolved_at":"2024-01-01"}`, 400, "resolved_at"},
+		{"GET is not allowed", "/api/v1/incidents", "good-token", "", 405, ""},
+	}
+	for _, c := range cases {
+		method := http.MethodPost
+		if c.want == 405 {
+			method = http.MethodGet
+		}
+		req, _ := http.NewRequest(method, srv.URL+c.path, strings.NewReader(c.body))
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		body := new(strings.Builder)
+		_, _ = io.Copy(body, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: status %d, want %d (%s)", c.name, resp.StatusCode, c.want, body)
+		}
+		if c.wantErr != "" && !strings.Contains(body.String(), c.wantErr) {
+			t.Errorf("%s: body %s, want an error mentioning %q", c.name, body, c.wantErr)
+		}
+		if c.want >= 400 && c.want != 405 && !strings.HasPrefix(body.String(), `{"error":`) {
+			t.Errorf("%s: body %s, want a JSON error", c.name, body)
+		}
+	}
+	if len(mem.deployments) != 1 || mem.deployments["d1"].DeployedAt.Hour() != 11 {
+		t.Fatalf("stored deployments = %+v, want d1 updated to 11:00", mem.deployments)
+	}
+	if in := mem.incidents["i1"]; len(mem.incidents) != 1 || !in.Resolved() {
+		t.Fatalf("stored incidents = %+v, want i1 resolved", mem.incidents)
+	}
+}
