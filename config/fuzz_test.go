@@ -1,0 +1,92 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"doraflow"
+)
+
+// seedFiles adds the sample and the golden configs to a fuzz corpus.
+func seedFiles(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/*/doraflow.yaml")
+	for _, p := range append(paths, "doraflow.sample.yaml") {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("deployments: [{name: a, method: custom}]\nschedule: {sync: '*/5 * * * *', lookback: 1d2h}\n"))
+	f.Add([]byte("a: &x [*x]\ndeployments: *x\n"))
+	f.Add([]byte("deployments:\r\n- name: a\r\n  method: custom\r\n# c\r\nincidents:\r\n"))
+}
+
+// FuzzLoad checks that no input makes Parse panic, that every problem has a
+// line, and that what loads renders to a file that loads the same.
+func FuzzLoad(f *testing.F) {
+	seedFiles(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data, "f.yaml", testEnv)
+		if err != nil {
+			for _, p := range err.(*Errors).Problems {
+				if p.File != "f.yaml" || p.Line < 1 || p.Message == "" {
+					t.Fatalf("problem without a place or message: %+v", p)
+				}
+			}
+			return
+		}
+		out := c.Redacted()
+		if strings.Contains(out, "${") {
+			return // a $${ escape, now a reference: not the same file
+		}
+		again, err := Parse([]byte(out), "f.yaml", testEnv)
+		if err != nil {
+			t.Fatalf("Redacted output does not load:\n%v\n%s", err, out)
+		}
+		if again.Redacted() != out {
+			t.Fatalf("Redacted output changed on reload:\n%s\nwas:\n%s", again.Redacted(), out)
+		}
+	})
+}
+
+// FuzzAddBlock checks that appending to any file either refuses or gives a
+// file that holds the new block last.
+func FuzzAddBlock(f *testing.F) {
+	seedFiles(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := appendBlock(data, "f.yaml", Deployments, BlockSpec{Name: "fuzz-added", Method: doraflow.MethodCustom}, testEnv)
+		if err != nil {
+			return
+		}
+		d := &decoder{file: "f.yaml", lookup: testEnv, lenient: true}
+		c := d.config(out)
+		if len(d.problems) > 0 || len(c.Deployments) == 0 || c.Deployments[len(c.Deployments)-1].Name != "fuzz-added" {
+			t.Fatalf("bad result %v:\n%s", d.problems, out)
+		}
+	})
+}
+
+// FuzzExpand checks that expansion never panics, leaves text without "$"
+// alone, and that "$${" escapes any text.
+func FuzzExpand(f *testing.F) {
+	for _, s := range []string{"", "plain", "${A}", "$${A}", "$$${A}", "${", "${A", "x${A}y${B}z", "$", "$$", "${}", "${ A}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lookup := func(name string) (string, bool) { return "<" + name + ">", name != "UNSET" }
+		out, unset, err := expand(s, lookup)
+		if !strings.Contains(s, "$") && (out != s || unset != nil || err != nil) {
+			t.Fatalf("expand(%q) = %q, %v, %v; want it unchanged", s, out, unset, err)
+		}
+		if err == nil && len(unset) == 0 && strings.Count(out, "<") < strings.Count(s, "${")-strings.Count(s, "$${") {
+			t.Fatalf("expand(%q) = %q: a reference was dropped", s, out)
+		}
+		escaped := strings.ReplaceAll(s, "${", "$${")
+		if got, unset, err := expand(escaped, lookup); got != s || unset != nil || err != nil {
+			t.Fatalf("expand(%q) = %q, %v, %v; want %q", escaped, got, unset, err, s)
+		}
+	})
+}
