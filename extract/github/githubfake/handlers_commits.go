@@ -1,0 +1,286 @@
+package githubfake
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// parseAPITime reads an ISO 8601 timestamp as GitHub's since/until take
+// it; a bare date means its midnight UTC.
+func parseAPITime(s string) (time.Time, bool) {
+	// A "+" offset arrives as a space when the client did not escape it.
+	s = strings.ReplaceAll(s, " ", "+")
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// hCommits answers GET /repos/{o}/{r}/commits: the history of sha (a SHA
+// or branch; default the default branch), newest first, filtered by since,
+// until (inclusive), path and author.
+func hCommits(c *call) int {
+	r := c.repo
+	ref := c.q.Get("sha")
+	if ref == "" {
+		ref = r.DefaultBranch
+	}
+	head, ok := resolveRef(r, ref)
+	if !ok {
+		return c.notFound()
+	}
+	order := c.ix.history(r, head).order
+	date := func(k int) time.Time { return r.Commits[order[k]].Date }
+	lo, hi := 0, len(order)
+	if v := c.q.Get("until"); v != "" {
+		t, ok := parseAPITime(v)
+		if !ok {
+			return c.invalid("Validation Failed: until is not an ISO 8601 timestamp")
+		}
+		lo = sort.Search(len(order), func(k int) bool { return !date(k).After(t) })
+	}
+	if v := c.q.Get("since"); v != "" {
+		t, ok := parseAPITime(v)
+		if !ok {
+			return c.invalid("Validation Failed: since is not an ISO 8601 timestamp")
+		}
+		hi = sort.Search(len(order), func(k int) bool { return date(k).Before(t) })
+	}
+	list := order[min(lo, hi):hi]
+	path, author := c.q.Get("path"), c.q.Get("author")
+	if path != "" || author != "" {
+		path = strings.Trim(path, "/")
+		var out []int32
+		for _, i := range list {
+			if path != "" && !touches(c.commitFiles(i), path) {
+				continue
+			}
+			if author != "" {
+				p := &c.org.People[r.Commits[i].Author]
+				if !strings.EqualFold(p.Login, author) && !strings.EqualFold(p.Email, author) {
+					continue
+				}
+			}
+			out = append(out, i)
+		}
+		list = out
+	}
+	p := parsePager(c.q)
+	a, b := p.bounds(len(list))
+	c.w.arr()
+	for _, i := range list[a:b] {
+		c.w.elem()
+		c.commit(i, false)
+	}
+	c.w.endArr()
+	c.paginate(p, len(list))
+	return http.StatusOK
+}
+
+func touches(files []string, path string) bool {
+	for _, f := range files {
+		if f == path || strings.HasPrefix(f, path+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// noCommit is GitHub's answer for a ref that names no commit: 422, not 404.
+func (c *call) noCommit(ref string) int {
+	return c.fail(http.StatusUnprocessableEntity, "No commit found for SHA: "+ref)
+}
+
+// hCommit answers GET /repos/{o}/{r}/commits/{ref}: one commit with its
+// stats and files.
+func hCommit(c *call) int {
+	ref := c.r.PathValue("ref")
+	i, ok := resolveRef(c.repo, ref)
+	if !ok {
+		return c.noCommit(ref)
+	}
+	c.commit(i, true)
+	return http.StatusOK
+}
+
+// hCommitPulls answers GET /repos/{o}/{r}/commits/{sha}/pulls: the merged
+// pull request that brought the commit to the default branch, or, for a
+// commit not on it, the merged and open pull requests that contain it.
+func hCommitPulls(c *call) int {
+	r := c.repo
+	ref := c.r.PathValue("sha")
+	i, ok := resolveRef(r, ref)
+	if !ok {
+		return c.noCommit(ref)
+	}
+	var prs []*PullRequest
+	if n := r.Commits[i].PR; n != 0 {
+		if p := r.PR(n); p != nil {
+			onDefault := false
+			if h, ok := r.Branch(r.DefaultBranch); ok {
+				onDefault = c.ix.history(r, h).has(i)
+			}
+			if p.Merged() || !onDefault && p.ClosedAt.IsZero() {
+				prs = append(prs, p)
+			}
+		}
+	}
+	pg := parsePager(c.q)
+	lo, hi := pg.bounds(len(prs))
+	c.w.arr()
+	for _, p := range prs[lo:hi] {
+		c.w.elem()
+		c.pr(p, false)
+	}
+	c.w.endArr()
+	c.paginate(pg, len(prs))
+	return http.StatusOK
+}
+
+// GitHub's compare limits: without page parameters it returns the last
+// 250 commits; the file list stops at 300 and appears on the first page.
+const (
+	maxCompareCommits = 250
+	maxCompareFiles   = 300
+)
+
+// compareRef strips the "owner:" form compare accepts; another owner's
+// ref (a fork) is not found.
+func (c *call) compareRef(s string) (int32, bool) {
+	if owner, ref, ok := strings.Cut(s, ":"); ok {
+		if !strings.EqualFold(owner, c.repo.Owner) {
+			return NoCommit, false
+		}
+		s = ref
+	}
+	return resolveRef(c.repo, s)
+}
+
+// hCompare answers GET /repos/{o}/{r}/compare/{base}...{head}.
+func hCompare(c *call) int {
+	r := c.repo
+	basehead := c.r.PathValue("basehead")
+	baseRef, headRef, ok := strings.Cut(basehead, "...")
+	if !ok {
+		return c.notFound()
+	}
+	base, ok1 := c.compareRef(baseRef)
+	head, ok2 := c.compareRef(headRef)
+	if !ok1 || !ok2 {
+		return c.notFound()
+	}
+	cmp := r.Compare(base, head)
+	if cmp.MergeBase == NoCommit {
+		return c.fail(http.StatusNotFound, "No common ancestor between "+baseRef+" and "+headRef+".")
+	}
+	total := len(cmp.Ahead)
+	pg := parsePager(c.q)
+	list := cmp.Ahead
+	firstPage := true
+	if pg.explicit {
+		lo, hi := pg.bounds(total)
+		list = list[lo:hi]
+		firstPage = pg.page == 1
+		c.paginate(pg, total)
+	} else if total > maxCompareCommits {
+		// The last 250: the newest commit of the range is always there.
+		list = list[total-maxCompareCommits:]
+	}
+	w := &c.w
+	api := c.repoAPI()
+	headSHA := r.Commits[head].SHA.String()
+	baseSHA := r.Commits[base].SHA.String()
+	w.obj()
+	w.strs("url", api, "/compare/", basehead)
+	w.strs("html_url", c.repoHTML(), "/compare/", basehead)
+	w.strs("permalink_url", c.repoHTML(), "/compare/", r.Owner, ":", baseSHA, "...", r.Owner, ":", headSHA)
+	w.strs("diff_url", c.repoHTML(), "/compare/", basehead, ".diff")
+	w.strs("patch_url", c.repoHTML(), "/compare/", basehead, ".patch")
+	w.key("base_commit")
+	c.commit(base, false)
+	w.key("merge_base_commit")
+	c.commit(cmp.MergeBase, false)
+	w.str("status", cmp.Status())
+	w.int("ahead_by", int64(total))
+	w.int("behind_by", int64(cmp.Behind))
+	w.int("total_commits", int64(total))
+	w.arrKey("commits")
+	for _, i := range list {
+		w.elem()
+		c.commit(i, false)
+	}
+	w.endArr()
+	w.arrKey("files")
+	if firstPage {
+		var files []string
+		seen := map[string]bool{}
+		for _, i := range cmp.Ahead {
+			for _, f := range c.commitFiles(i) {
+				if !seen[f] {
+					seen[f] = true
+					files = append(files, f)
+				}
+			}
+		}
+		slices.Sort(files)
+		for _, f := range files[:min(len(files), maxCompareFiles)] {
+			c.file(headSHA, f, false)
+		}
+	}
+	w.endArr()
+	w.end()
+	return http.StatusOK
+}
+
+// hBranches answers GET /repos/{o}/{r}/branches, sorted by name.
+func hBranches(c *call) int {
+	r := c.repo
+	bs := slices.Clone(r.Branches)
+	slices.SortFunc(bs, func(a, b Branch) int { return strings.Compare(a.Name, b.Name) })
+	pg := parsePager(c.q)
+	lo, hi := pg.bounds(len(bs))
+	w := &c.w
+	w.arr()
+	for _, b := range bs[lo:hi] {
+		sha := r.Commits[b.Head].SHA.String()
+		w.elem()
+		w.obj()
+		w.str("name", b.Name)
+		w.objKey("commit")
+		w.str("sha", sha)
+		w.strs("url", c.repoAPI(), "/commits/", sha)
+		w.end()
+		w.bool("protected", b.Name == r.DefaultBranch)
+		w.end()
+	}
+	w.endArr()
+	c.paginate(pg, len(bs))
+	return http.StatusOK
+}
+
+// hBranch answers GET /repos/{o}/{r}/branches/{branch}.
+func hBranch(c *call) int {
+	r := c.repo
+	name := c.r.PathValue("branch")
+	h, ok := r.Branch(name)
+	if !ok {
+		return c.fail(http.StatusNotFound, "Branch not found")
+	}
+	w := &c.w
+	w.obj()
+	w.str("name", name)
+	w.key("commit")
+	c.commit(h, false)
+	w.objKey("_links")
+	w.strs("self", c.repoAPI(), "/branches/", name)
+	w.strs("html", c.repoHTML(), "/tree/", name)
+	w.end()
+	w.bool("protected", name == r.DefaultBranch)
+	w.end()
+	return http.StatusOK
+}

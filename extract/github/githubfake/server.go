@@ -1,0 +1,748 @@
+package githubfake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash/fnv"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// FaultKind is a failure the server can inject in place of a response.
+type FaultKind uint8
+
+// Fault kinds.
+const (
+	FaultNone FaultKind = iota
+	// FaultBadGateway answers 502 with a JSON body, as GitHub's edge does
+	// when a backend times out.
+	FaultBadGateway
+	// FaultUnavailable answers 503 with a JSON body.
+	FaultUnavailable
+	// FaultDrop sends a status line, headers and part of a body, then
+	// closes the connection: the client sees an unexpected EOF while
+	// reading. Bytes are on the wire, so net/http does not retry it
+	// silently.
+	FaultDrop
+	// FaultSlow waits Options.SlowDelay, then answers normally.
+	FaultSlow
+)
+
+// String names the fault for logs and test output.
+func (f FaultKind) String() string {
+	switch f {
+	case FaultBadGateway:
+		return "502"
+	case FaultUnavailable:
+		return "503"
+	case FaultDrop:
+		return "drop"
+	case FaultSlow:
+		return "slow"
+	default:
+		return "none"
+	}
+}
+
+// ScheduledFault injects a fault into the Nth request the server receives
+// (1-based, counting every request, as Request.Seq does).
+type ScheduledFault struct {
+	Request int64
+	Kind    FaultKind
+}
+
+// Options configure a Server. The zero value is a github.com lookalike with
+// no token check, the standard 5,000 requests an hour, and no faults.
+type Options struct {
+	// Token, when set, must arrive as "Authorization: Bearer TOKEN" or
+	// "Authorization: token TOKEN"; anything else is 401 Bad credentials.
+	Token string
+	// Budget is the primary rate limit: requests per window (default
+	// 5000). Conditional requests answered 304 and GET /rate_limit are
+	// free, as on GitHub.
+	Budget int
+	// ResetEvery is the length of a rate-limit window (default 1h). A
+	// window starts at the first request after the previous one ended.
+	ResetEvery time.Duration
+	// Now is the clock for rate-limit windows, Retry-After and the request
+	// log (default time.Now). Inject a ManualClock to test resets without
+	// sleeping.
+	Now func() time.Time
+
+	// SecondaryEvery makes every Nth request that reaches the check (past
+	// the token check and injected faults; /rate_limit and requests refused
+	// during a penalty do not count) hit the secondary rate limit; 0 never
+	// does. After a hit, every request is refused until
+	// SecondaryRetryAfter has passed on the clock.
+	SecondaryEvery int
+	// SecondaryRetryAfter is the Retry-After of a secondary-limit answer
+	// (default 60s).
+	SecondaryRetryAfter time.Duration
+	// SecondaryStatus is 403 (default; the status go-github turns into
+	// *github.AbuseRateLimitError) or 429 (which GitHub also sends, and
+	// go-github v62 reports as a plain *github.ErrorResponse).
+	SecondaryStatus int
+
+	// FaultRate is the share of requests, 0 to 1, that fail with one of
+	// FaultKinds (default 502, 503 and drop). Whether a request fails is a
+	// hash of FaultSeed, its method and URL, and how many times that URL
+	// was asked before, so it is the same on every run whatever the
+	// interleaving of concurrent requests, and a retry can succeed.
+	FaultRate  float64
+	FaultSeed  int64
+	FaultKinds []FaultKind
+	// Faults fail chosen requests by their sequence number.
+	Faults []ScheduledFault
+	// Delay holds every response this long (for timeout and concurrency
+	// tests). Waits end early when the request's context ends or the
+	// server closes, so tests never hang on them.
+	Delay time.Duration
+	// SlowDelay is how long FaultSlow holds a response (default 2s).
+	SlowDelay time.Duration
+
+	// BaseURLPath serves the API under a prefix: "/api/v3" mimics GitHub
+	// Enterprise Server. Default: the root, as api.github.com.
+	BaseURLPath string
+	// HTMLURL is the web root used in html_url fields (default
+	// https://github.com).
+	HTMLURL string
+	// LogSize bounds the request log, which keeps the most recent entries
+	// (default 100,000). Counters in Stats are always exact.
+	LogSize int
+	// RunsSearchLimit is how many workflow runs a filtered runs listing
+	// reaches (default 1000, GitHub's limit when actor, branch,
+	// check_suite_id, created, event, head_sha or status is given); a
+	// negative value removes the limit.
+	RunsSearchLimit int
+}
+
+// Request is one entry of the request log.
+type Request struct {
+	Seq      int64 // 1-based arrival order
+	Time     time.Time
+	Method   string
+	Path     string // without BaseURLPath
+	Query    string // raw query
+	Endpoint string // route pattern, e.g. "GET /repos/{owner}/{repo}/pulls"
+	Status   int    // 0 when the connection was dropped
+	// NotModified is a 304 answer to a conditional request.
+	NotModified bool
+	// RateLimited is a 403 for an exhausted primary budget;
+	// SecondaryLimited a secondary-limit refusal.
+	RateLimited      bool
+	SecondaryLimited bool
+	Fault            FaultKind
+}
+
+// Stats are counters over every request since the server started (or the
+// last ResetLog).
+type Stats struct {
+	Total            int64
+	Charged          int64 // requests that consumed primary budget
+	NotModified      int64
+	RateLimited      int64
+	SecondaryLimited int64
+	Unauthorized     int64
+	NotFound         int64
+	Faults           int64
+	// ByEndpoint counts requests per route pattern (as in
+	// Request.Endpoint), whatever their outcome.
+	ByEndpoint map[string]int64
+}
+
+// Endpoint names used in Request.Endpoint and Stats.ByEndpoint besides the
+// route patterns.
+const (
+	// EndpointUnknown is a path no route matches (answered 404).
+	EndpointUnknown = "unknown"
+	// EndpointRateLimit is GET /rate_limit, which costs no budget.
+	EndpointRateLimit = "GET /rate_limit"
+)
+
+// statusClientClosed logs a request whose client went away while the
+// server was delaying it (nginx's convention).
+const statusClientClosed = 499
+
+// Server is a fake GitHub REST API over an Org. It is an http.Handler and
+// safe for concurrent use.
+type Server struct {
+	opts    Options
+	prefix  string
+	htmlURL string
+	now     func() time.Time
+	mux     *http.ServeMux
+	closing chan struct{}
+	closed  sync.Once
+	bufs    sync.Pool
+
+	// mu guards the organisation and its indexes: requests read under
+	// RLock, Update writes under Lock.
+	mu  sync.RWMutex
+	org *Org
+	idx []*repoIndex
+
+	seq atomic.Int64
+
+	// lmu guards the rate-limit state, faults, the log and the counters.
+	lmu      sync.Mutex
+	used     int
+	resetAt  time.Time
+	secCount int64
+	secUntil time.Time
+	failNext []FaultKind
+	schedule map[int64]FaultKind
+	attempts map[string]int
+	log      []Request
+	logHead  int // index of the oldest entry once the ring is full
+	stats    Stats
+
+	ts *httptest.Server
+}
+
+// NewServer returns a server over org. The server indexes org at once;
+// change org afterwards only through Update.
+func NewServer(org *Org, opts Options) *Server {
+	if opts.Budget <= 0 {
+		opts.Budget = 5000
+	}
+	if opts.ResetEvery <= 0 {
+		opts.ResetEvery = time.Hour
+	}
+	if opts.SecondaryRetryAfter <= 0 {
+		opts.SecondaryRetryAfter = time.Minute
+	}
+	if opts.SecondaryStatus == 0 {
+		opts.SecondaryStatus = http.StatusForbidden
+	}
+	if len(opts.FaultKinds) == 0 {
+		opts.FaultKinds = []FaultKind{FaultBadGateway, FaultUnavailable, FaultDrop}
+	}
+	if opts.SlowDelay <= 0 {
+		opts.SlowDelay = 2 * time.Second
+	}
+	if opts.LogSize <= 0 {
+		opts.LogSize = 100_000
+	}
+	if opts.RunsSearchLimit == 0 {
+		opts.RunsSearchLimit = 1000
+	}
+	s := &Server{
+		opts:    opts,
+		prefix:  strings.TrimSuffix(opts.BaseURLPath, "/"),
+		htmlURL: strings.TrimSuffix(opts.HTMLURL, "/"),
+		now:     opts.Now,
+		closing: make(chan struct{}),
+		org:     org,
+		stats:   Stats{ByEndpoint: map[string]int64{}},
+	}
+	if s.prefix != "" && !strings.HasPrefix(s.prefix, "/") {
+		s.prefix = "/" + s.prefix
+	}
+	if s.htmlURL == "" {
+		s.htmlURL = "https://github.com"
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if len(opts.Faults) > 0 {
+		s.schedule = make(map[int64]FaultKind, len(opts.Faults))
+		for _, f := range opts.Faults {
+			s.schedule[f.Request] = f.Kind
+		}
+	}
+	if opts.FaultRate > 0 {
+		s.attempts = map[string]int{}
+	}
+	s.bufs.New = func() any { b := make([]byte, 0, 64<<10); return &b }
+	s.reindex()
+	s.routes()
+	return s
+}
+
+// Start serves on a local port (httptest) and returns the API base URL with
+// its trailing slash, e.g. http://127.0.0.1:PORT/ or, with BaseURLPath,
+// http://127.0.0.1:PORT/api/v3/ — what go-github's BaseURL wants.
+func (s *Server) Start() string {
+	s.lmu.Lock()
+	if s.ts == nil {
+		s.ts = httptest.NewServer(s)
+	}
+	s.lmu.Unlock()
+	return s.URL()
+}
+
+// URL is the API base URL of a started server ("" before Start).
+func (s *Server) URL() string {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if s.ts == nil {
+		return ""
+	}
+	return s.ts.URL + s.prefix + "/"
+}
+
+// Close stops a started server, ending delayed responses at once.
+func (s *Server) Close() {
+	s.closed.Do(func() { close(s.closing) })
+	s.lmu.Lock()
+	ts := s.ts
+	s.lmu.Unlock()
+	if ts != nil {
+		ts.Close()
+	}
+}
+
+// Update changes the organisation while the server runs (a test adding
+// the pull requests of "the next sync"), then reindexes it. No request
+// sees a half-made change.
+func (s *Server) Update(fn func(o *Org)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(s.org)
+	s.reindex()
+}
+
+// FailNext makes the next n requests fail with the fault.
+func (s *Server) FailNext(kind FaultKind, n int) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	for range n {
+		s.failNext = append(s.failNext, kind)
+	}
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []Request {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	out := make([]Request, 0, len(s.log))
+	out = append(out, s.log[s.logHead:]...)
+	return append(out, s.log[:s.logHead]...)
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	st := s.stats
+	st.ByEndpoint = make(map[string]int64, len(s.stats.ByEndpoint))
+	for k, v := range s.stats.ByEndpoint {
+		st.ByEndpoint[k] = v
+	}
+	return st
+}
+
+// ResetLog empties the request log and zeroes the counters; the rate-limit
+// state is left alone.
+func (s *Server) ResetLog() {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	s.log, s.logHead = nil, 0
+	s.stats = Stats{ByEndpoint: map[string]int64{}}
+}
+
+// Rate is the primary rate-limit state as the next response would report
+// it.
+type Rate struct {
+	Limit     int
+	Remaining int
+	Used      int
+	Reset     time.Time
+}
+
+// Rate returns the current primary rate-limit state.
+func (s *Server) Rate() Rate {
+	return s.charge(s.now(), false)
+}
+
+// chargeOK rolls the rate-limit window forward when the clock has passed
+// its reset, then takes one request from the budget when take is set. ok
+// is false when the budget is spent (nothing is taken then).
+func (s *Server) chargeOK(now time.Time, take bool) (Rate, bool) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if s.resetAt.IsZero() || !now.Before(s.resetAt) {
+		s.used = 0
+		s.resetAt = now.Add(s.opts.ResetEvery)
+	}
+	ok := true
+	if take {
+		if s.used >= s.opts.Budget {
+			ok = false
+		} else {
+			s.used++
+			s.stats.Charged++
+		}
+	}
+	return Rate{Limit: s.opts.Budget, Remaining: s.opts.Budget - s.used, Used: s.used, Reset: s.resetAt}, ok
+}
+
+// charge is chargeOK for callers that only want the state.
+func (s *Server) charge(now time.Time, take bool) Rate {
+	r, _ := s.chargeOK(now, take)
+	return r
+}
+
+// secondary reports whether the request hits the secondary rate limit and
+// the seconds to tell the client to wait.
+func (s *Server) secondary(now time.Time) (bool, int) {
+	if s.opts.SecondaryEvery <= 0 {
+		return false, 0
+	}
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if now.Before(s.secUntil) {
+		return true, ceilSeconds(s.secUntil.Sub(now))
+	}
+	s.secCount++
+	if s.secCount%int64(s.opts.SecondaryEvery) != 0 {
+		return false, 0
+	}
+	s.secUntil = now.Add(s.opts.SecondaryRetryAfter)
+	return true, ceilSeconds(s.opts.SecondaryRetryAfter)
+}
+
+func ceilSeconds(d time.Duration) int {
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// pickFault decides the fault for a request: queued FailNext faults first,
+// then the schedule, then the deterministic rate.
+func (s *Server) pickFault(seq int64, r *http.Request) FaultKind {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	if len(s.failNext) > 0 {
+		f := s.failNext[0]
+		s.failNext = s.failNext[1:]
+		return f
+	}
+	if f, ok := s.schedule[seq]; ok {
+		return f
+	}
+	if s.opts.FaultRate <= 0 {
+		return FaultNone
+	}
+	key := r.Method + " " + r.URL.RequestURI()
+	attempt := s.attempts[key]
+	s.attempts[key] = attempt + 1
+	h := fnv.New64a()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(s.opts.FaultSeed))
+	binary.LittleEndian.PutUint64(b[8:], uint64(attempt))
+	h.Write(b[:])
+	h.Write([]byte(key))
+	x := mix64(h.Sum64())
+	if float64(x>>11)/(1<<53) >= s.opts.FaultRate {
+		return FaultNone
+	}
+	return s.opts.FaultKinds[mix64(x)%uint64(len(s.opts.FaultKinds))]
+}
+
+// mix64 is the splitmix64 finaliser: FNV alone leaves the high bits of
+// similar URLs correlated.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// sleep waits d unless the request's context ends or the server closes
+// first; it reports whether the full wait elapsed.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}
+
+func (s *Server) record(rec *Request) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	st := &s.stats
+	st.Total++
+	st.ByEndpoint[rec.Endpoint]++
+	switch {
+	case rec.NotModified:
+		st.NotModified++
+	case rec.RateLimited:
+		st.RateLimited++
+	case rec.SecondaryLimited:
+		st.SecondaryLimited++
+	case rec.Status == http.StatusUnauthorized:
+		st.Unauthorized++
+	case rec.Status == http.StatusNotFound:
+		st.NotFound++
+	}
+	if rec.Fault != FaultNone && rec.Fault != FaultSlow {
+		st.Faults++
+	}
+	if len(s.log) < s.opts.LogSize {
+		s.log = append(s.log, *rec)
+		return
+	}
+	s.log[s.logHead] = *rec
+	s.logHead = (s.logHead + 1) % len(s.log)
+}
+
+// authorized checks the token the way GitHub accepts one.
+func (s *Server) authorized(r *http.Request) bool {
+	if s.opts.Token == "" {
+		return true
+	}
+	a := r.Header.Get("Authorization")
+	for _, scheme := range []string{"Bearer ", "bearer ", "token ", "Token "} {
+		if tok, ok := strings.CutPrefix(a, scheme); ok {
+			return tok == s.opts.Token
+		}
+	}
+	return false
+}
+
+// ServeHTTP strips BaseURLPath and routes the request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.prefix != "" {
+		rest, ok := strings.CutPrefix(r.URL.Path, s.prefix)
+		if !ok || !strings.HasPrefix(rest, "/") {
+			s.serve(w, r, EndpointUnknown, notFound)
+			return
+		}
+		r2 := r.WithContext(r.Context())
+		u := *r.URL
+		u.Path = rest
+		if u.RawPath != "" {
+			u.RawPath = strings.TrimPrefix(u.RawPath, s.prefix)
+		}
+		r2.URL = &u
+		r = r2
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// endpoint is a route: the pattern it was registered with names it in the
+// log and the counters.
+type endpoint struct {
+	s    *Server
+	name string
+	h    handler
+}
+
+// ServeHTTP runs the request through the server's pipeline under this
+// route's name.
+func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.s.serve(w, r, e.name, e.h) }
+
+const (
+	docsRoot      = "https://docs.github.com/rest"
+	docsRateLimit = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-rate-limits"
+	// go-github recognises a secondary limit by this suffix of
+	// documentation_url.
+	docsSecondary = "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+)
+
+// serve is the pipeline every request goes through, in GitHub's order:
+// delay, credentials, injected faults, secondary limit, the handler, the
+// conditional-request check (a 304 is free), then the primary budget.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h handler) {
+	now := s.now()
+	seq := s.seq.Add(1)
+	rec := Request{Seq: seq, Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Endpoint: name}
+	// Recorded in a defer so a dropped connection (which panics with
+	// http.ErrAbortHandler when it cannot hijack) is logged too.
+	defer s.record(&rec)
+	hdr := w.Header()
+	hdr.Set("Server", "github.com")
+	hdr.Set("X-GitHub-Request-Id", strconv.FormatInt(seq, 16)+":FAKE")
+	hdr.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
+	hdr.Set("X-GitHub-Media-Type", "github.v3; format=json")
+
+	ctx := r.Context()
+	if d := s.opts.Delay; d > 0 && !s.sleep(ctx, d) {
+		rec.Status = statusClientClosed
+		return
+	}
+	free := name == EndpointRateLimit
+	if !s.authorized(r) {
+		rec.Status = http.StatusUnauthorized
+		s.rateHeaders(hdr, s.charge(now, false))
+		s.writeMessage(w, rec.Status, "Bad credentials", docsRoot)
+		return
+	}
+	switch f := s.pickFault(seq, r); f {
+	case FaultNone:
+	case FaultSlow:
+		rec.Fault = f
+		if !s.sleep(ctx, s.opts.SlowDelay) {
+			rec.Status = statusClientClosed
+			return
+		}
+	case FaultDrop:
+		rec.Fault = f
+		s.drop(w)
+		return
+	default:
+		rec.Fault = f
+		rec.Status = http.StatusBadGateway
+		msg := "Server Error"
+		if f == FaultUnavailable {
+			rec.Status, msg = http.StatusServiceUnavailable, "Service Unavailable"
+		}
+		s.rateHeaders(hdr, s.charge(now, false))
+		s.writeMessage(w, rec.Status, msg, "")
+		return
+	}
+	if !free {
+		if limited, after := s.secondary(now); limited {
+			rec.Status, rec.SecondaryLimited = s.opts.SecondaryStatus, true
+			s.rateHeaders(hdr, s.charge(now, false))
+			hdr.Set("Retry-After", strconv.Itoa(after))
+			s.writeMessage(w, rec.Status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID "+hdr.Get("X-GitHub-Request-Id")+".", docsSecondary)
+			return
+		}
+	}
+
+	bp := s.bufs.Get().(*[]byte)
+	c := &call{s: s, r: r, q: r.URL.Query(), now: now, w: jw{b: (*bp)[:0]}}
+	c.api = "http://" + r.Host + s.prefix
+	if r.TLS != nil {
+		c.api = "https://" + r.Host + s.prefix
+	}
+	status := s.render(c, h)
+	body := c.w.b
+	defer func() {
+		if cap(body) <= 4<<20 { // let rare huge pages go to the GC
+			*bp = body[:0]
+			s.bufs.Put(bp)
+		}
+	}()
+
+	if status == http.StatusOK {
+		sum := sha256.Sum256(body)
+		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+		hdr.Set("ETag", etag)
+		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+			rec.Status, rec.NotModified = http.StatusNotModified, true
+			s.rateHeaders(hdr, s.charge(now, false))
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	rate, ok := s.chargeOK(now, !free)
+	s.rateHeaders(hdr, rate)
+	if !ok {
+		rec.Status, rec.RateLimited = http.StatusForbidden, true
+		hdr.Del("ETag")
+		who := "user ID 1"
+		if s.opts.Token == "" {
+			who = hostOnly(r.RemoteAddr)
+		}
+		s.writeMessage(w, rec.Status, "API rate limit exceeded for "+who+". If you reach out to GitHub Support for help, please include the request ID "+hdr.Get("X-GitHub-Request-Id")+".", docsRateLimit)
+		return
+	}
+	rec.Status = status
+	if c.link != "" {
+		hdr.Set("Link", c.link)
+	}
+	if status == http.StatusOK {
+		hdr.Set("Cache-Control", "private, max-age=60, s-maxage=60")
+		hdr.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
+	}
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func hostOnly(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i > 0 {
+		return strings.Trim(addr[:i], "[]")
+	}
+	return addr
+}
+
+// etagMatch applies If-None-Match's weak comparison: a list of tags or *,
+// W/ prefixes ignored.
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) rateHeaders(h http.Header, r Rate) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(r.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(r.Remaining))
+	h.Set("X-RateLimit-Used", strconv.Itoa(r.Used))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(r.Reset.Unix(), 10))
+	h.Set("X-RateLimit-Resource", "core")
+}
+
+// writeMessage writes GitHub's error document.
+func (s *Server) writeMessage(w http.ResponseWriter, status int, msg, docs string) {
+	var j jw
+	j.obj()
+	j.str("message", msg)
+	if docs != "" {
+		j.str("documentation_url", docs)
+	}
+	j.str("status", strconv.Itoa(status))
+	j.end()
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(j.b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(j.b)
+}
+
+// drop answers with headers and half a body, then closes the connection.
+func (s *Server) drop(w http.ResponseWriter) {
+	const partial = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 4096\r\n\r\n[{\"id\":1,\"node_id\":\""
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_, _ = buf.WriteString(partial)
+	_ = buf.Flush()
+	_ = conn.Close()
+}
+
+// render runs a handler under the read lock, after resolving the
+// repository of /repos/{owner}/{repo}/... routes.
+func (s *Server) render(c *call, h handler) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c.org = s.org
+	if owner := c.r.PathValue("owner"); owner != "" {
+		repo := s.org.Repo(c.r.PathValue("repo"))
+		if repo == nil || !strings.EqualFold(owner, s.org.Login) {
+			return c.notFound()
+		}
+		c.repo, c.ix = repo, s.idx[repo.ordinal]
+		c.rapi = c.api + "/repos/" + repo.Owner + "/" + repo.Name
+		c.rhtml = s.htmlURL + "/" + repo.Owner + "/" + repo.Name
+	}
+	return h(c)
+}
