@@ -1,0 +1,188 @@
+package pagerduty_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"doraflow/config"
+	"doraflow/extract/pagerduty"
+	"doraflow/extract/pagerduty/pagerdutyfake"
+)
+
+// operations are the three ways the extractor calls PagerDuty, for tests
+// that must hold for each: the list, the service check and the refresh.
+var operations = []struct {
+	name     string
+	endpoint string
+	run      func(*pagerduty.Source) (pagerduty.Stats, error)
+}{
+	{"Read", "GET /incidents", func(s *pagerduty.Source) (pagerduty.Stats, error) {
+		return s.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+	}},
+	{"Read with services", "GET /services/PAPI001", func(s *pagerduty.Source) (pagerduty.Stats, error) {
+		return s.Read(context.Background(), block(config.Filters{Services: []string{"PAPI001"}}), decSince, decUntil, (&collector{}).sink)
+	}},
+	{"Refresh", "GET /incidents/QAPINONELOW002", func(s *pagerduty.Source) (pagerduty.Stats, error) {
+		return s.Refresh(context.Background(), block(config.Filters{}), []string{"QAPINONELOW002"}, (&collector{}).sink)
+	}},
+}
+
+func TestUnauthorized(t *testing.T) {
+	const wrong = "wrong-token-Zk81"
+	tests := []struct {
+		name    string
+		token   string
+		opts    pagerdutyfake.Options
+		status  int
+		wantMsg string
+	}{
+		{name: "401 in text/plain, as the live API answers", token: wrong, status: 401,
+			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token"},
+		{name: "401 with the documented JSON error", token: wrong, opts: pagerdutyfake.Options{JSONAuthError: true}, status: 401,
+			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token"},
+		{name: "403", token: testToken, opts: pagerdutyfake.Options{Faults: pagerdutyfake.FailEvery(1, pagerdutyfake.Fault{Status: 403})}, status: 403,
+			wantMsg: "pagerduty: the API token was refused (HTTP 403) — check pagerduty.token"},
+	}
+	for _, tt := range tests {
+		for _, op := range operations {
+			t.Run(tt.name+"/"+op.name, func(t *testing.T) {
+				srv := startFake(t, handMade(t), tt.opts)
+				clk := newClock()
+				src := newSource(t, srv.URL(), clk, func(o *pagerduty.Options) { o.Token = tt.token })
+				_, err := op.run(src)
+				if !errors.Is(err, pagerduty.ErrUnauthorized) {
+					t.Fatalf("error %v does not wrap ErrUnauthorized", err)
+				}
+				if err.Error() != tt.wantMsg {
+					t.Errorf("error %q, want %q", err, tt.wantMsg)
+				}
+				if strings.Contains(err.Error(), tt.token) || strings.Contains(err.Error(), testToken) {
+					t.Errorf("the token leaked into %q", err)
+				}
+				// A refused token is not worth retrying.
+				if n := srv.Stats().Total; n != 1 || len(clk.Waits()) != 0 {
+					t.Errorf("%d requests, %d waits: want 1 and none", n, len(clk.Waits()))
+				}
+			})
+		}
+	}
+}
+
+func TestRetries(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     pagerdutyfake.Options
+		wantWait time.Duration // a wait that must have happened; 0 for any
+	}{
+		{name: "500s", opts: pagerdutyfake.Options{Faults: pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 500}, 1, 2, 4)}},
+		{name: "HTML 502/503/504 from the edge", opts: pagerdutyfake.Options{Faults: pagerdutyfake.Faults(
+			pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 502}, 1),
+			pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 503}, 3),
+			pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 504}, 5))}},
+		// Request 1 opens a fresh connection, so net/http cannot retry it
+		// silently; the drops after it hit reused connections in a row.
+		{name: "dropped connections", opts: pagerdutyfake.Options{Faults: pagerdutyfake.FailAt(pagerdutyfake.Fault{Drop: true}, 1, 3, 4)}},
+		{name: "rate limited: waits for ratelimit-reset", opts: pagerdutyfake.Options{RateLimit: 2, RateWindow: time.Minute}, wantWait: time.Minute},
+	}
+	for _, tt := range tests {
+		for _, op := range operations {
+			t.Run(tt.name+"/"+op.name, func(t *testing.T) {
+				clk := newClock()
+				tt.opts.Now = clk.Now
+				srv := startFake(t, handMade(t), tt.opts)
+				src := newSource(t, srv.URL(), clk, nil)
+				// Three calls, so a budget of two per minute is exceeded.
+				for range 3 {
+					if _, err := op.run(src); err != nil {
+						t.Fatalf("%s failed despite retries: %v", op.name, err)
+					}
+				}
+				waits := clk.Waits()
+				if len(waits) == 0 {
+					t.Fatal("nothing was retried")
+				}
+				if tt.wantWait != 0 && !containsDuration(waits, tt.wantWait) {
+					t.Errorf("waits %v, want one of %v", waits, tt.wantWait)
+				}
+			})
+		}
+	}
+
+	t.Run("bounded", func(t *testing.T) {
+		clk := newClock()
+		srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: pagerdutyfake.FailEvery(1, pagerdutyfake.Fault{Status: 503})})
+		src := newSource(t, srv.URL(), clk, nil)
+		_, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+		if err == nil || !strings.Contains(err.Error(), "GET /incidents") || !strings.Contains(err.Error(), "503") {
+			t.Fatalf("error %v, want a 503 naming GET /incidents", err)
+		}
+		if n := srv.Stats().Total; n != 5 || len(clk.Waits()) != 4 {
+			t.Errorf("%d attempts and %d waits, want 5 and 4", n, len(clk.Waits()))
+		}
+	})
+}
+
+func containsDuration(ds []time.Duration, want time.Duration) bool {
+	for _, d := range ds {
+		if d == want {
+			return true
+		}
+	}
+	return false
+}
+
+// TestMalformedResponses checks that a response the extractor cannot read
+// is an error naming the endpoint, never a panic or a silent gap.
+func TestMalformedResponses(t *testing.T) {
+	truncate := pagerdutyfake.Fault{Truncate: true}
+	for _, op := range operations {
+		t.Run("truncated body/"+op.name, func(t *testing.T) {
+			path := strings.TrimPrefix(op.endpoint, "GET ")
+			srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: pagerdutyfake.ForPath(path, pagerdutyfake.FailEvery(1, truncate))})
+			src := newSource(t, srv.URL(), newClock(), nil)
+			_, err := op.run(src)
+			if err == nil || !strings.Contains(err.Error(), "pagerduty: "+op.endpoint) {
+				t.Fatalf("error %v, want one naming %s", err, op.endpoint)
+			}
+			if strings.Contains(err.Error(), testToken) {
+				t.Errorf("the token leaked into %q", err)
+			}
+		})
+	}
+
+	tests := []struct {
+		name, contentType, body, want string
+	}{
+		{"cut JSON", "application/json", `{"incidents":[{"id":"Q1","created_at":"2024-12-01T10:00:00Z"`, "unexpected end of JSON input"},
+		{"not JSON", "text/html", "<html>maintenance</html>", "invalid character"},
+		{"wrong shape", "application/json", `{"incidents":{"id":"Q1"}}`, "cannot unmarshal"},
+		{"unreadable created_at", "application/json", `{"incidents":[{"id":"Q1","created_at":"yesterday","service":{"id":"PAPI001"}}],"limit":100,"more":false,"total":1}`, "created_at"},
+		{"unreadable resolved_at", "application/json", `{"incidents":[{"id":"Q1","created_at":"2024-12-01T10:00:00Z","status":"resolved","resolved_at":"soon"}],"limit":100,"more":false,"total":1}`, "resolved_at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The fake serves everything but the list, which answers with
+			// the broken body.
+			fake := pagerdutyfake.NewServer(handMade(t), pagerdutyfake.Options{Token: testToken})
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/incidents" {
+					fake.ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", tt.contentType)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			t.Cleanup(ts.Close)
+			src := newSource(t, ts.URL, newClock(), nil)
+			_, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+			if err == nil || !strings.Contains(err.Error(), "pagerduty: GET /incidents") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one naming GET /incidents and saying %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,402 @@
+package pagerduty_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/pagerduty"
+	"doraflow/extract/pagerduty/pagerdutyfake"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func TestReadFilters(t *testing.T) {
+	d := handMade(t)
+	tests := []struct {
+		name    string
+		filters config.Filters
+		want    []string
+	}{
+		{"no filters: every incident, with or without priority", config.Filters{},
+			[]string{"QAPIP1HIGH0001", "QAPINONELOW002", "QWEBP2HIGH0003", "QWEBNONEHI0004", "QORPHP1LOW0005", "QMIDNIGHT00006"}},
+		{"one service", config.Filters{Services: []string{"PAPI001"}},
+			[]string{"QAPIP1HIGH0001", "QAPINONELOW002", "QMIDNIGHT00006"}},
+		{"two services", config.Filters{Services: []string{"PWEB001", "PORPH01"}},
+			[]string{"QWEBP2HIGH0003", "QWEBNONEHI0004", "QORPHP1LOW0005"}},
+		{"urgency high", config.Filters{Urgency: "high"},
+			[]string{"QAPIP1HIGH0001", "QWEBP2HIGH0003", "QWEBNONEHI0004", "QMIDNIGHT00006"}},
+		{"urgency low", config.Filters{Urgency: "low"},
+			[]string{"QAPINONELOW002", "QORPHP1LOW0005"}},
+		{"team of one service", config.Filters{Teams: []string{"PTWEB01"}},
+			[]string{"QWEBP2HIGH0003", "QWEBNONEHI0004"}},
+		{"team of two services", config.Filters{Teams: []string{"PTPLA01"}},
+			[]string{"QAPIP1HIGH0001", "QAPINONELOW002", "QWEBP2HIGH0003", "QWEBNONEHI0004", "QMIDNIGHT00006"}},
+		{"priorities given: incidents without one are out", config.Filters{Priorities: []string{"P1"}},
+			[]string{"QAPIP1HIGH0001", "QORPHP1LOW0005"}},
+		{"priority names match case-insensitively", config.Filters{Priorities: []string{"p2"}},
+			[]string{"QWEBP2HIGH0003", "QMIDNIGHT00006"}},
+		{"unused priority name", config.Filters{Priorities: []string{"P5"}}, nil},
+		{"all ANDed", config.Filters{Services: []string{"PAPI001"}, Urgency: "high", Priorities: []string{"P1", "P2"}},
+			[]string{"QAPIP1HIGH0001", "QMIDNIGHT00006"}},
+		{"service and team", config.Filters{Services: []string{"PWEB001"}, Teams: []string{"PTPLA01"}},
+			[]string{"QWEBP2HIGH0003", "QWEBNONEHI0004"}},
+		{"team and urgency that never meet", config.Filters{Teams: []string{"PTWEB01"}, Urgency: "low"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startFake(t, d, pagerdutyfake.Options{})
+			src := newSource(t, srv.URL(), newClock(), nil)
+			got, st := read(t, src, block(tt.filters), decSince, decUntil)
+			if !slices.Equal(idsOf(got), tt.want) {
+				t.Errorf("got %v\nwant %v", idsOf(got), tt.want)
+			}
+			if st.Windows != 1 || len(st.UnknownServices) != 0 {
+				t.Errorf("stats %+v", st)
+			}
+			// Services, urgency and teams go to PagerDuty; priorities cannot.
+			for _, q := range listRequests(srv) {
+				if !slices.Equal(q["service_ids[]"], tt.filters.Services) || !slices.Equal(q["team_ids[]"], tt.filters.Teams) ||
+					(tt.filters.Urgency != "" && !slices.Equal(q["urgencies[]"], []string{tt.filters.Urgency})) ||
+					!slices.Equal(q["statuses[]"], []string{"triggered", "acknowledged", "resolved"}) || q.Has("priorities[]") {
+					t.Errorf("query %v does not carry the block's server-side filters", q)
+				}
+			}
+		})
+	}
+}
+
+// TestReadFields compares every field of the hand-made incidents with a
+// golden file (go test -run TestReadFields -update rewrites it).
+func TestReadFields(t *testing.T) {
+	srv := startFake(t, handMade(t), pagerdutyfake.Options{})
+	src := newSource(t, srv.URL(), newClock(), nil)
+	got, _ := read(t, src, block(config.Filters{}), decSince, decUntil)
+
+	for _, in := range got {
+		if in.Source != doraflow.SourcePagerDuty || in.Block != "pd" || in.Service != "" || in.Team != "" {
+			t.Errorf("%s: source %q block %q service %q team %q", in.ID, in.Source, in.Block, in.Service, in.Team)
+		}
+		if open := in.Status != "resolved"; open != in.ResolvedAt.IsZero() {
+			t.Errorf("%s: status %s with resolved_at %v", in.ID, in.Status, in.ResolvedAt)
+		}
+	}
+	data, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "handmade.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(append(data, '\n')) != string(want) {
+		t.Errorf("incidents differ from %s (run with -update after checking the change):\n%s", golden, data)
+	}
+}
+
+func TestReadRangeBounds(t *testing.T) {
+	d := handMade(t)
+	midnight := time.Date(2024, 12, 10, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name         string
+		since, until time.Time
+		want         []string
+	}{
+		{"until is exclusive", base, midnight, []string{"QAPIP1HIGH0001", "QAPINONELOW002", "QWEBP2HIGH0003", "QWEBNONEHI0004", "QORPHP1LOW0005"}},
+		{"since is inclusive", midnight, decUntil, []string{"QMIDNIGHT00006"}},
+		{"sub-second since rounds up, as created_at has whole seconds", midnight.Add(-time.Nanosecond), decUntil, []string{"QMIDNIGHT00006"}},
+		{"sub-second until rounds up", base, base.Add(time.Millisecond), []string{"QAPIP1HIGH0001"}},
+		{"empty range reads nothing", base, base, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startFake(t, d, pagerdutyfake.Options{})
+			src := newSource(t, srv.URL(), newClock(), nil)
+			got, _ := read(t, src, block(config.Filters{}), tt.since, tt.until)
+			if !slices.Equal(idsOf(got), tt.want) {
+				t.Errorf("got %v, want %v", idsOf(got), tt.want)
+			}
+		})
+	}
+}
+
+// TestReadLongRange reads 300 days, more than the API's 6-month limit, of
+// 2,500 incidents: every request must stay within 180 days, every incident
+// arrive once, in created order, in batches of at most 1000.
+func TestReadLongRange(t *testing.T) {
+	d := pagerdutyfake.Generate(1, pagerdutyfake.Size{Incidents: 2500, Span: 270 * 24 * time.Hour})
+	srv := startFake(t, d, pagerdutyfake.Options{})
+	src := newSource(t, srv.URL(), newClock(), nil)
+	since, until := decUntil.AddDate(0, 0, -300), decUntil
+	var c collector
+	st, err := src.Read(context.Background(), block(config.Filters{}), since, until, c.sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.all()
+	assertExactlyOnce(t, got, wantIDs(d, since, until, nil))
+	for i, b := range c.batches {
+		if len(b) == 0 || len(b) > 1000 {
+			t.Errorf("batch %d holds %d incidents", i, len(b))
+		}
+	}
+	if st.Windows != 2 || st.Incidents != len(got) {
+		t.Errorf("stats %+v, want 2 windows", st)
+	}
+	reqs := listRequests(srv)
+	if st.Requests != len(reqs) {
+		t.Errorf("Stats.Requests %d, server saw %d", st.Requests, len(reqs))
+	}
+	for _, q := range reqs {
+		s, err1 := time.Parse(time.RFC3339, q.Get("since"))
+		u, err2 := time.Parse(time.RFC3339, q.Get("until"))
+		if err1 != nil || err2 != nil || u.Sub(s) > 180*24*time.Hour || u.Before(s) {
+			t.Errorf("request spans %s .. %s", q.Get("since"), q.Get("until"))
+		}
+		if q.Get("limit") != "100" {
+			t.Errorf("limit %q", q.Get("limit"))
+		}
+		if first := q.Get("offset") == "" || q.Get("offset") == "0"; first != (q.Get("total") == "true") {
+			t.Errorf("offset %q with total %q: total belongs to the first page only", q.Get("offset"), q.Get("total"))
+		}
+	}
+}
+
+// TestReadStorm reads a week holding more than 10,000 incidents, more than
+// offset pagination reaches: the window must be split so that every
+// incident is read once and PagerDuty never refuses an offset.
+func TestReadStorm(t *testing.T) {
+	d := pagerdutyfake.Generate(3, pagerdutyfake.Size{Services: 3, Teams: 1, Incidents: 300, Storm: 10_500})
+	storm, ok := d.Storm()
+	if !ok {
+		t.Fatal("no storm generated")
+	}
+	srv := startFake(t, d, pagerdutyfake.Options{})
+	src := newSource(t, srv.URL(), newClock(), nil)
+	since, until := storm.Since.AddDate(0, 0, -30), decUntil
+	got, st := read(t, src, block(config.Filters{}), since, until)
+	want := wantIDs(d, since, until, nil)
+	if len(want) <= 10_000 {
+		t.Fatalf("only %d incidents in the range: the test needs more than 10,000", len(want))
+	}
+	assertExactlyOnce(t, got, want)
+	if n := srv.Stats().ByStatus[400]; n != 0 {
+		t.Errorf("the fake answered 400 %d times", n)
+	}
+	for _, q := range listRequests(srv) {
+		off, _ := strconv.Atoi(q.Get("offset"))
+		if off+100 > 10_000 {
+			t.Errorf("request at offset %d", off)
+		}
+	}
+	if st.Windows < 3 {
+		t.Errorf("stats %+v: the storm window was not split", st)
+	}
+}
+
+// spread adds n incidents on PAPI001, one a minute from base.
+func spread(t *testing.T, d *pagerdutyfake.Data, n int, step time.Duration) {
+	t.Helper()
+	for i := range n {
+		at := base.Add(time.Duration(i) * step)
+		if _, err := d.AddIncident(pagerdutyfake.Incident{ServiceID: "PAPI001", CreatedAt: at, ResolvedAt: at.Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestReadOffsetLimit shrinks the offset cap so that splitting is cheap to
+// exercise: ahead of the limit (the first page's total), after PagerDuty
+// refuses an offset (a cap lower than the Source believes), and down to the
+// narrowest window, where it must give up with a clear error.
+func TestReadOffsetLimit(t *testing.T) {
+	tests := []struct {
+		name            string
+		incidents       int
+		step            time.Duration
+		fakeCap, ourCap int
+		wantRefusals    bool
+		wantErr         string
+	}{
+		{name: "total over the cap splits ahead", incidents: 1000, step: time.Minute, fakeCap: 300, ourCap: 300},
+		{name: "cap not a multiple of the page", incidents: 1000, step: time.Minute, fakeCap: 350, ourCap: 350},
+		{name: "refused offset splits", incidents: 1000, step: time.Minute, fakeCap: 300, ourCap: 10_000, wantRefusals: true},
+		{name: "a minute over the cap is an error", incidents: 400, step: 0, fakeCap: 300, ourCap: 300,
+			wantErr: "narrow the block's filters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := handMade(t)
+			spread(t, d, tt.incidents, tt.step)
+			srv := startFake(t, d, pagerdutyfake.Options{MaxOffset: tt.fakeCap})
+			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.MaxOffset = tt.ourCap })
+			var c collector
+			_, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, c.sink)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "GET /incidents") {
+					t.Fatalf("error %v, want one naming GET /incidents and saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertExactlyOnce(t, c.all(), wantIDs(d, decSince, decUntil, nil))
+			if refused := srv.Stats().ByStatus[400] > 0; refused != tt.wantRefusals {
+				t.Errorf("fake refused an offset: %v, want %v", refused, tt.wantRefusals)
+			}
+		})
+	}
+}
+
+// TestReadIncidentsArriving adds incidents to a window while it is paged,
+// pushing it past the offset cap after its total was counted: the window
+// must be split then, and nothing delivered twice.
+func TestReadIncidentsArriving(t *testing.T) {
+	d := handMade(t)
+	spread(t, d, 250, time.Minute)
+	// The fake asks its fault function about every request before serving
+	// it: a hook to change the data between two pages.
+	arrive := func(seq int64, _ *http.Request) pagerdutyfake.Fault {
+		if seq == 2 {
+			for i := range 200 {
+				at := base.Add(300*time.Minute + time.Duration(i)*time.Minute)
+				if _, err := d.AddIncident(pagerdutyfake.Incident{ServiceID: "PWEB001", CreatedAt: at}); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		return pagerdutyfake.Fault{}
+	}
+	srv := startFake(t, d, pagerdutyfake.Options{MaxOffset: 300, Faults: arrive})
+	src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.MaxOffset = 300 })
+	got, st := read(t, src, block(config.Filters{}), decSince, decUntil)
+	assertExactlyOnce(t, got, wantIDs(d, decSince, decUntil, nil))
+	if n := srv.Stats().ByStatus[400]; n != 0 || st.Windows < 2 {
+		t.Errorf("%d refusals, stats %+v: want the window split before any refusal", n, st)
+	}
+}
+
+// TestSinkError checks that a sink's error (a loader's, say) ends the work
+// and comes back unchanged.
+func TestSinkError(t *testing.T) {
+	boom := errors.New("clickhouse is down")
+	failing := func(context.Context, []pagerduty.Incident) error { return boom }
+	srv := startFake(t, handMade(t), pagerdutyfake.Options{})
+	src := newSource(t, srv.URL(), newClock(), nil)
+	if _, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, failing); err != boom {
+		t.Errorf("Read: %v, want the sink's error", err)
+	}
+	if _, err := src.Refresh(context.Background(), block(config.Filters{}), []string{"QAPINONELOW002"}, failing); err != boom {
+		t.Errorf("Refresh: %v, want the sink's error", err)
+	}
+}
+
+func TestReadCancel(t *testing.T) {
+	t.Run("sink cancels", func(t *testing.T) {
+		d := pagerdutyfake.Generate(1, pagerdutyfake.Size{Incidents: 2500, Span: 100 * 24 * time.Hour})
+		srv := startFake(t, d, pagerdutyfake.Options{})
+		src := newSource(t, srv.URL(), newClock(), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		calls := 0
+		_, err := src.Read(ctx, block(config.Filters{}), decUntil.AddDate(0, 0, -100), decUntil, func(context.Context, []pagerduty.Incident) error {
+			calls++
+			cancel()
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || calls != 1 {
+			t.Errorf("error %v after %d sink calls, want context.Canceled after 1", err, calls)
+		}
+	})
+	t.Run("slow server", func(t *testing.T) {
+		srv := startFake(t, handMade(t), pagerdutyfake.Options{Latency: time.Minute})
+		src := newSource(t, srv.URL(), newClock(), nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		began := time.Now()
+		_, err := src.Read(ctx, block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "GET /incidents") {
+			t.Errorf("error %v, want the deadline, naming the endpoint", err)
+		}
+		if el := time.Since(began); el > 10*time.Second {
+			t.Errorf("took %v", el)
+		}
+	})
+	t.Run("while waiting to retry", func(t *testing.T) {
+		srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: pagerdutyfake.FailEvery(1, pagerdutyfake.Fault{Status: 503})})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) {
+			o.Sleep = func(ctx context.Context, _ time.Duration) error {
+				cancel()
+				<-ctx.Done()
+				return ctx.Err()
+			}
+		})
+		_, err := src.Read(ctx, block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("error %v, want context.Canceled", err)
+		}
+		if n := srv.Stats().Total; n != 1 {
+			t.Errorf("%d requests after the cancellation, want 1", n)
+		}
+	})
+}
+
+func TestReadRefusesOtherBlocks(t *testing.T) {
+	src := newSource(t, "https://api.pagerduty.com", newClock(), nil)
+	b := config.Block{Name: "manual", Method: doraflow.MethodCustom}
+	if _, err := src.Read(context.Background(), b, decSince, decUntil, (&collector{}).sink); err == nil || !strings.Contains(err.Error(), "manual") {
+		t.Errorf("Read error %v", err)
+	}
+	if _, err := src.Refresh(context.Background(), b, []string{"Q1"}, (&collector{}).sink); err == nil {
+		t.Error("Refresh accepted a custom block")
+	}
+	if _, err := src.Read(context.Background(), block(config.Filters{}), decUntil, decSince, (&collector{}).sink); err == nil {
+		t.Error("Read accepted until before since")
+	}
+}
+
+// TestSampleBlock loads sample.yaml with the config loader and reads with
+// its block, so the sample stays valid and meaningful.
+func TestSampleBlock(t *testing.T) {
+	cfg, err := config.LoadWithEnv("sample.yaml", func(k string) (string, bool) { return "sample-" + k, true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Incidents) != 1 || cfg.Incidents[0].Method != doraflow.MethodPagerDuty {
+		t.Fatalf("sample.yaml has incident blocks %+v, want one of method pagerduty", cfg.Incidents)
+	}
+	b := cfg.Incidents[0]
+	d := pagerdutyfake.Generate(1, pagerdutyfake.Small())
+	srv := startFake(t, d, pagerdutyfake.Options{})
+	src := newSource(t, srv.URL(), newClock(), nil)
+	since := decUntil.AddDate(0, 0, -90)
+	got, _ := read(t, src, b, since, decUntil)
+	want := wantIDs(d, since, decUntil, func(in pagerdutyfake.Incident) bool {
+		prio := map[string]bool{"PPRIO01": true, "PPRIO02": true}
+		return (in.ServiceID == "PAPI001" || in.ServiceID == "PWEB001") && in.Urgency == "high" && prio[in.PriorityID]
+	})
+	if len(want) == 0 {
+		t.Fatal("the generated data has nothing the sample block matches")
+	}
+	assertExactlyOnce(t, got, want)
+}
