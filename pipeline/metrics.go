@@ -24,20 +24,19 @@ func (p *Pipeline) Metrics(ctx context.Context, q metrics.Query, opts MetricsOpt
 	if q.Location == nil {
 		q.Location = p.cfg.Location
 	}
-	if err := q.Validate(); err != nil {
+	agg, err := metrics.NewAggregator(q)
+	if err != nil {
 		return metrics.Report{}, err
 	}
 	filter := clickhouse.CellFilter{Service: q.Service, Team: q.Team}
 	from, to := metrics.DateOf(q.From, q.Location), metrics.DateOf(q.To, q.Location)
-	var cells []metrics.Cell
-	var err error
 	if !opts.FromEvents && from.Start(q.Location).Equal(q.From) && to.Start(q.Location).Equal(q.To) {
-		cells, err = p.store.DailyCells(ctx, from, to, filter)
+		err = p.store.DailyCells(ctx, from, to, filter, agg.Add)
 	} else {
-		cells, err = p.store.EventCells(ctx, q.From, q.To, filter)
+		err = p.store.EventCells(ctx, q.From, q.To, filter, agg.Add)
 	}
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("metrics: %w", err)
 	}
-	return metrics.Compute(q, cells)
+	return agg.Report(), nil
 }

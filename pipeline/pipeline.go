@@ -23,11 +23,30 @@ type Pipeline struct {
 	log     zerolog.Logger
 	catalog *transform.Catalog
 	now     func() time.Time
+
+	pagerduty IncidentSource
+	telemetry *Telemetry
 }
 
+// Option configures a Pipeline.
+type Option func(*Pipeline)
+
+// WithPagerDuty sets the source of PagerDuty blocks.
+func WithPagerDuty(s IncidentSource) Option { return func(p *Pipeline) { p.pagerduty = s } }
+
+// WithTelemetry counts the pipeline's work in t.
+func WithTelemetry(t *Telemetry) Option { return func(p *Pipeline) { p.telemetry = t } }
+
+// WithClock sets the clock; tests use a fixed one.
+func WithClock(now func() time.Time) Option { return func(p *Pipeline) { p.now = now } }
+
 // New returns a pipeline for cfg writing to store.
-func New(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger) *Pipeline {
-	return &Pipeline{cfg: cfg, store: store, log: log, catalog: transform.NewCatalog(cfg.Services), now: time.Now}
+func New(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, opts ...Option) *Pipeline {
+	p := &Pipeline{cfg: cfg, store: store, log: log, catalog: transform.NewCatalog(cfg.Services), now: time.Now}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
 }
 
 // rules returns the config settings the metric events depend on.
@@ -63,17 +82,4 @@ func customBlock(blocks []config.Block) string {
 		}
 	}
 	return string(doraflow.MethodCustom)
-}
-
-type blockRef struct {
-	name   string
-	method doraflow.Method
-}
-
-func refs(blocks []config.Block) []blockRef {
-	out := make([]blockRef, len(blocks))
-	for i, b := range blocks {
-		out[i] = blockRef{b.Name, b.Method}
-	}
-	return out
 }

@@ -2,10 +2,22 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/pagerduty"
+	"doraflow/load/clickhouse"
 )
+
+// IncidentSource reads incidents from PagerDuty as incident blocks ask.
+type IncidentSource interface {
+	Read(ctx context.Context, block config.Block, since, until time.Time, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
+	Refresh(ctx context.Context, block config.Block, ids []string, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
+}
 
 // SyncOptions narrow a sync.
 type SyncOptions struct {
@@ -19,25 +31,131 @@ type SyncResult struct {
 	Promote                         PromoteResult
 }
 
-// Sync runs one incremental pass: every configured extractor, then
-// promote. Custom blocks need no extraction: their records are staged as
-// they arrive.
+// job is the extraction of one mapping block.
+type job struct {
+	source string // github or pagerduty
+	block  config.Block
+	// read extracts [since, until), stages what it finds and returns the
+	// number of API requests it made.
+	read func(ctx context.Context, since, until time.Time) (requests int, err error)
+}
+
+// ErrBusy is returned by Sync when another process is syncing the same
+// database.
+var ErrBusy = errors.New("another doraflow process is syncing this database")
+
+// syncLeaseTTL bounds how long a crashed sync blocks the next; a running
+// sync renews its lease after every block.
+const syncLeaseTTL = 30 * time.Minute
+
+// Sync runs one incremental pass: each selected block reads from its
+// watermark (less schedule.lookback) up to now, or over
+// schedule.initial_window the first time, and stages what it finds; then
+// everything is promoted. A failing block is reported and the others go
+// on; what they staged is promoted all the same. Custom blocks need no
+// extraction: their records are staged as they arrive.
 func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	var res SyncResult
-	if opts.Block != "" {
-		if _, ok := p.cfg.DeploymentBlock(opts.Block); !ok {
-			if _, ok := p.cfg.IncidentBlock(opts.Block); !ok {
-				return res, fmt.Errorf("sync: no block named %q in the config", opts.Block)
+	jobs, err := p.jobs(opts, &res)
+	if err != nil {
+		return res, err
+	}
+	lease, err := p.store.TryLease(ctx, "sync", syncLeaseTTL)
+	if errors.Is(err, clickhouse.ErrLeaseHeld) {
+		return res, fmt.Errorf("%w (%v)", ErrBusy, err)
+	}
+	if err != nil {
+		return res, err
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
+	now := p.now().UTC().Truncate(time.Second)
+	var failed []error
+	for _, j := range jobs {
+		err := p.syncJob(ctx, j, now, &res)
+		if rerr := lease.Renew(ctx); err == nil {
+			err = rerr
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, err
 			}
+			p.log.Error().Str("source", j.source).Str("block", j.block.Name).Err(err).Msg("block failed; the others go on")
+			failed = append(failed, fmt.Errorf("block %s: %w", j.block.Name, err))
 		}
 	}
-	for _, b := range append(append([]blockRef{}, refs(p.cfg.Deployments)...), refs(p.cfg.Incidents)...) {
-		if b.method == doraflow.MethodCustom || (opts.Block != "" && b.name != opts.Block) {
-			continue
-		}
-		return res, fmt.Errorf("sync: block %q uses method %s, whose extractor is not part of this build yet", b.name, b.method)
+	res.Promote, err = p.promoteLogged(ctx, "sync")
+	if err != nil {
+		failed = append(failed, err)
 	}
-	var err error
-	res.Promote, err = p.Promote(ctx, PromoteOptions{})
-	return res, err
+	return res, errors.Join(failed...)
+}
+
+// syncJob reads one block from its watermark and moves the watermark, never
+// backwards, once everything read is staged.
+func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, res *SyncResult) error {
+	key := watermarkKey(j.source, j.block.Name)
+	raw, ok, err := p.store.State(ctx, key)
+	if err != nil {
+		return err
+	}
+	since := now.Add(-p.cfg.Schedule.InitialWindow)
+	var mark time.Time
+	if ok {
+		unix, _ := strconv.ParseInt(raw, 10, 64)
+		mark = time.Unix(unix, 0).UTC()
+		since = mark.Add(-p.cfg.Schedule.Lookback)
+	}
+	if err := p.ledger(ctx, "sync", j, since, now, res); err != nil {
+		return err
+	}
+	if now.After(mark) {
+		return p.store.SetState(ctx, map[string]string{key: strconv.FormatInt(now.Unix(), 10)})
+	}
+	return nil
+}
+
+func watermarkKey(source, block string) string { return "watermark/" + source + "/" + block }
+
+// jobs returns the extraction jobs the options select.
+func (p *Pipeline) jobs(opts SyncOptions, res *SyncResult) ([]job, error) {
+	if opts.Source != "" && opts.Source != string(doraflow.SourceGitHub) && opts.Source != string(doraflow.SourcePagerDuty) {
+		return nil, fmt.Errorf("sync: unknown source %q: use github or pagerduty", opts.Source)
+	}
+	found := opts.Block == ""
+	var jobs []job
+	add := func(source string, b config.Block, read func(context.Context, time.Time, time.Time) (int, error)) {
+		if opts.Block != "" && b.Name != opts.Block {
+			return
+		}
+		found = true
+		if opts.Source == "" || opts.Source == source {
+			jobs = append(jobs, job{source: source, block: b, read: read})
+		}
+	}
+	for _, b := range p.cfg.Deployments {
+		switch b.Method {
+		case doraflow.MethodCustom:
+			found = found || b.Name == opts.Block
+		default:
+			b := b
+			add(string(doraflow.SourceGitHub), b, func(context.Context, time.Time, time.Time) (int, error) {
+				return 0, fmt.Errorf("method %s: the GitHub extractor is not part of this build yet", b.Method)
+			})
+		}
+	}
+	for _, b := range p.cfg.Incidents {
+		switch b.Method {
+		case doraflow.MethodCustom:
+			found = found || b.Name == opts.Block
+		case doraflow.MethodPagerDuty:
+			b := b
+			add(string(doraflow.SourcePagerDuty), b, func(ctx context.Context, since, until time.Time) (int, error) {
+				return p.readIncidents(ctx, b, since, until, res)
+			})
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("sync: no block named %q in the config", opts.Block)
+	}
+	return jobs, nil
 }

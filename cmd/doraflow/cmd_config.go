@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"doraflow"
 	"doraflow/config"
 )
 
@@ -15,8 +17,69 @@ func cmdConfig(ctx context.Context, e *env, args []string) error {
 	switch args[0] {
 	case "validate":
 		return configValidate(e, args[1:])
+	case "add-deployment":
+		return configAdd(e, config.Deployments, args[1:])
+	case "add-incident":
+		return configAdd(e, config.Incidents, args[1:])
 	}
-	return usageErr("config: unknown subcommand %q: use validate", args[0])
+	return usageErr("config: unknown subcommand %q: use validate, add-deployment or add-incident", args[0])
+}
+
+// filterFlags collects repeated --filter KEY=VALUE flags.
+type filterFlags []config.KeyValue
+
+func (f *filterFlags) String() string { return "" }
+
+func (f *filterFlags) Set(s string) error {
+	kv, err := config.ParseKeyValue(s)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, kv)
+	return nil
+}
+
+func configAdd(e *env, kind string, args []string) error {
+	name := "config add-deployment"
+	synopsis := name + " --name N --method M [--repositories G,G…] [--environment E] [--service S] [--filter KEY=VALUE …]"
+	if kind == config.Incidents {
+		name = "config add-incident"
+		synopsis = name + " --name N --method M [--service S] [--filter KEY=VALUE …]"
+	}
+	fs := e.flags(name, synopsis)
+	var spec config.BlockSpec
+	var method, repos string
+	var filters filterFlags
+	fs.StringVar(&spec.Name, "name", "", "name of the new block (required, unique)")
+	fs.StringVar(&method, "method", "", "method of the block (required)")
+	if kind == config.Deployments {
+		fs.StringVar(&repos, "repositories", "", "owner/name globs, comma-separated")
+		fs.StringVar(&spec.Environment, "environment", "", "environment (default production)")
+	}
+	fs.StringVar(&spec.Service, "service", "", "service, overriding the services: lookup")
+	fs.Var(&filters, "filter", "a filter of the method, KEY=VALUE; repeat it; lists comma-separated")
+	fs.Bool("no-preview", false, "do not preview what the block matches")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if spec.Name == "" || method == "" {
+		return usageErr("%s: --name and --method are required", name)
+	}
+	spec.Method, spec.Filters = doraflow.Method(method), filters
+	if repos != "" {
+		spec.Repositories = config.SplitList(repos)
+	}
+	path := e.configFile()
+	if err := config.AddBlock(path, kind, spec); err != nil {
+		var problems *config.Errors
+		if errors.As(err, &problems) {
+			fmt.Fprintln(e.stderr, problems.Error())
+			return &exitError{code: 2, err: fmt.Errorf("%s: the block was not added; %s is unchanged", name, path)}
+		}
+		return &exitError{code: 2, err: err}
+	}
+	fmt.Fprintf(e.stdout, "added %s block %q (method %s) to %s\n", strings.TrimSuffix(kind, "s"), spec.Name, method, path)
+	return nil
 }
 
 func configValidate(e *env, args []string) error {

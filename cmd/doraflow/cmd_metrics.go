@@ -47,7 +47,7 @@ func cmdMetrics(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("metrics: %v", err)
 	}
-	p, store, _, err := e.pipeline(ctx)
+	p, store, _, err := e.pipeline(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -76,16 +76,17 @@ func window(fromFlag, toFlag string, loc *time.Location, now time.Time) (time.Ti
 			return from, to, err
 		}
 	} else {
-		y, m, d := now.In(loc).Date()
-		to = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		to = metrics.DateOf(now, loc).AddDays(1).Start(loc)
 	}
 	if fromFlag != "" {
 		if from, err = parseWhen("--from", fromFlag, loc); err != nil {
 			return from, to, err
 		}
 	} else {
-		t := to.In(loc)
-		from = time.Date(t.Year(), t.Month(), t.Day()-30, t.Hour(), t.Minute(), t.Second(), 0, loc)
+		from = to.AddDate(0, 0, -30)
+		if d := metrics.DateOf(to, loc); d.Start(loc).Equal(to) {
+			from = d.AddDays(-30).Start(loc)
+		}
 	}
 	if !from.Before(to) {
 		return from, to, fmt.Errorf("--from %s is not before --to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
@@ -93,10 +94,12 @@ func window(fromFlag, toFlag string, loc *time.Location, now time.Time) (time.Ti
 	return from, to, nil
 }
 
-// parseWhen reads a DATE (midnight in loc) or an RFC 3339 time.
+// parseWhen reads a DATE (the start of that day in loc: midnight, or the
+// first instant after a clock change that skips midnight) or an RFC 3339
+// time.
 func parseWhen(flag, s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
-		return t, nil
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return metrics.DateOf(t, time.UTC).Start(loc), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {

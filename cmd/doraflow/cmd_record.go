@@ -40,7 +40,7 @@ func recordDeployment(ctx context.Context, e *env, args []string) error {
 	if _, err := r.Deployment(time.Now(), "custom"); err != nil {
 		return recordUsage("record deployment", err)
 	}
-	p, store, _, err := e.pipeline(ctx)
+	p, store, _, err := e.pipeline(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func recordIncident(ctx context.Context, e *env, args []string) error {
 	if _, err := r.Incident("custom"); err != nil {
 		return recordUsage("record incident", err)
 	}
-	p, store, _, err := e.pipeline(ctx)
+	p, store, _, err := e.pipeline(ctx, nil)
 	if err != nil {
 		return err
 	}

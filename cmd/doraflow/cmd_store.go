@@ -40,7 +40,7 @@ func cmdPromote(ctx context.Context, e *env, args []string) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	p, store, _, err := e.pipeline(ctx)
+	p, store, _, err := e.pipeline(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if *source != "" && *source != "github" && *source != "pagerduty" {
 		return usageErr("sync: --source %q: use github or pagerduty", *source)
 	}
-	p, store, _, err := e.pipeline(ctx)
+	p, store, _, err := e.pipeline(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,9 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
+	"doraflow"
 	"doraflow/config"
+	"doraflow/extract/pagerduty"
 	"doraflow/load/clickhouse"
 	"doraflow/pipeline"
 )
@@ -76,18 +78,25 @@ func (e *env) parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// configFile returns the path of the config file: --config, else
+// $DORAFLOW_CONFIG, else ./doraflow.yaml.
+func (e *env) configFile() string {
+	flagPath := e.configPath
+	if flagPath == "" {
+		if v, ok := e.getenv(config.EnvVar); ok {
+			flagPath = v
+		}
+	}
+	path, _ := config.Find(flagPath)
+	return path
+}
+
 // loadConfig finds and loads the config. Without --config, without
 // $DORAFLOW_CONFIG and without ./doraflow.yaml the defaults apply; a file
 // that was asked for must exist. Problems are exit status 2.
 func (e *env) loadConfig() (*config.Config, error) {
-	flagPath := e.configPath
-	if flagPath == "" {
-		if v, ok := e.getenv("DORAFLOW_CONFIG"); ok {
-			flagPath = v
-		}
-	}
-	path, explicit := config.Find(flagPath)
-	if !explicit {
+	path := e.configFile()
+	if e.configPath == "" && path == config.DefaultPath {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return config.Default(), nil
 		}
@@ -127,9 +136,9 @@ func (e *env) open(ctx context.Context, cfg *config.Config) (*clickhouse.Store, 
 	})
 }
 
-// pipeline loads the config, connects and returns a pipeline; the caller
-// closes the store.
-func (e *env) pipeline(ctx context.Context) (*pipeline.Pipeline, *clickhouse.Store, *config.Config, error) {
+// pipeline loads the config, connects and returns a pipeline with the
+// sources the config has credentials for; the caller closes the store.
+func (e *env) pipeline(ctx context.Context, tel *pipeline.Telemetry) (*pipeline.Pipeline, *clickhouse.Store, *config.Config, error) {
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return nil, nil, nil, err
@@ -138,9 +147,29 @@ func (e *env) pipeline(ctx context.Context) (*pipeline.Pipeline, *clickhouse.Sto
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	opts, err := sources(cfg, log, tel)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	store, err := e.open(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return pipeline.New(cfg, store, log), store, cfg, nil
+	return pipeline.New(cfg, store, log, append(opts, pipeline.WithTelemetry(tel))...), store, cfg, nil
+}
+
+// sources builds the extractors the config has credentials for.
+func sources(cfg *config.Config, log zerolog.Logger, tel *pipeline.Telemetry) ([]pipeline.Option, error) {
+	var opts []pipeline.Option
+	if cfg.PagerDuty.Token != "" {
+		pd, err := pagerduty.New(pagerduty.Options{
+			BaseURL: cfg.PagerDuty.BaseURL, Token: cfg.PagerDuty.Token.Value(), Log: log,
+			Base: tel.Transport(string(doraflow.SourcePagerDuty), nil),
+		})
+		if err != nil {
+			return nil, &exitError{code: 2, err: err}
+		}
+		opts = append(opts, pipeline.WithPagerDuty(pd))
+	}
+	return opts, nil
 }

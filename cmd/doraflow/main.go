@@ -26,6 +26,10 @@ Commands:
   record deployment  record a custom deployment (stored and promoted at once)
   record incident    record or update a custom incident
   config validate    check the config file and say what is wrong, where
+  config add-deployment, config add-incident
+                     append a mapping block to the config file, keeping its comments
+  run                the daemon: the sync schedule plus the HTTP API
+  status             recent runs and each block's watermark
   demo               the whole pipeline on built-in simulated data
   version            print the version
 
@@ -96,6 +100,8 @@ func commands() []command {
 		{"metrics", cmdMetrics},
 		{"record", cmdRecord},
 		{"config", cmdConfig},
+		{"run", cmdRun},
+		{"status", cmdStatus},
 		{"demo", cmdDemo},
 		{"version", func(_ context.Context, e *env, _ []string) error {
 			fmt.Fprintln(e.stdout, "doraflow", version)

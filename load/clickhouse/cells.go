@@ -18,10 +18,10 @@ type CellFilter struct {
 }
 
 // DailyCells reads the day-grain rollup (dora_daily, kept by
-// dora_daily_mv) for the calendar days [from, to).
-func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFilter) ([]metrics.Cell, error) {
-	var out []metrics.Cell
-	err := s.each(ctx, "daily_cells", func(r driver.Rows) error {
+// dora_daily_mv) for the calendar days [from, to), handing each cell to
+// add as it streams in.
+func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFilter, add func(metrics.Cell)) error {
+	return s.each(ctx, "daily_cells", func(r driver.Rows) error {
 		var c metrics.Cell
 		var day time.Time
 		var leadS, leadN, restS, restN []int64
@@ -32,17 +32,16 @@ func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFil
 		}
 		c.Day = metrics.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
 		c.LeadTimes, c.Restores = multiset(leadS, leadN), multiset(restS, restN)
-		out = append(out, c)
+		add(c)
 		return nil
 	}, ch.Named("from", dateValue(from)), ch.Named("to", dateValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
-	return out, err
 }
 
 // EventCells reads the metric events whose time lies in [from, to), one
-// cell each: exact for any window, and slower than the rollup.
-func (s *Store) EventCells(ctx context.Context, from, to time.Time, f CellFilter) ([]metrics.Cell, error) {
-	var out []metrics.Cell
-	err := s.each(ctx, "event_cells", func(r driver.Rows) error {
+// cell each, handing each to add: exact for any window, and slower than
+// the rollup.
+func (s *Store) EventCells(ctx context.Context, from, to time.Time, f CellFilter, add func(metrics.Cell)) error {
+	return s.each(ctx, "event_cells", func(r driver.Rows) error {
 		var c metrics.Cell
 		var day time.Time
 		var kind string
@@ -62,10 +61,9 @@ func (s *Store) EventCells(ctx context.Context, from, to time.Time, f CellFilter
 		case doraflow.EventRestore:
 			c.Restores = metrics.Multiset{value: 1}
 		}
-		out = append(out, c)
+		add(c)
 		return nil
 	}, ch.Named("from", dateTimeValue(from)), ch.Named("to", dateTimeValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
-	return out, err
 }
 
 func multiset(values, counts []int64) metrics.Multiset {

@@ -173,3 +173,18 @@ func date(t time.Time) time.Time {
 	}
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
+
+// OpenIncidents returns the ids of the incidents of source that are open
+// in the facts, for a sync to read again.
+func (s *Store) OpenIncidents(ctx context.Context, source doraflow.Source) ([]string, error) {
+	var ids []string
+	err := s.each(ctx, "open_incidents", func(r driver.Rows) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	}, ch.Named("source", string(source)))
+	return ids, err
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"doraflow/pipeline"
+)
+
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("run", "run [--migrate]")
+	migrate := fs.Bool("migrate", false, "apply migrations before starting (docker compose uses it)")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	tel := pipeline.NewTelemetry()
+	p, store, _, err := e.pipeline(ctx, tel)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *migrate {
+		if _, err := store.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	return p.Serve(ctx, pipeline.ServeOptions{})
+}
+
+func cmdStatus(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("status", "status [--runs N]")
+	n := fs.Int("runs", 20, "how many recent runs to show")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return usageErr("status: --runs %d: want at least 1", *n)
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	store, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	runs, err := store.RecentRuns(ctx, *n)
+	if err != nil {
+		return err
+	}
+	marks, err := store.StatePrefix(ctx, "watermark/")
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECENT RUNS")
+	fmt.Fprintln(tw, "STARTED\tJOB\tSOURCE\tBLOCK\tSTATUS\tTOOK\tDEPLOYS\tCHANGES\tINCIDENTS\tREQUESTS\tERROR")
+	if len(runs) == 0 {
+		fmt.Fprintln(tw, "(none yet)")
+	}
+	for _, r := range runs {
+		took := "—"
+		if !r.Finished.IsZero() {
+			took = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Started.Format(time.RFC3339), r.Job, dash(r.Source), dash(r.Block),
+			r.Status, took, r.Deployments, r.Changes, r.Incidents, r.Requests, oneLine(r.Error))
+	}
+	fmt.Fprintln(tw, "\nWATERMARKS\nSOURCE\tBLOCK\tREAD UP TO")
+	if len(marks) == 0 {
+		fmt.Fprintln(tw, "(no block synced yet)")
+	}
+	for _, m := range marks {
+		parts := strings.SplitN(strings.TrimPrefix(m.Key, "watermark/"), "/", 2)
+		var unix int64
+		fmt.Sscan(m.Value, &unix)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", parts[0], parts[len(parts)-1], time.Unix(unix, 0).UTC().Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// oneLine keeps an error message on one table row.
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
+}

@@ -1,0 +1,52 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/pagerduty"
+)
+
+// errNoPagerDuty is returned when a PagerDuty block is synced without a
+// configured PagerDuty source.
+var errNoPagerDuty = errors.New("pagerduty is not configured: set pagerduty.token (and pagerduty.base_url for the EU region)")
+
+// readIncidents reads a PagerDuty block's incidents created in [since,
+// until), re-reads the incidents still open at the last sync so that a
+// resolution is not missed, and stages them with their doraflow service.
+func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, until time.Time, res *SyncResult) (int, error) {
+	if p.pagerduty == nil {
+		return 0, errNoPagerDuty
+	}
+	sink := func(ctx context.Context, batch []pagerduty.Incident) error {
+		rows := make([]doraflow.Incident, len(batch))
+		for i, in := range batch {
+			rows[i] = in.Incident
+			rows[i].Block = b.Name
+			rows[i].Service = p.catalog.ServiceForPagerDuty(b.Service, in.ServiceID, in.ServiceName)
+			rows[i].Team = p.catalog.TeamOf(rows[i].Service)
+		}
+		if err := p.store.StageIncidents(ctx, rows); err != nil {
+			return err
+		}
+		res.Incidents += len(rows)
+		p.telemetry.staged("incidents", len(rows))
+		return nil
+	}
+	read, err := p.pagerduty.Read(ctx, b, since, until, sink)
+	if err != nil {
+		return read.Requests, err
+	}
+	open, err := p.store.OpenIncidents(ctx, doraflow.SourcePagerDuty)
+	if err != nil || len(open) == 0 {
+		return read.Requests, err
+	}
+	refreshed, err := p.pagerduty.Refresh(ctx, b, open, sink)
+	if len(refreshed.Missing) > 0 {
+		p.log.Warn().Str("block", b.Name).Strs("incidents", refreshed.Missing).Msg("PagerDuty no longer knows these open incidents; their facts are kept")
+	}
+	return read.Requests + refreshed.Requests, err
+}

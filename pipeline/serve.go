@@ -1,0 +1,204 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"doraflow"
+	"doraflow/extract/custom"
+)
+
+// ServeOptions configure `doraflow run`.
+type ServeOptions struct {
+	// Listener serves the HTTP API; nil listens on server.listen.
+	Listener net.Listener
+	// Clock drives the schedule; tests pass a fake one. Default: real time.
+	Clock clockwork.Clock
+	// ShutdownTimeout bounds how long a stop waits for the running work,
+	// default 30s. Work still running then is abandoned: it is idempotent
+	// and the next run repeats it.
+	ShutdownTimeout time.Duration
+	// PromoteDelay batches records that arrive close together into one
+	// promote, default 1s.
+	PromoteDelay time.Duration
+	// Ready, when set, is called once the API listens and the schedule runs.
+	Ready func(addr string)
+}
+
+// Serve is `doraflow run`: it syncs on the schedule.sync cron in the
+// config's time zone — never two syncs at once, in this process (the
+// scheduler's singleton mode) or across processes (the sync lease) — and
+// serves the write API, /healthz and /metrics until ctx ends. Records that
+// arrive over the API are staged at once and promoted within PromoteDelay.
+func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
+	}
+	if opts.ShutdownTimeout == 0 {
+		opts.ShutdownTimeout = 30 * time.Second
+	}
+	if opts.PromoteDelay == 0 {
+		opts.PromoteDelay = time.Second
+	}
+	if p.telemetry == nil {
+		p.telemetry = NewTelemetry()
+	}
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", p.cfg.Server.Listen); err != nil {
+			return fmt.Errorf("run: listen on %s (server.listen): %w", p.cfg.Server.Listen, err)
+		}
+	}
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+
+	sched, err := gocron.NewScheduler(gocron.WithLocation(p.cfg.Location), gocron.WithClock(opts.Clock),
+		gocron.WithStopTimeout(opts.ShutdownTimeout))
+	if err != nil {
+		return fmt.Errorf("run: scheduler: %w", err)
+	}
+	_, err = sched.NewJob(gocron.CronJob(p.cfg.Schedule.Sync, false),
+		gocron.NewTask(func() { p.scheduledSync(work) }),
+		gocron.WithName("sync"),
+		// A sync still running when the next is due is not started twice.
+		gocron.WithSingletonMode(gocron.LimitModeReschedule))
+	if err != nil {
+		return fmt.Errorf("run: schedule.sync %q: %w", p.cfg.Schedule.Sync, err)
+	}
+
+	kick := make(chan struct{}, 1)
+	promoterDone := make(chan struct{})
+	go func() {
+		defer close(promoterDone)
+		p.promoter(work, kick, opts.PromoteDelay)
+	}()
+
+	tokens := make([]string, len(p.cfg.Server.Tokens))
+	for i, t := range p.cfg.Server.Tokens {
+		tokens[i] = t.Value()
+	}
+	mux := http.NewServeMux()
+	custom.NewHandler(&kickingRecorder{p: p, kick: kick}, tokens, p.log).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		pingCtx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := p.store.Ping(pingCtx); err != nil {
+			http.Error(w, "clickhouse: unreachable\n", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(p.telemetry.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{
+		Handler: mux,
+		// A slow or stalled client cannot hold a connection for long.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	sched.Start()
+	p.log.Info().Str("listen", ln.Addr().String()).Str("sync", p.cfg.Schedule.Sync).Str("timezone", p.cfg.Location.String()).Msg("doraflow running")
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr().String())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-serveErr:
+		runErr = fmt.Errorf("run: HTTP server: %w", runErr)
+	}
+	p.log.Info().Msg("stopping: no new work; finishing or abandoning the current batch")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.ShutdownTimeout)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	// Let the running work see the stop; promote and sync are idempotent,
+	// so what they leave unfinished is repeated by the next run.
+	stopWork()
+	if err := sched.Shutdown(); err != nil && !errors.Is(err, gocron.ErrStopSchedulerTimedOut) {
+		p.log.Warn().Err(err).Msg("scheduler stop")
+	}
+	select {
+	case <-promoterDone:
+	case <-shutdownCtx.Done():
+	}
+	p.log.Info().Msg("stopped")
+	return runErr
+}
+
+// scheduledSync runs one scheduled sync and logs its outcome: a scheduled
+// job has no caller to return an error to.
+func (p *Pipeline) scheduledSync(ctx context.Context) {
+	res, err := p.Sync(ctx, SyncOptions{})
+	switch {
+	case errors.Is(err, ErrBusy):
+		p.log.Warn().Err(err).Msg("scheduled sync skipped")
+	case err != nil:
+		p.log.Error().Err(err).Msg("scheduled sync finished with errors")
+	default:
+		p.log.Info().Int("deployments", res.Deployments).Int("changes", res.Changes).Int("incidents", res.Incidents).
+			Int("events", res.Promote.Events).Msg("scheduled sync done")
+	}
+}
+
+// promoter promotes after records arrived, batching those that arrive
+// within delay of each other.
+func (p *Pipeline) promoter(ctx context.Context, kick <-chan struct{}, delay time.Duration) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		if _, err := p.promoteLogged(ctx, "api"); err != nil && ctx.Err() == nil {
+			p.log.Error().Err(err).Msg("promote after API records failed; the next promote retries it")
+		}
+	}
+}
+
+// kickingRecorder stages API records and asks the promoter to run.
+type kickingRecorder struct {
+	p    *Pipeline
+	kick chan<- struct{}
+}
+
+func (k *kickingRecorder) StageDeploymentRecord(ctx context.Context, r custom.DeploymentRecord) (d doraflow.Deployment, created bool, err error) {
+	d, created, err = k.p.StageDeploymentRecord(ctx, r)
+	k.done(err, "deployments")
+	return d, created, err
+}
+
+func (k *kickingRecorder) StageIncidentRecord(ctx context.Context, r custom.IncidentRecord) (in doraflow.Incident, created bool, err error) {
+	in, created, err = k.p.StageIncidentRecord(ctx, r)
+	k.done(err, "incidents")
+	return in, created, err
+}
+
+func (k *kickingRecorder) done(err error, entity string) {
+	if err != nil {
+		return
+	}
+	k.p.telemetry.staged(entity, 1)
+	select {
+	case k.kick <- struct{}{}:
+	default: // a promote is already due
+	}
+}

@@ -1,0 +1,95 @@
+package pipeline
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Telemetry counts what the pipeline does, for the /metrics endpoint of
+// `doraflow run`. A nil *Telemetry counts nothing, so the CLI commands
+// need none.
+type Telemetry struct {
+	// Registry holds doraflow's metrics and the Go runtime's; serve it with
+	// promhttp.HandlerFor.
+	Registry *prometheus.Registry
+
+	runs        *prometheus.CounterVec
+	rows        *prometheus.CounterVec
+	errors      *prometheus.CounterVec
+	apiRequests *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+}
+
+// NewTelemetry returns a fresh set of metrics in its own registry.
+func NewTelemetry() *Telemetry {
+	t := &Telemetry{
+		Registry: prometheus.NewRegistry(),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doraflow_runs_total", Help: "Job runs by job (sync, promote, backfill) and status (ok, failed).",
+		}, []string{"job", "status"}),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doraflow_rows_staged_total", Help: "Rows written to staging, by entity.",
+		}, []string{"entity"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doraflow_errors_total", Help: "Failed job runs, by source (github, pagerduty, custom, promote).",
+		}, []string{"source"}),
+		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doraflow_api_requests_total", Help: "Requests to source APIs, by source and HTTP status (\"error\" when no response came).",
+		}, []string{"source", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "doraflow_run_duration_seconds", Help: "How long job runs take, by job.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 3, 10),
+		}, []string{"job"}),
+	}
+	t.Registry.MustRegister(t.runs, t.rows, t.errors, t.apiRequests, t.duration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return t
+}
+
+func (t *Telemetry) run(job, source string, took time.Duration, err error) {
+	if t == nil {
+		return
+	}
+	status := "ok"
+	if err != nil {
+		status = "failed"
+		t.errors.WithLabelValues(source).Inc()
+	}
+	t.runs.WithLabelValues(job, status).Inc()
+	t.duration.WithLabelValues(job).Observe(took.Seconds())
+}
+
+func (t *Telemetry) staged(entity string, n int) {
+	if t == nil || n == 0 {
+		return
+	}
+	t.rows.WithLabelValues(entity).Add(float64(n))
+}
+
+// Transport wraps an HTTP transport so every request to source is counted
+// by status. Put it under the retrying transport to count each attempt.
+func (t *Telemetry) Transport(source string, base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if t == nil {
+		return base
+	}
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := base.RoundTrip(req)
+		status := "error"
+		if resp != nil {
+			status = strconv.Itoa(resp.StatusCode)
+		}
+		t.apiRequests.WithLabelValues(source, status).Inc()
+		return resp, err
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
