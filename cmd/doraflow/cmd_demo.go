@@ -9,6 +9,7 @@ import (
 	"doraflow"
 	"doraflow/config"
 	"doraflow/demo"
+	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
 	"doraflow/pipeline"
@@ -30,11 +31,30 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	now := time.Now().UTC()
+	facts, err := demo.Quarter(*seed, now)
+	if err != nil {
+		return err
+	}
+	pdData, err := demo.PagerDuty(facts.Incidents)
+	if err != nil {
+		return err
+	}
+	pdServer := pagerdutyfake.NewServer(pdData, pagerdutyfake.Options{})
+	pdServer.Start()
+	defer pdServer.Close()
+
 	cfg := config.Default()
 	cfg.ClickHouse.Addr, cfg.ClickHouse.Database = []string{*addr}, *database
-	cfg.Services = demo.Services
+	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pdServer.URL(), config.Secret(pagerdutyfake.DefaultToken)
+	// A quarter of history: the first sync reads all of it.
+	cfg.Schedule.InitialWindow = 92 * 24 * time.Hour
+	for _, svc := range demo.Services {
+		svc.PagerDutyServices = []string{demo.PagerDutyServices[svc.Name]}
+		cfg.Services = append(cfg.Services, svc)
+	}
 	cfg.Deployments = []config.Block{{Name: "manual", Method: doraflow.MethodCustom, Environment: doraflow.EnvironmentProduction}}
-	cfg.Incidents = []config.Block{{Name: "manual", Method: doraflow.MethodCustom}}
+	cfg.Incidents = []config.Block{{Name: "pagerduty", Method: doraflow.MethodPagerDuty}}
 
 	store, err := freshDatabase(ctx, e, cfg)
 	if err != nil {
@@ -44,27 +64,29 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if _, err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	facts, err := demo.Quarter(*seed, now)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(e.stderr, "demo: simulated %d deployments, %d pull requests and %d incidents over 91 days for %d services\n",
 		len(facts.Deployments), len(facts.Changes), len(facts.Incidents), len(demo.Services))
 	for _, stage := range []func() error{
 		func() error { return store.StageChanges(ctx, facts.Changes) },
 		func() error { return store.StageShips(ctx, facts.Ships) },
 		func() error { return store.StageDeployments(ctx, facts.Deployments) },
-		func() error { return store.StageIncidents(ctx, facts.Incidents) },
 	} {
 		if err := stage(); err != nil {
 			return err
 		}
 	}
-	p := pipeline.New(cfg, store, log)
-	if _, err := p.Promote(ctx, pipeline.PromoteOptions{}); err != nil {
+	opts, err := sources(cfg, log, nil)
+	if err != nil {
 		return err
 	}
+	p := pipeline.New(cfg, store, log, opts...)
+	// The incidents come through the real PagerDuty extractor, from the
+	// fake PagerDuty server started above.
+	res, err := p.Sync(ctx, pipeline.SyncOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "demo: synced %d incidents from the simulated PagerDuty at %s\n", res.Incidents, pdServer.URL())
 	to := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
 	q := metrics.Query{From: to.AddDate(0, 0, -90), To: to, Location: time.UTC, GroupBy: "service", Period: "none"}
 	report, err := p.Metrics(ctx, q, pipeline.MetricsOptions{})
