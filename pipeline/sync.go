@@ -105,6 +105,11 @@ func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, res *SyncR
 		mark = time.Unix(unix, 0).UTC()
 		since = mark.Add(-p.cfg.Schedule.Lookback)
 	}
+	if !since.Before(now) {
+		// The clock is behind the watermark (it went backwards): nothing to read.
+		p.log.Warn().Str("block", j.block.Name).Time("watermark", mark).Time("now", now).Msg("clock is behind the block's watermark; skipping it")
+		return nil
+	}
 	if err := p.ledger(ctx, "sync", j, since, now, res); err != nil {
 		return err
 	}
