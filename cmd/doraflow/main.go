@@ -21,6 +21,7 @@ Usage: doraflow [--config PATH] [--log-level LEVEL] COMMAND [flags]
 Commands:
   migrate            create or upgrade the ClickHouse schema (safe to run again)
   sync               one incremental pass now: extract, load staging, promote
+  backfill           re-read a historical window in chunks, with progress; resumable
   promote            merge staging into the fact tables and update the metrics
   metrics            print the DORA metrics (default: last 30 days, by service)
   record deployment  record a custom deployment (stored and promoted at once)
@@ -96,6 +97,7 @@ func commands() []command {
 	return []command{
 		{"migrate", cmdMigrate},
 		{"sync", cmdSync},
+		{"backfill", cmdBackfill},
 		{"promote", cmdPromote},
 		{"metrics", cmdMetrics},
 		{"record", cmdRecord},
