@@ -23,8 +23,8 @@ type BackfillOptions struct {
 
 // Progress reports how far a backfill is.
 type Progress struct {
-	Chunks, Done int // chunks in all (for every block), and finished
-	Source, Block string
+	Chunks, Done                    int // chunks in all (for every block), and finished
+	Source, Block                   string
 	Deployments, Changes, Incidents int // rows staged so far
 	Resumed                         int // chunks skipped because an earlier run finished them
 }
