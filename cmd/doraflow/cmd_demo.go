@@ -27,6 +27,10 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if !contains(formats, *format) {
 		return usageErr("demo: --format %q: use one of %s", *format, strings.Join(formats, ", "))
 	}
+	if e.logLevel == "" {
+		// The demo prints its own summary; keep routine logs out of it.
+		e.logLevel = "warn"
+	}
 	log, err := e.logger()
 	if err != nil {
 		return err

@@ -64,3 +64,40 @@ func TestPromoteFactsKeepsFirstBlockAndIsIdempotent(t *testing.T) {
 		t.Fatalf("facts = %+v, want one deployment of block first in service api", f.Deployments)
 	}
 }
+
+func TestConcurrentMigrations(t *testing.T) {
+	t.Parallel()
+	opts := clickhousetest.Options(t) // a database nobody migrated yet
+	ctx := context.Background()
+	errs := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			s, err := clickhouse.Open(ctx, opts)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			_, err = s.Migrate(ctx)
+			errs <- err
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent migrate: %v", err)
+		}
+	}
+	s, err := clickhouse.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	res, err := s.Migrate(ctx)
+	if err != nil || len(res.Applied) != 0 {
+		t.Fatalf("after concurrent migrations: applied %v, err %v; want nothing left", res.Applied, err)
+	}
+	n, err := s.RowCount(ctx, "dora_daily")
+	if err != nil || n != 0 {
+		t.Fatalf("dora_daily: %d rows, %v", n, err)
+	}
+}
