@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse/clickhousetest"
 )
 
@@ -142,5 +143,23 @@ func TestBadConfigExitsTwo(t *testing.T) {
 	msg := errOut.String()
 	if code != 2 || !strings.Contains(msg, "adress") || !strings.Contains(msg, "teleport") || !strings.Contains(msg, "doraflow.yaml:2") {
 		t.Fatalf("exit %d, stderr %q: want exit 2 naming both problems with file:line", code, msg)
+	}
+}
+
+func TestSyncWithARefusedPagerDutyToken(t *testing.T) {
+	srv := pagerdutyfake.NewServer(pagerdutyfake.New(), pagerdutyfake.Options{})
+	srv.Start()
+	defer srv.Close()
+	t.Setenv("PD_TOKEN", "not-the-token-s3cr3t")
+	c := newCLI(t, fmt.Sprintf("pagerduty:\n  base_url: %s\n  token: ${PD_TOKEN}\nincidents:\n  - name: pd\n    method: pagerduty\n", srv.URL()))
+	if code, _, errOut := c.run("migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errOut)
+	}
+	code, _, errOut := c.run("sync")
+	if code != 1 || !strings.Contains(errOut, "token was refused") {
+		t.Fatalf("exit %d, stderr %q: want exit 1 saying the token was refused", code, errOut)
+	}
+	if strings.Contains(errOut, "s3cr3t") {
+		t.Fatalf("the token leaked: %q", errOut)
 	}
 }
