@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -26,7 +28,7 @@ var ErrLeaseHeld = errors.New("lease held by another process")
 // next generation, which again only one process can do, and a holder
 // checks before committing work that no newer generation exists (fencing).
 // A holder that dies without releasing leaves a lease that expires after
-// its TTL.
+// its TTL, or at once for a process on the same host that is gone.
 type Lease struct {
 	store  *Store
 	name   string
@@ -56,7 +58,7 @@ func (s *Store) TryLease(ctx context.Context, name string, ttl time.Duration) (*
 		if err != nil {
 			return nil, err
 		}
-		if time.Now().Before(expires) {
+		if time.Now().Before(expires) && !deadHolder(host, who) {
 			return nil, fmt.Errorf("%w: %s until %s", ErrLeaseHeld, who, expires.UTC().Format(time.RFC3339))
 		}
 		next = top + 1
@@ -124,6 +126,21 @@ func (l *Lease) Release(ctx context.Context) error {
 }
 
 func (l *Lease) table() string { return leaseTable(l.name, l.gen) }
+
+// deadHolder reports whether a lease holder ("host/pid/nonce") ran on this
+// host and its process is gone: a process killed with kill -9 cannot
+// release its lease, and nobody should wait out the TTL for it then.
+func deadHolder(host, holder string) bool {
+	parts := strings.Split(holder, "/")
+	if len(parts) != 3 || parts[0] != host {
+		return false
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
 
 func leaseTable(name string, gen int) string { return fmt.Sprintf("lease_%s_%d", name, gen) }
 
