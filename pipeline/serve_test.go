@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/rs/zerolog"
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/extract/pagerduty"
+	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/pipeline"
 )
 
@@ -104,5 +107,51 @@ func eventually(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestServeStopsCleanlyMidSync(t *testing.T) {
+	t.Parallel()
+	h := newPDHarness(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+	for d := 1; d <= 19; d++ {
+		h.add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: day(d), ResolvedAt: day(d).Add(time.Hour)})
+	}
+	// A sync that takes long: every PagerDuty request is slow.
+	slow := pagerdutyfake.NewServer(h.data, pagerdutyfake.Options{Latency: 2 * time.Second})
+	slow.Start()
+	defer slow.Close()
+	src, err := pagerduty.New(pagerduty.Options{BaseURL: slow.URL(), Token: pagerdutyfake.DefaultToken})
+	must(t, err)
+	h.p = pipeline.New(h.cfg, h.store, zerolog.Nop(), pipeline.WithPagerDuty(src), pipeline.WithClock(func() time.Time { return h.now }))
+	h.cfg.Schedule.Sync = "* * * * *"
+	clock := clockwork.NewFakeClockAt(day(20))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- h.p.Serve(ctx, pipeline.ServeOptions{Listener: ln, Clock: clock, ShutdownTimeout: 5 * time.Second})
+	}()
+	eventually(t, func() bool {
+		clock.Advance(time.Minute)
+		runs, _ := h.store.RecentRuns(h.ctx, 5)
+		return len(runs) > 0 && runs[0].Status == "running"
+	})
+	stopped := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not stop")
+	}
+	if took := time.Since(stopped); took > 10*time.Second {
+		t.Fatalf("stopping took %s", took)
+	}
+	// Whatever the stop cut short, a later sync completes it exactly.
+	h.p = pipeline.New(h.cfg, h.store, zerolog.Nop(), pipeline.WithPagerDuty(h.fastSource(t)), pipeline.WithClock(func() time.Time { return h.now }))
+	h.sync()
+	if got := row(t, h.metrics(window(1, 20)), "api"); got.Incidents != 19 || got.RestoredIncidents != 19 {
+		t.Fatalf("after the resumed sync: %d incidents, %d restored; want 19 and 19", got.Incidents, got.RestoredIncidents)
 	}
 }

@@ -31,13 +31,8 @@ func newPDHarness(t *testing.T, blocks []config.Block) *pdHarness {
 		must(t, data.AddService(s))
 	}
 	must(t, data.AddPriority(pagerdutyfake.Priority{ID: "PP1", Name: "P1"}))
-	srv := pagerdutyfake.NewServer(data, pagerdutyfake.Options{})
-	srv.Start()
-	t.Cleanup(srv.Close)
-	src, err := pagerduty.New(pagerduty.Options{BaseURL: srv.URL(), Token: pagerdutyfake.DefaultToken,
-		Sleep: func(context.Context, time.Duration) error { return nil }})
-	must(t, err)
 	h := &pdHarness{data: data, now: day(20)}
+	src := h.fastSource(t)
 	h.harness = newHarness(t, func(c *config.Config) {
 		c.Services[0].PagerDutyServices = []string{"PAPI"}
 		c.Services[1].PagerDutyServices = []string{"PWEB"}
@@ -46,6 +41,19 @@ func newPDHarness(t *testing.T, blocks []config.Block) *pdHarness {
 	})
 	h.p = pipeline.New(h.cfg, h.store, zerolog.Nop(), pipeline.WithPagerDuty(src), pipeline.WithClock(func() time.Time { return h.now }))
 	return h
+}
+
+// fastSource is a PagerDuty source on a fresh fake server for h.data,
+// retrying without waiting.
+func (h *pdHarness) fastSource(t *testing.T) *pagerduty.Source {
+	t.Helper()
+	srv := pagerdutyfake.NewServer(h.data, pagerdutyfake.Options{})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	src, err := pagerduty.New(pagerduty.Options{BaseURL: srv.URL(), Token: pagerdutyfake.DefaultToken,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	must(t, err)
+	return src
 }
 
 func (h *pdHarness) add(in pagerdutyfake.Incident) string {

@@ -163,3 +163,36 @@ func TestSyncWithARefusedPagerDutyToken(t *testing.T) {
 		t.Fatalf("the token leaked: %q", errOut)
 	}
 }
+
+func TestConfigAddBlock(t *testing.T) {
+	c := newCLI(t, "# the team's deployments\ndeployments:\n  - name: web-merges # keep me\n    method: merged_pr\n    repositories: [acme/web]\n")
+	before, err := os.ReadFile(c.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := c.run("config", "add-deployment", "--name", "api-deploy", "--method", "workflow_run", "--repositories", "acme/api",
+		"--filter", "workflow=deploy.yml", "--filter", "branch=main")
+	if code != 0 || !strings.Contains(out, "api-deploy") {
+		t.Fatalf("add: exit %d %s %s", code, out, errOut)
+	}
+	after, _ := os.ReadFile(c.config)
+	if !bytes.HasPrefix(after, before) || !strings.Contains(string(after), "deploy.yml") {
+		t.Fatalf("the file was not kept as it was plus the block:\n%s", after)
+	}
+	if code, _, _ := c.run("config", "validate"); code != 0 {
+		t.Fatal("the edited config does not validate")
+	}
+	for _, args := range [][]string{
+		{"config", "add-deployment", "--name", "web-merges", "--method", "merged_pr", "--repositories", "acme/web"},
+		{"config", "add-deployment", "--name", "x", "--method", "teleport"},
+		{"config", "add-incident", "--name", "pd", "--method", "pagerduty", "--filter", "urgency=extreme"},
+	} {
+		code, _, errOut := c.run(args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
+		if now, _ := os.ReadFile(c.config); !bytes.Equal(now, after) {
+			t.Fatalf("%v changed the file", args)
+		}
+	}
+}
