@@ -90,7 +90,7 @@ func Events(services []string, facts doraflow.FactSet, rules Rules) []doraflow.E
 			if !ok {
 				continue // not promoted yet: counted once it is
 			}
-			rework = rework || isRework(c, rules.ReworkLabels)
+			rework = rework || IsRework(c, rules.ReworkLabels)
 			w := where{d.Service, d.Environment, id}
 			if cur, seen := first[w]; !seen || before(d, cur) {
 				first[w] = d
@@ -153,9 +153,9 @@ func before(a, b doraflow.Deployment) bool {
 	return a.ID < b.ID
 }
 
-// isRework reports whether a change is a pull request labelled with one of
+// IsRework reports whether a change is a pull request labelled with one of
 // the rework labels or titled as a revert.
-func isRework(c doraflow.Change, labels []string) bool {
+func IsRework(c doraflow.Change, labels []string) bool {
 	if c.Kind != doraflow.ChangePullRequest {
 		return false
 	}

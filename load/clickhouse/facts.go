@@ -16,9 +16,27 @@ import (
 // deployments, what those ship, the changes shipped, and the incidents of
 // the services or naming one of their deployments.
 func (s *Store) ServiceFacts(ctx context.Context, services []string) (doraflow.FactSet, error) {
+	return s.facts(ctx, factQuery{services: services})
+}
+
+// FactsByID loads the current facts named by id: deployments with what
+// they ship, changes and incidents. Unknown ids are left out.
+func (s *Store) FactsByID(ctx context.Context, deployments, changes, incidents []string) (doraflow.FactSet, error) {
+	return s.facts(ctx, factQuery{deployments: deployments, changes: changes, incidents: incidents})
+}
+
+// factQuery selects facts by service (all four kinds) or by id.
+type factQuery struct {
+	services                        []string
+	deployments, changes, incidents []string
+}
+
+func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error) {
 	f := doraflow.FactSet{Ships: map[string][]string{}}
-	svc := ch.Named("services", services)
-	err := s.each(ctx, "service_deployments", func(r driver.Rows) error {
+	args := func(ids []string) []any {
+		return []any{ch.Named("services", nonNil(q.services)), ch.Named("ids", nonNil(ids))}
+	}
+	err := s.each(ctx, "deployments_current", func(r driver.Rows) error {
 		var d doraflow.Deployment
 		var source, method, status string
 		if err := r.Scan(&d.ID, &d.Block, &source, &method, &d.Service, &d.Team, &d.Environment, &d.Repository, &d.SHA, &d.DeployedAt, &status, &d.URL, &d.Title, &d.Author); err != nil {
@@ -27,11 +45,11 @@ func (s *Store) ServiceFacts(ctx context.Context, services []string) (doraflow.F
 		d.Source, d.Method, d.Status = doraflow.Source(source), doraflow.Method(method), doraflow.Status(status)
 		f.Deployments = append(f.Deployments, d)
 		return nil
-	}, svc)
+	}, args(q.deployments)...)
 	if err != nil {
 		return f, err
 	}
-	err = s.each(ctx, "service_ships", func(r driver.Rows) error {
+	err = s.each(ctx, "ships_current", func(r driver.Rows) error {
 		var id string
 		var changes []string
 		if err := r.Scan(&id, &changes); err != nil {
@@ -39,11 +57,11 @@ func (s *Store) ServiceFacts(ctx context.Context, services []string) (doraflow.F
 		}
 		f.Ships[id] = changes
 		return nil
-	}, svc)
+	}, args(q.deployments)...)
 	if err != nil {
 		return f, err
 	}
-	err = s.each(ctx, "service_changes", func(r driver.Rows) error {
+	err = s.each(ctx, "changes_current", func(r driver.Rows) error {
 		var c doraflow.Change
 		var kind string
 		var number int64
@@ -53,11 +71,11 @@ func (s *Store) ServiceFacts(ctx context.Context, services []string) (doraflow.F
 		c.Kind, c.Number = doraflow.ChangeKind(kind), int(number)
 		f.Changes = append(f.Changes, c)
 		return nil
-	}, svc)
+	}, args(q.changes)...)
 	if err != nil {
 		return f, err
 	}
-	err = s.each(ctx, "service_incidents", func(r driver.Rows) error {
+	err = s.each(ctx, "incidents_current", func(r driver.Rows) error {
 		var in doraflow.Incident
 		var source string
 		var resolved *time.Time
@@ -70,8 +88,16 @@ func (s *Store) ServiceFacts(ctx context.Context, services []string) (doraflow.F
 		}
 		f.Incidents = append(f.Incidents, in)
 		return nil
-	}, svc)
+	}, args(q.incidents)...)
 	return f, err
+}
+
+// nonNil passes an empty list as [] rather than NULL.
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // ServiceEvents loads the current state of the metric events of the given

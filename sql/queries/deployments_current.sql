@@ -1,4 +1,6 @@
--- Current facts of the deployments of @services (every status).
+-- Current facts of the deployments named in @ids, or of services @services
+-- (every status). A deployment whose newest version left those services is
+-- dropped: any version naming them brings it in, the newest decides.
 SELECT id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author
 FROM
 (
@@ -18,8 +20,8 @@ FROM
         argMax(title, version) AS title,
         argMax(author, version) AS author
     FROM deployments
-    -- any version naming one of the services: the newest one decides below
-    WHERE id IN (SELECT id FROM deployments WHERE has(CAST(@services AS Array(String)), service))
+    WHERE has(CAST(@ids AS Array(String)), id)
+       OR id IN (SELECT id FROM deployments WHERE has(CAST(@services AS Array(String)), service))
     GROUP BY id
 )
-WHERE has(CAST(@services AS Array(String)), service)
+WHERE has(CAST(@ids AS Array(String)), id) OR has(CAST(@services AS Array(String)), service)

@@ -1,4 +1,5 @@
--- Current facts of the changes the deployments of @services ship.
+-- Current facts of the changes named in @ids, or shipped by the deployments
+-- of services @services.
 SELECT
     id,
     argMax(repository, version) AS repository,
@@ -11,7 +12,8 @@ SELECT
     argMax(url, version) AS url,
     argMax(author, version) AS author
 FROM changes
-WHERE id IN
+WHERE has(CAST(@ids AS Array(String)), id)
+   OR id IN
 (
     SELECT change_id FROM ships ARRAY JOIN change_ids AS change_id
     WHERE deployment_id IN (SELECT id FROM deployments WHERE has(CAST(@services AS Array(String)), service))

@@ -1,5 +1,5 @@
--- Current facts of the incidents of @services and of the incidents that
--- name a deployment of @services.
+-- Current facts of the incidents named in @ids, or of services @services,
+-- or naming a deployment of services @services.
 SELECT
     id,
     argMax(block, version) AS block,
@@ -15,7 +15,8 @@ SELECT
     argMax(urgency, version) AS urgency,
     argMax(priority, version) AS priority
 FROM incidents
-WHERE id IN
+WHERE has(CAST(@ids AS Array(String)), id)
+   OR id IN
 (
     SELECT id FROM incidents
     WHERE has(CAST(@services AS Array(String)), service)

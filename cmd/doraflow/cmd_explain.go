@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"doraflow/pipeline"
+)
+
+func cmdExplain(ctx context.Context, e *env, args []string) error {
+	subjects := strings.Join(pipeline.ExplainKinds, "|")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return usageErr("explain: say what to list: doraflow explain %s [flags]", subjects)
+	}
+	what := args[0]
+	fs := e.flags("explain "+what, "explain "+subjects+" [--from DATE] [--to DATE] [--service NAME] [--team NAME] [--environment NAME] [--format table|json|csv]")
+	fromFlag := fs.String("from", "", "start of the window, as for metrics")
+	toFlag := fs.String("to", "", "end of the window, as for metrics")
+	service := fs.String("service", "", "only this service")
+	team := fs.String("team", "", "only this team")
+	environment := fs.String("environment", "", "only this environment")
+	format := fs.String("format", "table", "output: "+strings.Join(formats, ", "))
+	if err := e.parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if !contains(pipeline.ExplainKinds, what) {
+		return usageErr("explain: unknown subject %q: use one of %s", what, strings.Join(pipeline.ExplainKinds, ", "))
+	}
+	if !contains(formats, *format) {
+		return usageErr("explain: --format %q: use one of %s", *format, strings.Join(formats, ", "))
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	from, to, err := window(*fromFlag, *toFlag, cfg.Location, time.Now())
+	if err != nil {
+		return usageErr("explain: %v", err)
+	}
+	p, store, _, err := e.pipeline(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	items, err := p.Explain(ctx, pipeline.ExplainQuery{What: what, From: from, To: to, Service: *service, Team: *team, Environment: *environment})
+	if err != nil {
+		return err
+	}
+	return e.page(*format == "table", func(w io.Writer) error {
+		switch *format {
+		case "json":
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(map[string]any{"subject": what, "from": from.UTC(), "to": to.UTC(), "count": len(items), "items": nonNilItems(items)})
+		case "csv":
+			return writeItemsCSV(w, items)
+		}
+		return writeItemsTable(w, what, from, to, items)
+	})
+}
+
+func nonNilItems(items []pipeline.Item) []pipeline.Item {
+	if items == nil {
+		return []pipeline.Item{}
+	}
+	return items
+}
+
+// page writes through less when stdout is a terminal and the output is
+// for reading; plain otherwise, so scripts and pipes get every line.
+func (e *env) page(forPeople bool, write func(io.Writer) error) error {
+	f, ok := e.stdout.(*os.File)
+	if !forPeople || !ok || !isatty.IsTerminal(f.Fd()) {
+		return write(e.stdout)
+	}
+	less, err := exec.LookPath("less")
+	if err != nil {
+		return write(e.stdout)
+	}
+	cmd := exec.Command(less, "-FRX")
+	cmd.Stdout, cmd.Stderr = f, e.stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return write(e.stdout)
+	}
+	if err := cmd.Start(); err != nil {
+		return write(e.stdout)
+	}
+	werr := write(in)
+	in.Close()
+	if err := cmd.Wait(); err != nil && werr == nil {
+		// Quitting less early is not an error of ours.
+		return nil
+	}
+	return werr
+}
+
+var itemColumns = []string{"kind", "id", "at", "service", "team", "environment", "repository", "title", "url", "block", "deployment_id", "reason",
+	"started_at", "lead_time_seconds", "resolved_at", "created_in_window", "restored_in_window", "time_to_restore_seconds", "because"}
+
+func writeItemsCSV(w io.Writer, items []pipeline.Item) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(itemColumns); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := cw.Write([]string{it.Kind, it.ID, it.At.UTC().Format(time.RFC3339), it.Service, it.Team, it.Environment, it.Repository,
+			it.Title, it.URL, it.Block, it.DeploymentID, it.Reason, timeCell(it.StartedAt), intCell(it.LeadTime), timeCell(it.ResolvedAt),
+			strconv.FormatBool(it.Created), strconv.FormatBool(it.Restored), intCell(it.TimeToRestore), strings.Join(it.Because, " ")}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipeline.Item) error {
+	fmt.Fprintf(w, "%d %s from %s to %s\n\n", len(items), what, from.Format("2006-01-02 15:04 MST"), to.Format("2006-01-02 15:04 MST"))
+	if len(items) == 0 {
+		fmt.Fprintln(w, "nothing in this window")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	switch what {
+	case pipeline.ExplainChanges:
+		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tCHANGE\tSTARTED\tLEAD TIME\tFIRST DEPLOYMENT\tTITLE\tURL")
+		for _, it := range items {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), it.Service, it.Environment, it.ID, timeCell(it.StartedAt),
+				human(it.LeadTime), it.DeploymentID, it.Title, it.URL)
+		}
+	case pipeline.ExplainIncidents:
+		fmt.Fprintln(tw, "CREATED\tSERVICE\tINCIDENT\tRESOLVED\tTIME TO RESTORE\tCOUNTS AS\tDEPLOYMENT\tWHY\tTITLE")
+		for _, it := range items {
+			var counts []string
+			if it.Created {
+				counts = append(counts, "incident")
+			}
+			if it.Restored {
+				counts = append(counts, "restored")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), it.Service, it.ID, timeCell(it.ResolvedAt), human(it.TimeToRestore),
+				strings.Join(counts, "+"), dash(it.DeploymentID), dash(it.Reason), it.Title)
+		}
+	default:
+		why := map[string]string{pipeline.ExplainFailures: "\tCAUSED", pipeline.ExplainRework: "\tREWORK PRS"}[what]
+		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tDEPLOYMENT\tBLOCK\tTITLE\tURL"+why)
+		for _, it := range items {
+			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", stamp(it.At), it.Service, it.Environment, it.ID, dash(it.Block), it.Title, it.URL)
+			if why != "" {
+				line += "\t" + strings.Join(it.Because, ", ")
+			}
+			fmt.Fprintln(tw, line)
+		}
+	}
+	return tw.Flush()
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+func timeCell(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func intCell(v *int64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatInt(*v, 10)
+}
+
+// human prints seconds as a short duration for people.
+func human(v *int64) string {
+	if v == nil {
+		return "—"
+	}
+	return (time.Duration(*v) * time.Second).String()
+}

@@ -1,0 +1,251 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"doraflow"
+	"doraflow/load/clickhouse"
+	"doraflow/transform"
+)
+
+// What explain can list: the objects behind a group of numbers of metrics.
+const (
+	ExplainDeployments = "deployments" // deployments, deployment_days, deployments_per_day
+	ExplainChanges     = "changes"     // changes and lead times
+	ExplainFailures    = "failures"    // failed_deployments, change_failure_rate
+	ExplainIncidents   = "incidents"   // incidents, restored_incidents, time to restore
+	ExplainRework      = "rework"      // rework_deployments, rework_rate
+)
+
+// ExplainKinds lists the valid subjects of explain.
+var ExplainKinds = []string{ExplainDeployments, ExplainChanges, ExplainFailures, ExplainIncidents, ExplainRework}
+
+// ExplainQuery says what to list, for the same window and filters as a
+// metrics query.
+type ExplainQuery struct {
+	What                       string
+	From, To                   time.Time
+	Service, Team, Environment string
+}
+
+// Item is one object behind a number of the metrics, with what a person
+// needs to recognise it.
+type Item struct {
+	Kind        string    `json:"kind"` // deployment, change or incident
+	ID          string    `json:"id"`
+	Service     string    `json:"service"`
+	Team        string    `json:"team"`
+	Environment string    `json:"environment"`
+	Repository  string    `json:"repository,omitempty"`
+	At          time.Time `json:"at"` // deployed_at; a change's first deployment; an incident's created_at
+	Title       string    `json:"title,omitempty"`
+	URL         string    `json:"url,omitempty"`
+	Author      string    `json:"author,omitempty"`
+	Block       string    `json:"block,omitempty"`  // deployments: the block that matched it
+	Method      string    `json:"method,omitempty"` // deployments
+	SHA         string    `json:"sha,omitempty"`
+	// DeploymentID is, for a change, the first deployment that shipped it
+	// here; for an incident, the deployment it is attributed to.
+	DeploymentID string `json:"deployment_id,omitempty"`
+	// Reason says why an incident is attributed: "explicit" (it names the
+	// deployment) or "window" (latest production deployment of its service
+	// within attribution.window).
+	Reason     string     `json:"reason,omitempty"`
+	StartedAt  *time.Time `json:"started_at,omitempty"` // changes
+	LeadTime   *int64     `json:"lead_time_seconds,omitempty"`
+	ChangeKind string     `json:"change_kind,omitempty"` // pull_request or commit
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"` // incidents
+	// Created and Restored say which of the incident numbers the item
+	// counts in: incidents (created in the window), restored_incidents
+	// (resolved in the window).
+	Created       bool   `json:"created_in_window,omitempty"`
+	Restored      bool   `json:"restored_in_window,omitempty"`
+	TimeToRestore *int64 `json:"time_to_restore_seconds,omitempty"`
+	// Because lists, for a failed deployment, the incidents attributed to
+	// it (id and reason), and for a rework deployment the pull requests
+	// that make it rework.
+	Because []string `json:"because,omitempty"`
+}
+
+// Explain lists the objects behind the numbers that metrics prints for
+// the same window and filters: they add up to them exactly, since both
+// read the same metric events.
+func (p *Pipeline) Explain(ctx context.Context, q ExplainQuery) ([]Item, error) {
+	kinds := map[string][]doraflow.EventKind{
+		ExplainDeployments: {doraflow.EventDeployment},
+		ExplainFailures:    {doraflow.EventDeployment},
+		ExplainRework:      {doraflow.EventDeployment},
+		ExplainChanges:     {doraflow.EventChange},
+		ExplainIncidents:   {doraflow.EventIncident, doraflow.EventRestore},
+	}[q.What]
+	if kinds == nil {
+		return nil, fmt.Errorf("explain: unknown subject %q: use one of %s", q.What, strings.Join(ExplainKinds, ", "))
+	}
+	events, err := p.store.Events(ctx, clickhouse.EventFilter{Kinds: kinds, From: q.From, To: q.To, Service: q.Service, Team: q.Team, Environment: q.Environment})
+	if err != nil {
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	switch q.What {
+	case ExplainFailures:
+		events = keep(events, func(e doraflow.Event) bool { return e.Failed })
+	case ExplainRework:
+		events = keep(events, func(e doraflow.Event) bool { return e.Rework })
+	}
+	var items []Item
+	switch q.What {
+	case ExplainChanges:
+		items, err = p.explainChanges(ctx, events)
+	case ExplainIncidents:
+		items, err = p.explainIncidents(ctx, events)
+	default:
+		items, err = p.explainDeployments(ctx, q.What, events)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
+	return items, nil
+}
+
+func (p *Pipeline) explainDeployments(ctx context.Context, what string, events []doraflow.Event) ([]Item, error) {
+	ids := entityIDs(events)
+	facts, err := p.store.FactsByID(ctx, ids, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	deps := map[string]doraflow.Deployment{}
+	for _, d := range facts.Deployments {
+		deps[d.ID] = d
+	}
+	because := map[string][]string{}
+	switch what {
+	case ExplainFailures:
+		causes, err := p.store.IncidentsAttributedTo(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range causes {
+			because[c.DeploymentID] = append(because[c.DeploymentID], c.EntityID+" ("+c.Reason+")")
+		}
+	case ExplainRework:
+		var shipped []string
+		for _, id := range ids {
+			shipped = append(shipped, facts.Ships[id]...)
+		}
+		changes, err := p.store.FactsByID(ctx, nil, shipped, nil)
+		if err != nil {
+			return nil, err
+		}
+		rework := map[string]bool{}
+		for _, c := range changes.Changes {
+			rework[c.ID] = transform.IsRework(c, p.cfg.Rework.Labels)
+		}
+		for _, id := range ids {
+			for _, c := range facts.Ships[id] {
+				if rework[c] {
+					because[id] = append(because[id], c)
+				}
+			}
+		}
+	}
+	items := make([]Item, 0, len(events))
+	for _, e := range events {
+		d := deps[e.EntityID]
+		items = append(items, Item{
+			Kind: string(doraflow.EventDeployment), ID: e.EntityID, Service: e.Service, Team: e.Team, Environment: e.Environment,
+			Repository: e.Repository, At: e.At, Title: d.Title, URL: d.URL, Author: d.Author, Block: d.Block, Method: string(d.Method),
+			SHA: d.SHA, Because: because[e.EntityID],
+		})
+	}
+	return items, nil
+}
+
+func (p *Pipeline) explainChanges(ctx context.Context, events []doraflow.Event) ([]Item, error) {
+	facts, err := p.store.FactsByID(ctx, nil, entityIDs(events), nil)
+	if err != nil {
+		return nil, err
+	}
+	changes := map[string]doraflow.Change{}
+	for _, c := range facts.Changes {
+		changes[c.ID] = c
+	}
+	items := make([]Item, 0, len(events))
+	for _, e := range events {
+		c := changes[e.EntityID]
+		started, lead := c.StartedAt, e.Value
+		items = append(items, Item{
+			Kind: string(doraflow.EventChange), ID: e.EntityID, Service: e.Service, Team: e.Team, Environment: e.Environment,
+			Repository: e.Repository, At: e.At, Title: c.Title, URL: c.URL, Author: c.Author, SHA: c.SHA,
+			DeploymentID: e.DeploymentID, StartedAt: &started, LeadTime: &lead, ChangeKind: string(c.Kind),
+		})
+	}
+	return items, nil
+}
+
+// explainIncidents merges each incident's incident and restore events into
+// one item that says which of the two numbers it counts in.
+func (p *Pipeline) explainIncidents(ctx context.Context, events []doraflow.Event) ([]Item, error) {
+	facts, err := p.store.FactsByID(ctx, nil, nil, entityIDs(events))
+	if err != nil {
+		return nil, err
+	}
+	incidents := map[string]doraflow.Incident{}
+	for _, in := range facts.Incidents {
+		incidents[in.ID] = in
+	}
+	byKey := map[doraflow.EventKey]int{} // incident key -> item index
+	var items []Item
+	for _, e := range events {
+		k := e.Key()
+		k.Kind = doraflow.EventIncident
+		i, seen := byKey[k]
+		if !seen {
+			in := incidents[e.EntityID]
+			item := Item{
+				Kind: string(doraflow.EventIncident), ID: e.EntityID, Service: e.Service, Team: e.Team, Environment: e.Environment,
+				At: in.CreatedAt, Title: in.Title, URL: in.URL, Author: in.Assignee, DeploymentID: e.DeploymentID, Reason: e.Reason,
+			}
+			if in.Resolved() {
+				r := in.ResolvedAt
+				item.ResolvedAt = &r
+			}
+			items = append(items, item)
+			i = len(items) - 1
+			byKey[k] = i
+		}
+		switch e.Kind {
+		case doraflow.EventIncident:
+			items[i].Created = true
+		case doraflow.EventRestore:
+			ttr := e.Value
+			items[i].Restored, items[i].TimeToRestore = true, &ttr
+		}
+	}
+	return items, nil
+}
+
+func entityIDs(events []doraflow.Event) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range events {
+		if !seen[e.EntityID] {
+			seen[e.EntityID] = true
+			out = append(out, e.EntityID)
+		}
+	}
+	return out
+}
+
+func keep(events []doraflow.Event, f func(doraflow.Event) bool) []doraflow.Event {
+	out := events[:0]
+	for _, e := range events {
+		if f(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
