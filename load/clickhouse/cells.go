@@ -41,29 +41,34 @@ func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFil
 // cell each, handing each to add: exact for any window, and slower than
 // the rollup.
 func (s *Store) EventCells(ctx context.Context, from, to time.Time, f CellFilter, add func(metrics.Cell)) error {
-	return s.each(ctx, "event_cells", func(r driver.Rows) error {
-		var c metrics.Cell
-		var day time.Time
-		var kind string
-		var value int64
-		var failed, rework uint8
-		if err := r.Scan(&day, &c.Service, &c.Team, &c.Environment, &c.Repository, &kind, &value, &failed, &rework); err != nil {
-			return err
+	q := eventQuery{from: from, to: to, team: f.Team}
+	if f.Service != "" {
+		q.services = []string{f.Service}
+	}
+	return s.events(ctx, q, func(e doraflow.Event, _ bool) {
+		c := metrics.Cell{
+			Day:     metrics.Date{Year: e.Day.Year(), Month: e.Day.Month(), Day: e.Day.Day()},
+			Service: e.Service, Team: e.Team, Environment: e.Environment, Repository: e.Repository,
 		}
-		c.Day = metrics.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
-		switch doraflow.EventKind(kind) {
+		switch e.Kind {
 		case doraflow.EventDeployment:
-			c.Deployments, c.FailedDeployments, c.ReworkDeployments = 1, int64(failed), int64(rework)
+			c.Deployments, c.FailedDeployments, c.ReworkDeployments = 1, flagCount(e.Failed), flagCount(e.Rework)
 		case doraflow.EventChange:
-			c.LeadTimes = metrics.Multiset{value: 1}
+			c.LeadTimes = metrics.Multiset{e.Value: 1}
 		case doraflow.EventIncident:
 			c.Incidents = 1
 		case doraflow.EventRestore:
-			c.Restores = metrics.Multiset{value: 1}
+			c.Restores = metrics.Multiset{e.Value: 1}
 		}
 		add(c)
-		return nil
-	}, ch.Named("from", dateTimeValue(from)), ch.Named("to", dateTimeValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
+	})
+}
+
+func flagCount(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func multiset(values, counts []int64) metrics.Multiset {

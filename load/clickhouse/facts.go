@@ -105,25 +105,11 @@ func nonNil(ids []string) []string {
 func (s *Store) ServiceEvents(ctx context.Context, services []string) (map[doraflow.EventKey]doraflow.Event, map[doraflow.EventKey]bool, error) {
 	events := map[doraflow.EventKey]doraflow.Event{}
 	active := map[doraflow.EventKey]bool{}
-	err := s.each(ctx, "service_events", func(r driver.Rows) error {
-		e, on, err := scanEvent(r)
-		if err != nil {
-			return err
-		}
+	err := s.events(ctx, eventQuery{services: services, all: true}, func(e doraflow.Event, on bool) {
 		events[e.Key()] = e
 		active[e.Key()] = on
-		return nil
-	}, ch.Named("services", services))
+	})
 	return events, active, err
-}
-
-func scanEvent(r driver.Rows) (doraflow.Event, bool, error) {
-	var e doraflow.Event
-	var kind string
-	var failed, rework, active uint8
-	err := r.Scan(&e.Service, &kind, &e.EntityID, &e.Environment, &e.Team, &e.Repository, &e.At, &e.Day, &e.Value, &failed, &rework, &e.DeploymentID, &e.Reason, &active)
-	e.Kind, e.Failed, e.Rework = doraflow.EventKind(kind), failed == 1, rework == 1
-	return e, active == 1, err
 }
 
 // InsertEvents writes event updates in one insert; dora_daily_mv turns
