@@ -20,9 +20,10 @@ const (
 	// a slow insert can become visible after a promote has moved past its
 	// version; re-reading is harmless because promotion is idempotent.
 	lateness = uint64(10 * time.Minute)
-	// servicesPerBatch bounds how many services' facts are held in memory
-	// at once while their events are recomputed.
-	servicesPerBatch = 25
+	// factsPerBatch bounds how many fact rows are held in memory at once
+	// while events are recomputed: services are recomputed in batches up to
+	// this size (a larger service alone).
+	factsPerBatch = 10_000
 	// promoteLeaseTTL bounds how long a crashed promote blocks the next one.
 	promoteLeaseTTL = 10 * time.Minute
 	rulesStateKey   = "promote/rules"
@@ -113,8 +114,11 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 		}
 	}
 	res.Services = len(services)
-	for start := 0; start < len(services); start += servicesPerBatch {
-		batch := services[start:min(start+servicesPerBatch, len(services))]
+	batches, err := p.serviceBatches(ctx, services)
+	if err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	for _, batch := range batches {
 		n, err := p.recompute(ctx, lease, batch)
 		if err != nil {
 			return res, fmt.Errorf("promote: recompute events of %s: %w", strings.Join(batch, ", "), err)
@@ -132,6 +136,30 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 	}
 	p.log.Info().Interface("fact_rows", res.FactRows).Int("services", res.Services).Int("events", res.Events).Bool("rebuilt", res.Rebuilt).Msg("promoted")
 	return res, nil
+}
+
+// serviceBatches groups services so that each group holds at most
+// factsPerBatch fact rows, or is a single service.
+func (p *Pipeline) serviceBatches(ctx context.Context, services []string) ([][]string, error) {
+	if len(services) == 0 {
+		return nil, nil
+	}
+	sizes, err := p.store.ServiceSizes(ctx, services)
+	if err != nil {
+		return nil, err
+	}
+	var batches [][]string
+	var cur []string
+	var rows uint64
+	for _, svc := range services {
+		if len(cur) > 0 && rows+sizes[svc] > factsPerBatch {
+			batches = append(batches, cur)
+			cur, rows = nil, 0
+		}
+		cur = append(cur, svc)
+		rows += sizes[svc]
+	}
+	return append(batches, cur), nil
 }
 
 // recompute derives the events of services from their current facts and

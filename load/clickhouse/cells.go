@@ -19,22 +19,36 @@ type CellFilter struct {
 
 // DailyCells reads the day-grain rollup (dora_daily, kept by
 // dora_daily_mv) for the calendar days [from, to), handing each cell to
-// add as it streams in.
+// add as it streams in. A cell's multisets are reused for the next cell:
+// add must only read them (metrics.Aggregator.Add does).
 func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFilter, add func(metrics.Cell)) error {
+	var leadS, leadN, restS, restN []int64
+	leads, restores := metrics.Multiset{}, metrics.Multiset{}
 	return s.each(ctx, "daily_cells", func(r driver.Rows) error {
 		var c metrics.Cell
 		var day time.Time
-		var leadS, leadN, restS, restN []int64
 		if err := r.Scan(&day, &c.Service, &c.Team, &c.Environment, &c.Repository,
 			&c.Deployments, &c.FailedDeployments, &c.ReworkDeployments, &leadS, &leadN,
 			&c.Incidents, &restS, &restN); err != nil {
 			return err
 		}
 		c.Day = metrics.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
-		c.LeadTimes, c.Restores = multiset(leadS, leadN), multiset(restS, restN)
+		c.LeadTimes, c.Restores = fill(leads, leadS, leadN), fill(restores, restS, restN)
 		add(c)
 		return nil
 	}, ch.Named("from", dateValue(from)), ch.Named("to", dateValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
+}
+
+// fill refills m with values[i] -> counts[i]; nil when there are none.
+func fill(m metrics.Multiset, values, counts []int64) metrics.Multiset {
+	if len(values) == 0 {
+		return nil
+	}
+	clear(m)
+	for i, v := range values {
+		m[v] += counts[i]
+	}
+	return m
 }
 
 // EventCells reads the metric events whose time lies in [from, to), one
@@ -69,19 +83,6 @@ func flagCount(b bool) int64 {
 		return 1
 	}
 	return 0
-}
-
-func multiset(values, counts []int64) metrics.Multiset {
-	if len(values) == 0 {
-		return nil
-	}
-	m := make(metrics.Multiset, len(values))
-	for i, v := range values {
-		if counts[i] != 0 {
-			m[v] += counts[i]
-		}
-	}
-	return m
 }
 
 // dateValue passes a calendar date as text for toDate: the driver would

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -56,9 +57,50 @@ type eventQuery struct {
 // allTime bounds the events' DateTime range (1970 to 2105).
 var allTime = [2]time.Time{time.Unix(0, 0).UTC(), time.Date(2105, 1, 1, 0, 0, 0, 0, time.UTC)}
 
+// servicesPerEventQuery bounds one events_current query. Old servers
+// return a GROUP BY result as one block, so reading every service at once
+// would hold all events in memory; dora_events is ordered by service, so
+// a query per batch of services reads only its part of the table.
+const servicesPerEventQuery = 16
+
 // events runs events_current.sql, calling fn for each event with whether
-// it counts.
+// it counts: for every service in batches when q names none.
 func (s *Store) events(ctx context.Context, q eventQuery, fn func(doraflow.Event, bool)) error {
+	if len(q.services) > 0 {
+		return s.eventBatch(ctx, q, fn)
+	}
+	services, err := s.eventServices(ctx)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(services); start += servicesPerEventQuery {
+		q.services = services[start:min(start+servicesPerEventQuery, len(services))]
+		if err := s.eventBatch(ctx, q, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventServices lists the services that have metric events.
+func (s *Store) eventServices(ctx context.Context) ([]string, error) {
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT service FROM dora_events ORDER BY service")
+	if err != nil {
+		return nil, fmt.Errorf("list services of dora_events: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var svc string
+		if err := rows.Scan(&svc); err != nil {
+			return nil, fmt.Errorf("list services of dora_events: %w", err)
+		}
+		out = append(out, svc)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) eventBatch(ctx context.Context, q eventQuery, fn func(doraflow.Event, bool)) error {
 	from, to := q.from, q.to
 	if from.IsZero() && to.IsZero() {
 		from, to = allTime[0], allTime[1]

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"doraflow/sql"
 )
@@ -170,4 +171,20 @@ func (s *Store) AllServices(ctx context.Context) ([]string, error) {
 		out = append(out, svc)
 	}
 	return out, rows.Err()
+}
+
+// ServiceSizes returns how many deployment and incident fact rows each of
+// the services has (versions included), to size promote's batches.
+func (s *Store) ServiceSizes(ctx context.Context, services []string) (map[string]uint64, error) {
+	out := map[string]uint64{}
+	err := s.each(ctx, "service_sizes", func(r driver.Rows) error {
+		var svc string
+		var n uint64
+		if err := r.Scan(&svc, &n); err != nil {
+			return err
+		}
+		out[svc] = n
+		return nil
+	}, ch.Named("services", nonNil(services)))
+	return out, err
 }

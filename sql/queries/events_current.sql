@@ -34,4 +34,4 @@ WHERE (@states = 'all' OR active = 1)
   AND (@team = '' OR team = @team)
   AND (@environment = '' OR environment = @environment)
   AND (empty(CAST(@deployments AS Array(String))) OR has(CAST(@deployments AS Array(String)), deployment_id))
-ORDER BY at, service, kind, entity_id
+

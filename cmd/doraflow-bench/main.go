@@ -1,0 +1,321 @@
+// Command doraflow-bench measures doraflow's cost curve on generated
+// organisations of growing size against a real ClickHouse: rows/s staged
+// next to clickhouse-client inserting the same rows from a file, promote
+// time, metrics from the daily rollup against the same numbers from the
+// per-event table, and peak memory. `make bench` runs it and prints the
+// markdown table kept in docs/benchmarks.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/demo"
+	"doraflow/load/clickhouse"
+	"doraflow/metrics"
+	"doraflow/pipeline"
+)
+
+func main() {
+	addr := flag.String("clickhouse", "127.0.0.1:19400", "ClickHouse native address")
+	sizes := flag.String("sizes", "10000,100000,1000000", "organisation sizes, in entities (deployments, changes, incidents)")
+	reuse := flag.Bool("reuse", false, "measure metrics on the databases a previous run left, without loading again")
+	flag.Parse()
+	if err := run(context.Background(), *addr, *sizes, *reuse, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "doraflow-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one line of the table.
+type result struct {
+	entities, rows           int
+	stage, cli, promote      time.Duration
+	rollup, events           time.Duration
+	peakHeap                 uint64
+	deployments, rollupCells int
+}
+
+func run(ctx context.Context, addr, sizeList string, reuse bool, out io.Writer) error {
+	var results []result
+	for _, s := range strings.Split(sizeList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 100 {
+			return fmt.Errorf("--sizes %q: want whole numbers of at least 100", sizeList)
+		}
+		fmt.Fprintf(os.Stderr, "size %d entities…\n", n)
+		r, err := measure(ctx, addr, n, reuse)
+		if err != nil {
+			return fmt.Errorf("size %d: %w", n, err)
+		}
+		results = append(results, r)
+	}
+	fmt.Fprintln(out, "| entities | deployments | rows staged | staged rows/s | clickhouse-client rows/s | doraflow ÷ client time | promote | metrics (rollup) | metrics (events) | events ÷ rollup | peak heap |")
+	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range results {
+		fmt.Fprintf(out, "| %d | %d | %d | %.0f | %.0f | %.2f | %s | %s | %s | %.1f× | %d MiB |\n",
+			r.entities, r.deployments, r.rows, float64(r.rows)/r.stage.Seconds(), float64(r.rows)/r.cli.Seconds(),
+			r.stage.Seconds()/r.cli.Seconds(), r.promote.Round(time.Millisecond), r.rollup.Round(time.Millisecond),
+			r.events.Round(time.Millisecond), r.events.Seconds()/r.rollup.Seconds(), r.peakHeap>>20)
+	}
+	return nil
+}
+
+func measure(ctx context.Context, addr string, entities int, reuse bool) (result, error) {
+	r := result{entities: entities}
+	db := fmt.Sprintf("bench_%d", entities)
+	opts := clickhouse.Options{Addr: []string{addr}, Database: db, Username: "default"}
+	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	size := demo.SizeForEntities(entities, end)
+	r.deployments = size.Deployments
+	cfg := config.Default()
+	cfg.Deployments = []config.Block{{Name: "manual", Method: doraflow.MethodCustom}}
+	cfg.Incidents = []config.Block{{Name: "manual", Method: doraflow.MethodCustom}}
+	if !reuse {
+		if err := load(ctx, opts, cfg, size, &r); err != nil {
+			return r, err
+		}
+	}
+	store, err := clickhouse.Open(ctx, opts)
+	if err != nil {
+		return r, err
+	}
+	defer store.Close()
+	p := pipeline.New(cfg, store, zerolog.Nop())
+	peak := sampleHeap()
+	q := metrics.Query{From: end.AddDate(-1, 0, 0), To: end, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodWeek}
+	if r.rollup, err = median(func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{}); return err }); err != nil {
+		return r, err
+	}
+	if r.events, err = median(func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{FromEvents: true}); return err }); err != nil {
+		return r, err
+	}
+	r.peakHeap = max(r.peakHeap, peak.stop())
+	return r, nil
+}
+
+// load creates the database afresh, stages a generated organisation of
+// size (timing the inserts, and clickhouse-client inserting the same rows)
+// and promotes it (timed).
+func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size demo.ScaleSize, r *result) error {
+	db := opts.Database
+	admin, err := clickhouse.Open(ctx, clickhouse.Options{Addr: opts.Addr, Database: "default", Username: "default"})
+	if err != nil {
+		return err
+	}
+	err = admin.DropDatabase(ctx, db)
+	admin.Close()
+	if err != nil {
+		return err
+	}
+	store, err := clickhouse.Open(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	peak := sampleHeap()
+	defer func() { r.peakHeap = max(r.peakHeap, peak.stop()) }()
+	dir, err := os.MkdirTemp("", "doraflow-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	files, err := newTSV(dir)
+	if err != nil {
+		return err
+	}
+	// Generation and the TSV copy for clickhouse-client are not timed;
+	// only the inserts are.
+	err = demo.Stream(1, size, 5000, func(f doraflow.FactSet) error {
+		r.rows += len(f.Deployments) + len(f.Changes) + len(f.Ships) + len(f.Incidents)
+		if err := files.write(f); err != nil {
+			return err
+		}
+		start := time.Now()
+		for _, stage := range []func() error{
+			func() error { return store.StageChanges(ctx, f.Changes) },
+			func() error { return store.StageShips(ctx, f.Ships) },
+			func() error { return store.StageDeployments(ctx, f.Deployments) },
+			func() error { return store.StageIncidents(ctx, f.Incidents) },
+		} {
+			if err := stage(); err != nil {
+				return err
+			}
+		}
+		r.stage += time.Since(start)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := files.close(); err != nil {
+		return err
+	}
+	if r.cli, err = files.insert(opts.Addr[0], db); err != nil {
+		return err
+	}
+	start := time.Now()
+	if _, err := pipeline.New(cfg, store, zerolog.Nop()).Promote(ctx, pipeline.PromoteOptions{}); err != nil {
+		return err
+	}
+	r.promote = time.Since(start)
+	return nil
+}
+
+// median runs fn five times and returns the median duration.
+func median(fn func() error) (time.Duration, error) {
+	var d []time.Duration
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		if err := fn(); err != nil {
+			return 0, err
+		}
+		d = append(d, time.Since(start))
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[2], nil
+}
+
+// heapSampler records the largest in-use heap while it runs.
+type heapSampler struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+	max  uint64
+}
+
+func sampleHeap() *heapSampler {
+	h := &heapSampler{done: make(chan struct{})}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			h.max = max(h.max, m.HeapInuse)
+			select {
+			case <-h.done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heapSampler) stop() uint64 {
+	select {
+	case <-h.done:
+	default:
+		close(h.done)
+	}
+	h.wg.Wait()
+	return h.max
+}
+
+// tsv writes the staged rows as TabSeparated files, for clickhouse-client
+// to insert the same rows into copies of the staging tables.
+type tsv struct {
+	dir   string
+	files map[string]*os.File
+	bufs  map[string]*bufio.Writer
+}
+
+var tsvTables = map[string]string{
+	"stg_deployments": "id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, version",
+	"stg_changes":     "id, repository, kind, number, sha, started_at, title, labels, url, author, version",
+	"stg_ships":       "deployment_id, change_ids, version",
+	"stg_incidents":   "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, version",
+}
+
+func newTSV(dir string) (*tsv, error) {
+	t := &tsv{dir: dir, files: map[string]*os.File{}, bufs: map[string]*bufio.Writer{}}
+	for table := range tsvTables {
+		f, err := os.Create(filepath.Join(dir, table+".tsv"))
+		if err != nil {
+			return nil, err
+		}
+		t.files[table], t.bufs[table] = f, bufio.NewWriterSize(f, 1<<20)
+	}
+	return t, nil
+}
+
+func (t *tsv) write(f doraflow.FactSet) error {
+	ts := func(x time.Time) string { return x.UTC().Format("2006-01-02 15:04:05") }
+	arr := func(xs []string) string { return "['" + strings.Join(xs, "','") + "']" }
+	for _, d := range f.Deployments {
+		fmt.Fprintf(t.bufs["stg_deployments"], "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t1\n",
+			d.ID, d.Block, d.Source, d.Method, d.Service, d.Team, d.Environment, d.Repository, d.SHA, ts(d.DeployedAt), d.Status, d.URL, d.Title, d.Author)
+	}
+	for _, c := range f.Changes {
+		fmt.Fprintf(t.bufs["stg_changes"], "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t1\n",
+			c.ID, c.Repository, c.Kind, c.Number, c.SHA, ts(c.StartedAt), c.Title, arr(c.Labels), c.URL, c.Author)
+	}
+	for id, changes := range f.Ships {
+		fmt.Fprintf(t.bufs["stg_ships"], "%s\t%s\t1\n", id, arr(changes))
+	}
+	for _, in := range f.Incidents {
+		fmt.Fprintf(t.bufs["stg_incidents"], "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t1\n",
+			in.ID, in.Block, in.Source, in.Service, in.Team, ts(in.CreatedAt), ts(in.ResolvedAt), in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority)
+	}
+	return nil
+}
+
+func (t *tsv) close() error {
+	for table, b := range t.bufs {
+		if err := b.Flush(); err != nil {
+			return err
+		}
+		if err := t.files[table].Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insert times clickhouse-client inserting every file into a copy of its
+// staging table.
+func (t *tsv) insert(addr, db string) (time.Duration, error) {
+	host, port, _ := strings.Cut(addr, ":")
+	var total time.Duration
+	for table, cols := range tsvTables {
+		client := func(query string, stdin io.Reader) error {
+			cmd := exec.Command("clickhouse-client", "--host", host, "--port", port, "--database", db, "--query", query)
+			cmd.Stdin, cmd.Stderr = stdin, os.Stderr
+			return cmd.Run()
+		}
+		if err := client(fmt.Sprintf("CREATE TABLE %s_cli AS %s", table, table), nil); err != nil {
+			return 0, fmt.Errorf("clickhouse-client: %w", err)
+		}
+		f, err := os.Open(filepath.Join(t.dir, table+".tsv"))
+		if err != nil {
+			return 0, err
+		}
+		start := time.Now()
+		err = client(fmt.Sprintf("INSERT INTO %s_cli (%s) FORMAT TabSeparated", table, cols), f)
+		total += time.Since(start)
+		f.Close()
+		if err != nil {
+			return 0, fmt.Errorf("clickhouse-client insert into %s_cli: %w", table, err)
+		}
+	}
+	return total, nil
+}
