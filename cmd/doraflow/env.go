@@ -132,6 +132,7 @@ func (e *env) open(ctx context.Context, cfg *config.Config) (*clickhouse.Store, 
 		Database: cfg.ClickHouse.Database,
 		Username: cfg.ClickHouse.Username,
 		Password: cfg.ClickHouse.Password.Value(),
+		Cluster:  cfg.ClickHouse.Cluster,
 	})
 }
 

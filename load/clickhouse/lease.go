@@ -29,6 +29,9 @@ var ErrLeaseHeld = errors.New("lease held by another process")
 // checks before committing work that no newer generation exists (fencing).
 // A holder that dies without releasing leaves a lease that expires after
 // its TTL, or at once for a process on the same host that is gone.
+//
+// On a cluster the lease tables live on the lease server only, the first
+// address of Options.Addr (see cluster.go).
 type Lease struct {
 	store  *Store
 	name   string
@@ -44,6 +47,9 @@ var leaseName = regexp.MustCompile(`^[a-z_]+$`)
 func (s *Store) TryLease(ctx context.Context, name string, ttl time.Duration) (*Lease, error) {
 	if !leaseName.MatchString(name) {
 		return nil, fmt.Errorf("lease name %q: want [a-z_]+", name)
+	}
+	if !s.leaseServer {
+		return nil, fmt.Errorf("take lease %s: %w: the first address of clickhouse.addr did not answer, and this process uses %s; leases live on the first address only, so that two processes never hold one at once (start that server, or list a live replica first in the config of every doraflow process)", name, ErrNotLeaseServer, s.addr)
 	}
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s/%d/%d", host, os.Getpid(), s.NextVersion())

@@ -14,10 +14,25 @@ type MigrateResult struct {
 	Current int      // schema version after the run
 }
 
+// schemaMigrations records which migrations were applied. On a cluster it
+// is replicated like every other table, so any server can tell.
+const schemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version    UInt32,
+    name       String,
+    applied_at DateTime('UTC') DEFAULT now()
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY version`
+
 // Migrate applies the embedded migrations that are not recorded in
 // schema_migrations yet, in order. It is safe to run again (a no-op) and
 // safe when two processes run it at once: they take turns on the "migrate"
 // lease, and every statement is idempotent (IF NOT EXISTS) besides.
+//
+// With Options.Cluster set, each statement runs ON CLUSTER with Replicated
+// engines (see clusterDDL), which needs every server of the cluster up:
+// the distributed DDL queue waits for all of them.
 func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	var res MigrateResult
 	migrations, err := sql.Migrations()
@@ -32,14 +47,13 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	}
 	defer lease.Release(context.WithoutCancel(ctx))
 
-	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations
-(
-    version    UInt32,
-    name       String,
-    applied_at DateTime('UTC') DEFAULT now()
-)
-ENGINE = ReplacingMergeTree()
-ORDER BY version`); err != nil {
+	schema := schemaMigrations
+	if s.cluster != "" {
+		if schema, migrations, err = s.prepareCluster(ctx, migrations); err != nil {
+			return res, fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if err := s.conn.Exec(ctx, schema); err != nil {
 		return res, fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
 	done, err := s.appliedMigrations(ctx)

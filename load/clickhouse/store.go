@@ -23,10 +23,14 @@ import (
 
 // Options say where the store is.
 type Options struct {
-	Addr        []string
-	Database    string
-	Username    string
-	Password    string
+	Addr     []string
+	Database string
+	Username string
+	Password string
+	// Cluster names a cluster of the servers' remote_servers: Migrate then
+	// creates every table ON CLUSTER with a Replicated engine, and the
+	// store keeps to one server (see cluster.go and docs/scaling.md).
+	Cluster     string
 	DialTimeout time.Duration // default 5s
 }
 
@@ -35,6 +39,10 @@ type Store struct {
 	conn     driver.Conn
 	database string
 	addr     string
+	cluster  string
+	// leaseServer is false on a cluster when the store talks to a server
+	// other than the first address, which holds the leases.
+	leaseServer bool
 
 	mu          sync.Mutex
 	lastVersion uint64
@@ -49,7 +57,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	addr := strings.Join(opts.Addr, ",")
 	// The database may not exist yet, and a connection whose default
 	// database is missing fails its handshake: create it first.
-	boot, err := dial(ctx, opts, "")
+	var boot driver.Conn
+	var err error
+	leaseServer := true
+	if opts.Cluster == "" {
+		boot, err = dial(ctx, opts, "")
+	} else {
+		// Keep to the first server that answers (see cluster.go).
+		var picked string
+		boot, picked, err = dialFirst(ctx, opts, "")
+		if err == nil {
+			leaseServer = picked == opts.Addr[0]
+			opts.Addr, addr = []string{picked}, picked
+		}
+	}
 	if err != nil {
 		return nil, connectError(addr, err)
 	}
@@ -62,16 +83,28 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, connectError(addr, err)
 	}
-	return &Store{conn: conn, database: opts.Database, addr: addr}, nil
+	return &Store{conn: conn, database: opts.Database, addr: addr, cluster: opts.Cluster, leaseServer: leaseServer}, nil
 }
 
 func dial(ctx context.Context, opts Options, database string) (driver.Conn, error) {
+	settings := ch.Settings{}
+	if opts.Cluster != "" {
+		// Replicated tables drop an inserted block identical to a recent
+		// one. doraflow never needs that (repeats are made harmless by
+		// versions and content hashes), and it is wrong for dora_daily:
+		// two promotes can feed dora_daily_mv identical blocks of +1s that
+		// must both count. 18.16 does not deduplicate blocks a view
+		// inserts, but releases after it did (ClickHouse issue #5274)
+		// until 24.7; turning it off keeps every release as exact as a
+		// single server.
+		settings["insert_deduplicate"] = 0
+	}
 	conn, err := ch.Open(&ch.Options{
 		Addr: opts.Addr,
 		Auth: ch.Auth{Database: database, Username: opts.Username, Password: opts.Password},
 		// Every timestamp doraflow stores is UTC; days in the config time
 		// zone are computed by doraflow, never by the server's zone.
-		Settings:    ch.Settings{},
+		Settings:    settings,
 		DialTimeout: opts.DialTimeout,
 		ReadTimeout: 10 * time.Minute,
 	})
@@ -144,9 +177,14 @@ func quoteIdent(name string) string {
 	return "`" + strings.ReplaceAll(name, "`", "") + "`"
 }
 
-// DropDatabase drops a whole database; tests use it to clean up.
+// DropDatabase drops a whole database, on every server of the cluster if
+// the store has one; tests use it to clean up.
 func (s *Store) DropDatabase(ctx context.Context, name string) error {
-	return s.conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name))
+	stmt := "DROP DATABASE IF EXISTS " + quoteIdent(name)
+	if s.cluster != "" {
+		stmt += " ON CLUSTER " + quoteIdent(s.cluster)
+	}
+	return s.conn.Exec(ctx, stmt)
 }
 
 // insertRow inserts one row through a batch: the native protocol sends
