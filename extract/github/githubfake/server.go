@@ -1,6 +1,7 @@
 package githubfake
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -318,13 +320,17 @@ func (s *Server) FailNext(kind FaultKind, n int) {
 	}
 }
 
-// Requests returns a copy of the request log, oldest first.
+// Requests returns a copy of the request log in arrival order (by Seq).
+// Entries are logged when a request ends, so concurrent or dropped
+// requests can be logged out of order; the copy is sorted back.
 func (s *Server) Requests() []Request {
 	s.lmu.Lock()
-	defer s.lmu.Unlock()
 	out := make([]Request, 0, len(s.log))
 	out = append(out, s.log[s.logHead:]...)
-	return append(out, s.log[:s.logHead]...)
+	out = append(out, s.log[:s.logHead]...)
+	s.lmu.Unlock()
+	slices.SortFunc(out, func(a, b Request) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out
 }
 
 // Stats returns a copy of the counters.
@@ -560,9 +566,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	now := s.now()
 	seq := s.seq.Add(1)
 	rec := Request{Seq: seq, Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Endpoint: name}
-	// Recorded in a defer so a dropped connection (which panics with
-	// http.ErrAbortHandler when it cannot hijack) is logged too.
-	defer s.record(&rec)
+	// A request is logged just before it is answered, so that a client
+	// that asks again as soon as it has an answer (or a closed
+	// connection) finds the earlier request in the log. The deferred call
+	// logs the requests that end unanswered (a client gone during a
+	// delay or a slow fault).
+	logged := false
+	logNow := func() {
+		if !logged {
+			logged = true
+			s.record(&rec)
+		}
+	}
+	defer logNow()
 	hdr := w.Header()
 	hdr.Set("Server", "github.com")
 	hdr.Set("X-GitHub-Request-Id", strconv.FormatInt(seq, 16)+":FAKE")
@@ -578,6 +594,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	if !s.authorized(r) {
 		rec.Status = http.StatusUnauthorized
 		s.rateHeaders(hdr, s.charge(now, false))
+		logNow()
 		s.writeMessage(w, rec.Status, "Bad credentials", docsRoot)
 		return
 	}
@@ -591,6 +608,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		}
 	case FaultDrop:
 		rec.Fault = f
+		logNow()
 		s.drop(w)
 		return
 	default:
@@ -601,6 +619,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 			rec.Status, msg = http.StatusServiceUnavailable, "Service Unavailable"
 		}
 		s.rateHeaders(hdr, s.charge(now, false))
+		logNow()
 		s.writeMessage(w, rec.Status, msg, "")
 		return
 	}
@@ -609,6 +628,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 			rec.Status, rec.SecondaryLimited = s.opts.SecondaryStatus, true
 			s.rateHeaders(hdr, s.charge(now, false))
 			hdr.Set("Retry-After", strconv.Itoa(after))
+			logNow()
 			s.writeMessage(w, rec.Status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID "+hdr.Get("X-GitHub-Request-Id")+".", docsSecondary)
 			return
 		}
@@ -636,6 +656,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		if etagMatch(r.Header.Get("If-None-Match"), etag) {
 			rec.Status, rec.NotModified = http.StatusNotModified, true
 			s.rateHeaders(hdr, s.charge(now, false))
+			logNow()
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
@@ -649,6 +670,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		if s.opts.Token == "" {
 			who = hostOnly(r.RemoteAddr)
 		}
+		logNow()
 		s.writeMessage(w, rec.Status, "API rate limit exceeded for "+who+". If you reach out to GitHub Support for help, please include the request ID "+hdr.Get("X-GitHub-Request-Id")+".", docsRateLimit)
 		return
 	}
@@ -662,6 +684,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 	hdr.Set("Content-Type", "application/json; charset=utf-8")
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	logNow()
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -1,0 +1,389 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"doraflow"
+	"doraflow/config"
+)
+
+// maxBatchRows bounds a batch: once it holds this many deployments and
+// changes it goes to the sink. A deployment and its changes are never
+// split, so one shipping more changes makes a larger batch.
+const maxBatchRows = 1000
+
+// Read reads one deployment block for the deployments with deployed_at in
+// [since, until), in every repository the block names, and calls sink
+// with bounded batches. Repositories are read in parallel, up to
+// Options.Concurrency; each one streams its pages into batches.
+//
+// A repository that cannot be read (404, 403, a malformed answer, retries
+// exhausted) is logged as one warning naming it and the block, recorded in
+// Stats.Failed, and the others go on; Read then returns an error wrapping
+// ErrRepositories. A refused token ends the read at once with an error
+// wrapping ErrUnauthorized; an error from sink or hist ends it and is
+// returned as is.
+//
+// hist answers the previous deployment of the first one of each
+// repository and environment in the read (methods other than merged_pr);
+// nil means there is none.
+func (s *Source) Read(ctx context.Context, block config.Block, since, until time.Time, hist History, sink func(context.Context, Batch) error) (st Stats, err error) {
+	began := s.now()
+	if err := checkBlock(block); err != nil {
+		return st, err
+	}
+	if until.Before(since) {
+		return st, fmt.Errorf("github: block %s: until %s is before since %s", block.Name, until.Format(time.RFC3339), since.Format(time.RFC3339))
+	}
+	cnt := &counters{}
+	ctx, cancel := context.WithCancel(withCounters(ctx, cnt))
+	defer cancel()
+	defer func() {
+		st.Requests, st.NotModified = int(cnt.requests.Load()), int(cnt.notModified.Load())
+	}()
+
+	repos, failed, err := s.expand(ctx, block.Repositories)
+	if err != nil {
+		return st, unwrapStop(err)
+	}
+	st.Repositories = len(repos)
+	out := &batcher{s: s, sink: sink}
+	r := &reader{s: s, block: block, window: window{since.UTC(), until.UTC()}, hist: hist, out: out, cancel: cancel}
+	for _, f := range failed {
+		r.failed(f.Repo, f.Err)
+	}
+	r.run(ctx, repos)
+	if r.fatal == nil {
+		r.fatal = out.flush(ctx)
+	}
+	st.Deployments, st.Changes, st.Failed = out.deployments, out.changes, r.failures
+	if r.fatal != nil {
+		return st, unwrapStop(r.fatal)
+	}
+	s.log.Info().Str("source", string(doraflow.SourceGitHub)).Str("block", block.Name).Str("method", string(block.Method)).
+		Time("since", since).Time("until", until).Int("repos", st.Repositories).Int("failed", len(st.Failed)).
+		Int64("requests", cnt.requests.Load()).Int64("not_modified", cnt.notModified.Load()).
+		Int("deployments", st.Deployments).Int("changes", st.Changes).Dur("took", s.now().Sub(began)).Msg("read deployments")
+	if len(st.Failed) > 0 {
+		return st, repositoriesError(block.Name, st.Repositories+len(failed), st.Failed)
+	}
+	return st, nil
+}
+
+// repositoriesError sums up the failed repositories (and owner globs) of
+// total, naming the first few.
+func repositoriesError(block string, total int, failed []RepoError) error {
+	const named = 3
+	parts := make([]string, 0, named+1)
+	for i, f := range failed {
+		if i == named {
+			parts = append(parts, fmt.Sprintf("and %d more", len(failed)-named))
+			break
+		}
+		parts = append(parts, f.Repo+": "+f.Err.Error())
+	}
+	return fmt.Errorf("%w: block %s: %d of %d: %s", ErrRepositories, block, len(failed), total, strings.Join(parts, "; "))
+}
+
+// reader is the state of one Read shared by its repositories.
+type reader struct {
+	s      *Source
+	block  config.Block
+	window window
+	hist   History
+	out    *batcher
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	failures []RepoError
+	fatal    error // the first error that ends the read
+}
+
+// run reads the repositories with up to Concurrency workers.
+func (r *reader) run(ctx context.Context, repos []string) {
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range min(r.s.conc, len(repos)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for full := range work {
+				if err := r.readRepo(ctx, full); err != nil {
+					r.handle(ctx, full, err)
+				}
+			}
+		}()
+	}
+	for _, full := range repos {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- full
+	}
+	close(work)
+	wg.Wait()
+	if r.fatal == nil && ctx.Err() != nil {
+		r.fatal = fmt.Errorf("github: block %s: %w", r.block.Name, ctx.Err())
+	}
+}
+
+// handle sorts a repository's error: fatal ones end the read, others are
+// that repository's failure.
+func (r *reader) handle(ctx context.Context, full string, err error) {
+	if !fatal(err) && ctx.Err() == nil {
+		r.failed(full, err)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fatal == nil {
+		r.fatal = err
+		r.cancel()
+	}
+}
+
+// failed records and logs, once, a repository the read goes on without.
+func (r *reader) failed(repo string, err error) {
+	r.mu.Lock()
+	r.failures = append(r.failures, RepoError{Repo: repo, Err: err})
+	r.mu.Unlock()
+	r.s.log.Warn().Str("source", string(doraflow.SourceGitHub)).Str("block", r.block.Name).Str("repo", repo).Err(err).
+		Msg("cannot read the repository: the block's other repositories are read")
+}
+
+// stopError marks an error that is not GitHub's (the sink's, History's):
+// it ends the read and is returned as is.
+type stopError struct{ err error }
+
+func (e stopError) Error() string { return e.err.Error() }
+func (e stopError) Unwrap() error { return e.err }
+
+func unwrapStop(err error) error {
+	var se stopError
+	if errors.As(err, &se) {
+		return se.err
+	}
+	return err
+}
+
+// fatal reports whether err ends a whole read rather than one repository.
+func fatal(err error) bool {
+	var se stopError
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.As(err, &se)
+}
+
+// repoRead is the reading of one repository for one block.
+type repoRead struct {
+	*reader
+	full, owner, name string
+	memos             *memoSet // nil without an ETagStore
+	idx               *prIndex // the pull requests behind merge commits, paged as needed
+}
+
+func (r *reader) readRepo(ctx context.Context, full string) error {
+	owner, name, err := splitRepo(full)
+	if err != nil {
+		return err
+	}
+	rr := &repoRead{reader: r, full: full, owner: owner, name: name}
+	rr.memos = rr.loadMemos(ctx)
+	if r.block.Method == doraflow.MethodMergedPR {
+		err = rr.readMergedPRs(ctx)
+	} else {
+		rr.idx = rr.newPRIndex(r.window.since.Add(-indexLookback))
+		var deps []doraflow.Deployment
+		switch r.block.Method {
+		case doraflow.MethodWorkflowRun:
+			deps, err = rr.listRuns(ctx)
+		case doraflow.MethodRelease:
+			deps, err = rr.listReleases(ctx)
+		case doraflow.MethodDeployment:
+			deps, err = rr.listDeployments(ctx)
+		}
+		if err == nil {
+			err = rr.ship(ctx, deps)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if rr.memos != nil {
+		return r.out.commit(ctx, rr.memos.fresh)
+	}
+	return nil
+}
+
+// endpoint names a call under the repository: "GET /repos/o/r" + path.
+func (rr *repoRead) endpoint(path string) string { return "GET /repos/" + rr.full + path }
+
+// deployment is a deployment row of the block in this repository. kind
+// and id make its id (owner/repo#kind-id).
+func (rr *repoRead) deployment(kind string, id int64, environment, sha string, at time.Time) doraflow.Deployment {
+	return doraflow.Deployment{
+		ID:          rr.full + "#" + kind + "-" + strconv.FormatInt(id, 10),
+		Source:      doraflow.SourceGitHub,
+		Method:      rr.block.Method,
+		Block:       rr.block.Name,
+		Service:     rr.block.Service,
+		Environment: environment,
+		Repository:  rr.full,
+		SHA:         sha,
+		DeployedAt:  at.UTC(),
+		Status:      doraflow.StatusSuccess,
+	}
+}
+
+// blockEnvironment is the environment of the block's deployments (the
+// deployment method's come from GitHub instead).
+func (rr *repoRead) blockEnvironment() string {
+	if rr.block.Environment != "" {
+		return rr.block.Environment
+	}
+	return doraflow.EnvironmentProduction
+}
+
+// ship works out what each deployment ships and emits it: per
+// environment, oldest first, each deployment against the previous one of
+// the same environment in this read, the first one against History's.
+func (rr *repoRead) ship(ctx context.Context, deps []doraflow.Deployment) error {
+	slices.SortFunc(deps, func(a, b doraflow.Deployment) int {
+		if c := strings.Compare(a.Environment, b.Environment); c != 0 {
+			return c
+		}
+		if c := a.DeployedAt.Compare(b.DeployedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	prev := map[string]string{} // environment -> sha of the previous deployment
+	for _, d := range deps {
+		base, known := prev[d.Environment]
+		if !known && rr.hist != nil {
+			sha, ok, err := rr.hist.PreviousSHA(ctx, rr.full, d.Environment, d.DeployedAt)
+			if err != nil {
+				return stopError{fmt.Errorf("github: previous deployment of %s to %s: %w", rr.full, d.Environment, err)}
+			}
+			if ok {
+				base = sha
+			}
+		}
+		var changes []doraflow.Change
+		if d.SHA != "" {
+			var err error
+			if changes, err = rr.shipped(ctx, base, d.SHA); err != nil {
+				return err
+			}
+			prev[d.Environment] = d.SHA
+		}
+		if err := rr.out.add(ctx, d, changes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batcher gathers deployments with their changes into bounded batches for
+// the sink, and saves memos once the batches holding their items were
+// accepted. Repositories share it; it calls the sink one batch at a time.
+type batcher struct {
+	s    *Source
+	sink func(context.Context, Batch) error
+
+	mu      sync.Mutex
+	b       Batch
+	inBatch map[string]bool // change ids in b
+	rows    int
+	pending map[string]string // memos to save after the next flush
+	// deployments and changes count the rows delivered.
+	deployments, changes int
+}
+
+// add puts a deployment and the changes it ships into the batch.
+func (o *batcher) add(ctx context.Context, d doraflow.Deployment, changes []doraflow.Change) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.inBatch == nil {
+		o.inBatch = map[string]bool{}
+		o.b.Ships = map[string][]string{}
+	}
+	o.b.Deployments = append(o.b.Deployments, d)
+	ids := make([]string, 0, len(changes))
+	for _, c := range changes {
+		ids = append(ids, c.ID)
+		if !o.inBatch[c.ID] {
+			o.inBatch[c.ID] = true
+			o.b.Changes = append(o.b.Changes, c)
+		}
+	}
+	o.b.Ships[d.ID] = ids
+	o.rows += 1 + len(changes)
+	if o.rows < maxBatchRows {
+		return nil
+	}
+	return o.flushLocked(ctx)
+}
+
+// commit saves a repository's memos once every batch holding its items
+// has been accepted: now if nothing is pending, else after the next flush.
+func (o *batcher) commit(ctx context.Context, memos map[string]string) error {
+	if len(memos) == 0 {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.rows == 0 {
+		o.save(ctx, memos)
+		return nil
+	}
+	if o.pending == nil {
+		o.pending = map[string]string{}
+	}
+	for k, v := range memos {
+		o.pending[k] = v
+	}
+	return nil
+}
+
+// flush hands what is gathered to the sink.
+func (o *batcher) flush(ctx context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.flushLocked(ctx)
+}
+
+func (o *batcher) flushLocked(ctx context.Context) error {
+	if o.rows > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("github: delivering deployments: %w", err)
+		}
+		batch := o.b
+		o.b, o.inBatch, o.rows = Batch{}, nil, 0
+		if err := o.sink(ctx, batch); err != nil {
+			return stopError{err}
+		}
+		o.deployments += len(batch.Deployments)
+		o.changes += len(batch.Changes)
+	}
+	if len(o.pending) > 0 {
+		o.save(ctx, o.pending)
+		o.pending = nil
+	}
+	return nil
+}
+
+// save stores memos. A failure only costs the next read its 304s, so it
+// is a warning, not an error.
+func (o *batcher) save(ctx context.Context, memos map[string]string) {
+	if err := o.s.etags.Save(ctx, memos); err != nil {
+		o.s.log.Warn().Str("source", string(doraflow.SourceGitHub)).Err(err).
+			Msg("cannot save the ETags of this read: the next read asks for these pages in full")
+	}
+}

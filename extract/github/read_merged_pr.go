@@ -1,0 +1,113 @@
+package github
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-github/v62/github"
+
+	"doraflow"
+)
+
+// readMergedPRs reads a merged_pr block in one repository: the pull
+// requests merged in the window, each one a deployment at merged_at that
+// ships itself.
+//
+// They are listed closed, most recently updated first, and paging stops
+// at the first one updated before since: a pull request is updated when it
+// is merged, so none further down was merged in the window. The listing is
+// sorted by update, so any change to any pull request shows on the first
+// page, and a first page answered 304 ends the listing (see memoSet).
+// Pages stream straight into batches.
+func (rr *repoRead) readMergedPRs(ctx context.Context) error {
+	f := rr.block.Filters
+	opts := &github.PullRequestListOptions{State: "closed", Sort: "updated", Direction: "desc", Base: f.BaseBranch,
+		ListOptions: github.ListOptions{PerPage: perPage}}
+	l := listing{endpoint: rr.endpoint("/pulls"), memos: rr.memos, top: true, window: rr.window}
+	fetch := func(ctx context.Context, page int) ([]*github.PullRequest, *github.Response, error) {
+		opts.Page = page
+		return rr.s.gh.PullRequests.List(ctx, rr.owner, rr.name, opts)
+	}
+	return pageThrough(ctx, l, fetch, func(prs []*github.PullRequest, cov *coverage) (bool, error) {
+		for _, pr := range prs {
+			if pr.GetUpdatedAt().Before(rr.window.since) {
+				cov.skipOlder()
+				return false, nil
+			}
+			// merge_commit_sha is set on unmerged pull requests too (a
+			// test merge): only merged_at says merged.
+			if pr.MergedAt == nil || !cov.in(pr.GetMergedAt().Time) {
+				continue
+			}
+			ok, err := rr.prMatches(ctx, pr)
+			if err != nil {
+				return false, err
+			}
+			if !ok {
+				continue
+			}
+			info := prInfoOf(pr)
+			change, err := rr.prChange(ctx, info)
+			if err != nil {
+				return false, err
+			}
+			d := rr.deployment("pr", int64(info.number), rr.blockEnvironment(), info.mergeSHA, pr.GetMergedAt().Time)
+			d.URL, d.Title, d.Author = info.url, info.title, info.author
+			if err := rr.out.add(ctx, d, []doraflow.Change{change}); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
+}
+
+// prMatches applies the block's filters to a merged pull request: its base
+// branch, labels that must all be there, labels that must not, and paths
+// one of which a changed file must match (the only filter that costs a
+// request: GET /pulls/{n}/files, paged until a file matches).
+func (rr *repoRead) prMatches(ctx context.Context, pr *github.PullRequest) (bool, error) {
+	f := rr.block.Filters
+	if f.BaseBranch != "" && pr.GetBase().GetRef() != f.BaseBranch {
+		return false, nil
+	}
+	has := func(name string) bool {
+		for _, l := range pr.Labels {
+			// GitHub treats label names case-insensitively.
+			if strings.EqualFold(l.GetName(), name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, l := range f.Labels {
+		if !has(l) {
+			return false, nil
+		}
+	}
+	for _, l := range f.ExcludeLabels {
+		if has(l) {
+			return false, nil
+		}
+	}
+	if len(f.Paths) == 0 {
+		return true, nil
+	}
+	n := pr.GetNumber()
+	matched := false
+	fetch := func(ctx context.Context, page int) ([]*github.CommitFile, *github.Response, error) {
+		return rr.s.gh.PullRequests.ListFiles(ctx, rr.owner, rr.name, n, &github.ListOptions{PerPage: perPage, Page: page})
+	}
+	err := pageThrough(ctx, listing{endpoint: rr.endpoint("/pulls/" + strconv.Itoa(n) + "/files")}, fetch,
+		func(files []*github.CommitFile, _ *coverage) (bool, error) {
+			for _, cf := range files {
+				// A file renamed away from a path changes that path too.
+				if globMatchAny(f.Paths, cf.GetFilename()) || cf.GetPreviousFilename() != "" && globMatchAny(f.Paths, cf.GetPreviousFilename()) {
+					matched = true
+					return false, nil
+				}
+			}
+			return true, nil
+		})
+	return matched, err
+}

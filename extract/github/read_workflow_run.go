@@ -1,0 +1,193 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"doraflow"
+)
+
+const (
+	// runsSearchCap is how many runs a filtered runs listing reaches:
+	// GitHub stops at 1,000 (total_count still says how many match).
+	runsSearchCap = 1000
+	// runSlack is how long before since a run may have been created and
+	// still finish in the window: the created filter looks back this far.
+	runSlack = 24 * time.Hour
+	// day is the unit of created ranges, so that the same listing keeps
+	// the same query (and ETags) for a whole day of syncs.
+	day = 24 * time.Hour
+)
+
+// githubEpoch is before any GitHub object: the open start of a range.
+var githubEpoch = time.Date(2008, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// errTooManyRuns says a runs listing matched more runs than it reaches.
+var errTooManyRuns = errors.New("more runs than one listing reaches")
+
+// listRuns lists a workflow_run block's deployments in one repository: its
+// completed runs with the block's conclusion (default success), branch
+// and event, finished (updated_at) in the window.
+//
+// The workflow filter is a file name (deploy.yml) or a display name,
+// resolved through GET /actions/workflows (kept in the body cache); the
+// runs are then listed per workflow. GitHub filters by conclusion (the
+// status parameter takes one: fewer pages than status=completed), branch,
+// event and creation date, in whole days from a day before since (a run
+// finishes after it starts) to until's day, so the query, and its ETags,
+// stay the same through a day of syncs. A filtered listing reaches only
+// 1,000 runs, so a range with more is halved until each part fits.
+func (rr *repoRead) listRuns(ctx context.Context) ([]doraflow.Deployment, error) {
+	ids, all, err := rr.workflowIDs(ctx)
+	if err != nil || !all && len(ids) == 0 {
+		return nil, err
+	}
+	lo := rr.window.since.Add(-runSlack).Truncate(day)
+	if lo.Before(githubEpoch) {
+		lo = githubEpoch
+	}
+	hi := rr.window.until.Add(day - time.Nanosecond).Truncate(day)
+	var out []doraflow.Deployment
+	if all {
+		ids = []int64{0}
+	}
+	for _, id := range ids {
+		if err := rr.runsIn(ctx, id, createdRange{lo, hi}, &out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// workflowIDs resolves the workflow filter: all is true without one; ids
+// is empty when the repository has no such workflow (not an error: an
+// owner/* block names repositories without it).
+func (rr *repoRead) workflowIDs(ctx context.Context) (ids []int64, all bool, err error) {
+	want := rr.block.Filters.Workflow
+	if want == "" {
+		return nil, true, nil
+	}
+	fetch := func(ctx context.Context, page int) ([]*github.Workflow, *github.Response, error) {
+		wfs, resp, err := rr.s.gh.Actions.ListWorkflows(ctx, rr.owner, rr.name, &github.ListOptions{PerPage: perPage, Page: page})
+		if wfs == nil {
+			return nil, resp, err
+		}
+		return wfs.Workflows, resp, err
+	}
+	err = pageThrough(ctx, listing{endpoint: rr.endpoint("/actions/workflows"), cache: true}, fetch,
+		func(wfs []*github.Workflow, _ *coverage) (bool, error) {
+			for _, wf := range wfs {
+				p := wf.GetPath()
+				if strings.EqualFold(path.Base(p), want) || strings.EqualFold(p, want) || strings.EqualFold(wf.GetName(), want) {
+					ids = append(ids, wf.GetID())
+				}
+			}
+			return true, nil
+		})
+	return ids, false, err
+}
+
+// runsIn lists the runs of workflow wf (0: every workflow) created in r,
+// adding the deployments among them to out.
+func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, out *[]doraflow.Deployment) error {
+	f := rr.block.Filters
+	conclusion := f.Conclusion
+	if conclusion == "" {
+		conclusion = "success"
+	}
+	opts := &github.ListWorkflowRunsOptions{Status: conclusion, Branch: f.Branch, Event: f.Event, Created: r.String(),
+		ListOptions: github.ListOptions{PerPage: perPage}}
+	endpoint := rr.endpoint("/actions/runs")
+	if wf != 0 {
+		endpoint = rr.endpoint("/actions/workflows/" + strconv.FormatInt(wf, 10) + "/runs")
+	}
+	total := 0
+	fetch := func(ctx context.Context, page int) ([]*github.WorkflowRun, *github.Response, error) {
+		opts.Page = page
+		var runs *github.WorkflowRuns
+		var resp *github.Response
+		var err error
+		if wf == 0 {
+			runs, resp, err = rr.s.gh.Actions.ListRepositoryWorkflowRuns(ctx, rr.owner, rr.name, opts)
+		} else {
+			runs, resp, err = rr.s.gh.Actions.ListWorkflowRunsByID(ctx, rr.owner, rr.name, wf, opts)
+		}
+		if runs == nil {
+			return nil, resp, err
+		}
+		total = runs.GetTotalCount()
+		return runs.WorkflowRuns, resp, err
+	}
+	// Every page carries total_count, which any run completing in the
+	// range changes: the listing is "top".
+	l := listing{endpoint: endpoint + " (created " + r.String() + ")", memos: rr.memos, top: true, window: rr.window}
+	err := pageThrough(ctx, l, fetch, func(runs []*github.WorkflowRun, cov *coverage) (bool, error) {
+		if total > rr.s.runsCap {
+			return false, errTooManyRuns
+		}
+		for _, run := range runs {
+			if run.GetStatus() != "completed" || run.GetConclusion() != conclusion ||
+				f.Branch != "" && run.GetHeadBranch() != f.Branch || f.Event != "" && run.GetEvent() != f.Event ||
+				wf != 0 && run.GetWorkflowID() != wf || !cov.in(run.GetUpdatedAt().Time) {
+				continue
+			}
+			d := rr.deployment("run", run.GetID(), rr.blockEnvironment(), run.GetHeadSHA(), run.GetUpdatedAt().Time)
+			d.URL, d.Author = run.GetHTMLURL(), run.GetActor().GetLogin()
+			d.Title = run.GetDisplayTitle()
+			if d.Title == "" {
+				d.Title = run.GetName()
+			}
+			*out = append(*out, d)
+		}
+		return true, nil
+	})
+	if !errors.Is(err, errTooManyRuns) {
+		return err
+	}
+	a, b, ok := r.halves()
+	if !ok {
+		return fmt.Errorf("github: %s: more than %d runs created in one second: narrow the block's filters", l.endpoint, rr.s.runsCap)
+	}
+	if err := rr.runsIn(ctx, wf, a, out); err != nil {
+		return err
+	}
+	return rr.runsIn(ctx, wf, b, out)
+}
+
+// createdRange is a [lo, hi) range of run creation times, in GitHub's
+// created syntax.
+type createdRange struct{ lo, hi time.Time }
+
+// String is the created parameter: whole days when the bounds are
+// midnights (2024-05-01..2024-05-31), else inclusive seconds.
+func (r createdRange) String() string {
+	if r.lo.Equal(r.lo.Truncate(day)) && r.hi.Equal(r.hi.Truncate(day)) {
+		return r.lo.UTC().Format(time.DateOnly) + ".." + r.hi.Add(-day).UTC().Format(time.DateOnly)
+	}
+	return r.lo.UTC().Format(time.RFC3339) + ".." + r.hi.Add(-time.Second).UTC().Format(time.RFC3339)
+}
+
+// halves splits the range at a round time near its middle (a day, an
+// hour, a minute or a second), so that the parts' queries are the same
+// from one read to the next; ok is false for a second that cannot split.
+func (r createdRange) halves() (createdRange, createdRange, bool) {
+	span := r.hi.Sub(r.lo)
+	for _, unit := range []time.Duration{day, time.Hour, time.Minute, time.Second} {
+		if span < 2*unit {
+			continue
+		}
+		mid := r.lo.Add(span / 2).Truncate(unit)
+		if !mid.After(r.lo) {
+			mid = r.lo.Add(unit)
+		}
+		return createdRange{r.lo, mid}, createdRange{mid, r.hi}, true
+	}
+	return r, r, false
+}
