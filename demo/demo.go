@@ -1,98 +1,97 @@
 // Package demo simulates an engineering organisation for `doraflow demo`:
-// three services with their own deployment habits, the pull requests they
-// ship and the incidents they cause, deterministic from a seed.
+// a GitHub organisation served by the fake GitHub (githubfake) and the
+// incidents its deployments cause, served by the fake PagerDuty, all
+// deterministic from a seed. The demo reads both through the real
+// extractors.
 package demo
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/extract/github/githubfake"
 )
 
-// Services are the simulated services with their teams.
+// Days is how much history the demo simulates.
+const Days = 91
+
+// Services are the simulated services with their teams, repositories and
+// PagerDuty services.
 var Services = []config.Service{
-	{Name: "api", Team: "platform"},
-	{Name: "web", Team: "frontend"},
-	{Name: "payments", Team: "platform"},
+	{Name: "api", Team: "platform", Repositories: []string{"acme/api"}, PagerDutyServices: []string{"PAPI001"}},
+	{Name: "web", Team: "frontend", Repositories: []string{"acme/web"}, PagerDutyServices: []string{"PWEB001"}},
+	{Name: "mobile", Team: "mobile", Repositories: []string{"acme/mobile"}, PagerDutyServices: []string{"PMOB001"}},
+	{Name: "infra", Team: "platform", Repositories: []string{"acme/infra"}, PagerDutyServices: []string{"PINF001"}},
 }
 
-// habit is how a simulated service works.
+// Blocks are the demo's deployment mapping blocks: one per GitHub method,
+// as in config/doraflow.sample.yaml.
+var Blocks = []config.Block{
+	{Name: "api-deploy-workflow", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: doraflow.EnvironmentProduction,
+		Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
+	{Name: "web-merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/web"}, Environment: doraflow.EnvironmentProduction,
+		Filters: config.Filters{BaseBranch: "main", Labels: []string{"deploy"}, ExcludeLabels: []string{"skip-deploy"}}},
+	{Name: "mobile-releases", Method: doraflow.MethodRelease, Repositories: []string{"acme/mobile"}, Environment: doraflow.EnvironmentProduction,
+		Filters: config.Filters{TagPattern: "v*"}},
+	{Name: "infra-deployments", Method: doraflow.MethodDeployment, Repositories: []string{"acme/infra"}, Environment: doraflow.EnvironmentProduction,
+		Filters: config.Filters{Environment: doraflow.EnvironmentProduction}},
+}
+
+// GitHub returns the simulated GitHub organisation: Days of activity up
+// to now.
+func GitHub(seed int64, now time.Time) *githubfake.Org {
+	return githubfake.Generate(seed, githubfake.Size{Days: Days, Now: now, PRsPerRepo: 150, RunsPerRepo: 220, ReleasesPerRepo: 14, DeploymentsPerRepo: 45, LoneCommitsPerRepo: 20})
+}
+
+// habit is how often a service's deployments break production and how
+// long it takes to restore.
 type habit struct {
-	deployChance float64       // chance of deploying on a weekday
-	perDay       int           // deployments on such a day, at most
-	leadTime     time.Duration // typical time from first commit to deploy
-	failChance   float64       // chance a deployment causes an incident
-	restore      time.Duration // typical time to restore
+	failChance float64
+	restore    time.Duration
 }
 
 var habits = map[string]habit{
-	"api":      {deployChance: 0.9, perDay: 3, leadTime: 20 * time.Hour, failChance: 0.04, restore: 45 * time.Minute},
-	"web":      {deployChance: 0.45, perDay: 2, leadTime: 4 * 24 * time.Hour, failChance: 0.12, restore: 5 * time.Hour},
-	"payments": {deployChance: 0.12, perDay: 1, leadTime: 12 * 24 * time.Hour, failChance: 0.25, restore: 30 * time.Hour},
+	"api":    {failChance: 0.05, restore: 40 * time.Minute},
+	"web":    {failChance: 0.12, restore: 5 * time.Hour},
+	"mobile": {failChance: 0.25, restore: 30 * time.Hour},
+	"infra":  {failChance: 0.08, restore: 2 * time.Hour},
 }
 
-// Quarter simulates the 91 days before end: custom deployments, the pull
-// requests they ship and the incidents they cause.
-func Quarter(seed uint64, end time.Time) (doraflow.FactSet, error) {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	f := doraflow.FactSet{Ships: map[string][]string{}}
-	start := end.AddDate(0, 0, -91).Truncate(24 * time.Hour)
-	pr := 0
-	for _, svc := range Services {
-		h, ok := habits[svc.Name]
-		if !ok {
-			return f, fmt.Errorf("demo: no habits for service %s", svc.Name)
+// Incidents returns the incidents that the given production deployments
+// cause, deterministic from seed and the deployments' ids; resolutions
+// after now are left open.
+func Incidents(seed uint64, deployments []doraflow.Deployment, now time.Time) []doraflow.Incident {
+	sorted := append([]doraflow.Deployment(nil), deployments...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	var out []doraflow.Incident
+	for _, d := range sorted {
+		h, ok := habits[d.Service]
+		if !ok || d.Environment != doraflow.EnvironmentProduction || d.Status != doraflow.StatusSuccess {
+			continue
 		}
-		repo := "acme/" + svc.Name
-		for day := start; day.Before(end); day = day.AddDate(0, 0, 1) {
-			if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday || rng.Float64() > h.deployChance {
-				continue
-			}
-			for n := 1 + rng.IntN(h.perDay); n > 0; n-- {
-				at := day.Add(9*time.Hour + time.Duration(rng.IntN(9*3600))*time.Second)
-				if !at.Before(end) {
-					continue
-				}
-				d := doraflow.Deployment{
-					ID: fmt.Sprintf("%s-%s-%d", svc.Name, at.Format("20060102-1504"), n), Source: doraflow.SourceCustom,
-					Method: doraflow.MethodCustom, Block: "manual", Service: svc.Name, Team: svc.Team,
-					Environment: doraflow.EnvironmentProduction, Repository: repo, DeployedAt: at, Status: doraflow.StatusSuccess,
-					Title: "Deploy " + svc.Name,
-				}
-				for k := 1 + rng.IntN(3); k > 0; k-- {
-					pr++
-					c := doraflow.Change{
-						ID: fmt.Sprintf("%s#pr-%d", repo, pr), Repository: repo, Kind: doraflow.ChangePullRequest, Number: pr,
-						StartedAt: at.Add(-time.Duration(rng.ExpFloat64() * float64(h.leadTime))).Truncate(time.Second),
-						Title:     fmt.Sprintf("Change %d to %s", pr, svc.Name),
-						URL:       fmt.Sprintf("https://github.com/%s/pull/%d", repo, pr),
-					}
-					switch r := rng.Float64(); {
-					case r < 0.03:
-						c.Title, c.Labels = "Revert \"Change "+fmt.Sprint(pr-1)+"\"", []string{"revert"}
-					case r < 0.07:
-						c.Labels = []string{"hotfix"}
-					}
-					f.Changes = append(f.Changes, c)
-					f.Ships[d.ID] = append(f.Ships[d.ID], c.ID)
-				}
-				f.Deployments = append(f.Deployments, d)
-				if rng.Float64() < h.failChance {
-					created := at.Add(time.Duration(10+rng.IntN(360)) * time.Minute)
-					in := doraflow.Incident{
-						ID: "INC-" + d.ID, Source: doraflow.SourceCustom, Block: "manual", Service: svc.Name, Team: svc.Team,
-						CreatedAt: created, Title: "Errors after " + d.ID,
-					}
-					if resolved := created.Add(time.Duration(rng.ExpFloat64() * float64(h.restore))).Truncate(time.Second); resolved.Before(end) {
-						in.ResolvedAt = resolved
-					}
-					f.Incidents = append(f.Incidents, in)
-				}
-			}
+		f := fnv.New64a()
+		f.Write([]byte(d.ID))
+		rng := rand.New(rand.NewPCG(seed, f.Sum64()))
+		if rng.Float64() >= h.failChance {
+			continue
 		}
+		created := d.DeployedAt.Add(time.Duration(10+rng.IntN(360)) * time.Minute)
+		if !created.Before(now) {
+			continue
+		}
+		in := doraflow.Incident{
+			ID: "INC-" + d.ID, Service: d.Service, CreatedAt: created,
+			Title: fmt.Sprintf("Errors on %s after %s", d.Service, d.Title),
+		}
+		if resolved := created.Add(time.Duration(rng.ExpFloat64() * float64(h.restore))).Truncate(time.Second); resolved.Before(now) {
+			in.ResolvedAt = resolved
+		}
+		out = append(out, in)
 	}
-	return f, nil
+	return out
 }

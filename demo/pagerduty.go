@@ -7,16 +7,12 @@ import (
 	"doraflow/extract/pagerduty/pagerdutyfake"
 )
 
-// PagerDutyServices maps each simulated service to its PagerDuty service id.
-var PagerDutyServices = map[string]string{"api": "PAPI001", "web": "PWEB001", "payments": "PPAY001"}
-
-// PagerDuty returns a PagerDuty account holding the simulated incidents,
-// for the fake PagerDuty server: the demo reads them back through the real
-// extractor. Every fourth incident has no priority, as in real accounts.
-func PagerDuty(incidents []doraflow.Incident) (*pagerdutyfake.Data, error) {
+// PagerDuty returns the simulated PagerDuty account: a service per
+// simulated service and priorities P1 and P2, no incidents yet.
+func PagerDuty() (*pagerdutyfake.Data, error) {
 	d := pagerdutyfake.New()
 	for _, svc := range Services {
-		if err := d.AddService(pagerdutyfake.Service{ID: PagerDutyServices[svc.Name], Name: svc.Name + " (PagerDuty)"}); err != nil {
+		if err := d.AddService(pagerdutyfake.Service{ID: svc.PagerDutyServices[0], Name: svc.Name + " (PagerDuty)"}); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -25,17 +21,27 @@ func PagerDuty(incidents []doraflow.Incident) (*pagerdutyfake.Data, error) {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
+	return d, nil
+}
+
+// AddIncidents opens the incidents in the PagerDuty account, each on its
+// service's PagerDuty service; every fourth has no priority, as in real
+// accounts.
+func AddIncidents(d *pagerdutyfake.Data, incidents []doraflow.Incident) error {
+	ids := map[string]string{}
+	for _, svc := range Services {
+		ids[svc.Name] = svc.PagerDutyServices[0]
+	}
 	for i, in := range incidents {
 		pd := pagerdutyfake.Incident{
-			Title: in.Title, Urgency: "high", CreatedAt: in.CreatedAt, ResolvedAt: in.ResolvedAt,
-			ServiceID: PagerDutyServices[in.Service],
+			Title: in.Title, Urgency: "high", CreatedAt: in.CreatedAt, ResolvedAt: in.ResolvedAt, ServiceID: ids[in.Service],
 		}
 		if i%4 != 3 {
 			pd.PriorityID = fmt.Sprintf("PPRIO%02d", i%2+1)
 		}
 		if _, err := d.AddIncident(pd); err != nil {
-			return nil, fmt.Errorf("demo: incident %s: %w", in.ID, err)
+			return fmt.Errorf("demo: incident %s: %w", in.ID, err)
 		}
 	}
-	return d, nil
+	return nil
 }

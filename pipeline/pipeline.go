@@ -25,6 +25,7 @@ type Pipeline struct {
 	now     func() time.Time
 
 	pagerduty IncidentSource
+	github    DeploymentSource
 	telemetry *Telemetry
 }
 
@@ -33,6 +34,9 @@ type Option func(*Pipeline)
 
 // WithPagerDuty sets the source of PagerDuty blocks.
 func WithPagerDuty(s IncidentSource) Option { return func(p *Pipeline) { p.pagerduty = s } }
+
+// WithGitHub sets the source of GitHub blocks.
+func WithGitHub(s DeploymentSource) Option { return func(p *Pipeline) { p.github = s } }
 
 // WithTelemetry counts the pipeline's work in t.
 func WithTelemetry(t *Telemetry) Option { return func(p *Pipeline) { p.telemetry = t } }

@@ -9,17 +9,21 @@ import (
 	"doraflow"
 	"doraflow/config"
 	"doraflow/demo"
+	"doraflow/extract/github/githubfake"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
 	"doraflow/pipeline"
 )
 
+// demoToken is the token the demo's fake GitHub accepts.
+const demoToken = "demo-github-token"
+
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("demo", "demo [--clickhouse HOST:PORT] [--database NAME] [--seed N] [--format table|json|csv]")
 	addr := fs.String("clickhouse", "127.0.0.1:9000", "ClickHouse to load the simulated data into")
 	database := fs.String("database", "dora_demo", "database to (re)create for the demo; its previous content is dropped")
-	seed := fs.Uint64("seed", 1, "seed of the simulation: the same seed gives the same organisation")
+	seed := fs.Int64("seed", 1, "seed of the simulation: the same seed gives the same organisation")
 	format := fs.String("format", "table", "output: "+strings.Join(formats, ", "))
 	if err := e.parse(fs, args); err != nil {
 		return err
@@ -35,29 +39,28 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	facts, err := demo.Quarter(*seed, now)
+	now := time.Now().UTC().Truncate(time.Second)
+
+	// The simulated sources, on loopback: a GitHub organisation and a
+	// PagerDuty account, read through the real extractors.
+	gh := githubfake.NewServer(demo.GitHub(*seed, now), githubfake.Options{Token: demoToken})
+	ghURL := gh.Start()
+	defer gh.Close()
+	pdData, err := demo.PagerDuty()
 	if err != nil {
 		return err
 	}
-	pdData, err := demo.PagerDuty(facts.Incidents)
-	if err != nil {
-		return err
-	}
-	pdServer := pagerdutyfake.NewServer(pdData, pagerdutyfake.Options{})
-	pdServer.Start()
-	defer pdServer.Close()
+	pd := pagerdutyfake.NewServer(pdData, pagerdutyfake.Options{})
+	pd.Start()
+	defer pd.Close()
 
 	cfg := config.Default()
 	cfg.ClickHouse.Addr, cfg.ClickHouse.Database = []string{*addr}, *database
-	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pdServer.URL(), config.Secret(pagerdutyfake.DefaultToken)
-	// A quarter of history: the first sync reads all of it.
-	cfg.Schedule.InitialWindow = 92 * 24 * time.Hour
-	for _, svc := range demo.Services {
-		svc.PagerDutyServices = []string{demo.PagerDutyServices[svc.Name]}
-		cfg.Services = append(cfg.Services, svc)
-	}
-	cfg.Deployments = []config.Block{{Name: "manual", Method: doraflow.MethodCustom, Environment: doraflow.EnvironmentProduction}}
+	cfg.GitHub.BaseURL, cfg.GitHub.Token = ghURL, demoToken
+	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pd.URL(), config.Secret(pagerdutyfake.DefaultToken)
+	cfg.Schedule.InitialWindow = (demo.Days + 1) * 24 * time.Hour // the first sync reads all the history
+	cfg.Services = demo.Services
+	cfg.Deployments = demo.Blocks
 	cfg.Incidents = []config.Block{{Name: "pagerduty", Method: doraflow.MethodPagerDuty}}
 
 	store, err := freshDatabase(ctx, e, cfg)
@@ -68,31 +71,38 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if _, err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "demo: simulated %d deployments, %d pull requests and %d incidents over 91 days for %d services\n",
-		len(facts.Deployments), len(facts.Changes), len(facts.Incidents), len(demo.Services))
-	for _, stage := range []func() error{
-		func() error { return store.StageChanges(ctx, facts.Changes) },
-		func() error { return store.StageShips(ctx, facts.Ships) },
-		func() error { return store.StageDeployments(ctx, facts.Deployments) },
-	} {
-		if err := stage(); err != nil {
-			return err
-		}
-	}
-	opts, err := sources(cfg, log, nil)
+	opts, err := sources(cfg, store, log, nil)
 	if err != nil {
 		return err
 	}
 	p := pipeline.New(cfg, store, log, opts...)
-	// The incidents come through the real PagerDuty extractor, from the
-	// fake PagerDuty server started above.
-	res, err := p.Sync(ctx, pipeline.SyncOptions{})
+	res, err := p.Sync(ctx, pipeline.SyncOptions{Source: string(doraflow.SourceGitHub)})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "demo: synced %d incidents from the simulated PagerDuty at %s\n", res.Incidents, pdServer.URL())
-	to := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
-	q := metrics.Query{From: to.AddDate(0, 0, -90), To: to, Location: time.UTC, GroupBy: "service", Period: "none"}
+	fmt.Fprintf(e.stderr, "demo: synced %d deployments and %d changes from the simulated GitHub at %s\n", res.Deployments, res.Changes, ghURL)
+
+	// Production breaks after some of those deployments: the incidents go
+	// to the simulated PagerDuty, and are synced from there.
+	var services []string
+	for _, s := range demo.Services {
+		services = append(services, s.Name)
+	}
+	facts, err := store.ServiceFacts(ctx, services)
+	if err != nil {
+		return err
+	}
+	if err := demo.AddIncidents(pdData, demo.Incidents(uint64(*seed), facts.Deployments, now)); err != nil {
+		return err
+	}
+	res, err = p.Sync(ctx, pipeline.SyncOptions{Source: string(doraflow.SourcePagerDuty)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "demo: synced %d incidents from the simulated PagerDuty at %s\n", res.Incidents, pd.URL())
+
+	to := metrics.DateOf(now, time.UTC).AddDays(1).Start(time.UTC)
+	q := metrics.Query{From: to.AddDate(0, 0, -90), To: to, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodNone}
 	report, err := p.Metrics(ctx, q, pipeline.MetricsOptions{})
 	if err != nil {
 		return err
@@ -106,7 +116,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := metrics.WriteTable(e.stdout, report); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nThe data is in ClickHouse at %s, database %s: try\n  clickhouse-client --port %s -d %s -q 'SELECT * FROM deployments LIMIT 5'\n",
+	fmt.Fprintf(e.stdout, "\nThe data is in ClickHouse at %s, database %s: try\n  clickhouse-client --port %s -d %s -q 'SELECT * FROM dora_deployments LIMIT 5'\n  doraflow explain failures  (with clickhouse.addr and database set in doraflow.yaml)\n",
 		*addr, *database, portOf(*addr), *database)
 	return nil
 }

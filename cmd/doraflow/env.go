@@ -14,6 +14,7 @@ import (
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/extract/github"
 	"doraflow/extract/pagerduty"
 	"doraflow/load/clickhouse"
 	"doraflow/pipeline"
@@ -147,19 +148,22 @@ func (e *env) pipeline(ctx context.Context, tel *pipeline.Telemetry) (*pipeline.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	opts, err := sources(cfg, log, tel)
+	store, err := e.open(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	store, err := e.open(ctx, cfg)
+	opts, err := sources(cfg, store, log, tel)
 	if err != nil {
+		store.Close()
 		return nil, nil, nil, err
 	}
 	return pipeline.New(cfg, store, log, append(opts, pipeline.WithTelemetry(tel))...), store, cfg, nil
 }
 
-// sources builds the extractors the config has credentials for.
-func sources(cfg *config.Config, log zerolog.Logger, tel *pipeline.Telemetry) ([]pipeline.Option, error) {
+// sources builds the extractors the config needs: PagerDuty when it has a
+// token, GitHub when a block reads GitHub (a token is strongly advised:
+// anonymous requests get 60 an hour).
+func sources(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, tel *pipeline.Telemetry) ([]pipeline.Option, error) {
 	var opts []pipeline.Option
 	if cfg.PagerDuty.Token != "" {
 		pd, err := pagerduty.New(pagerduty.Options{
@@ -171,5 +175,25 @@ func sources(cfg *config.Config, log zerolog.Logger, tel *pipeline.Telemetry) ([
 		}
 		opts = append(opts, pipeline.WithPagerDuty(pd))
 	}
+	if cfg.GitHub.Token != "" || readsGitHub(cfg) {
+		gh, err := github.New(github.Options{
+			BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Concurrency: cfg.GitHub.Concurrency, Log: log,
+			Base: tel.Transport(string(doraflow.SourceGitHub), nil), ETags: pipeline.NewETags(store),
+		})
+		if err != nil {
+			return nil, &exitError{code: 2, err: err}
+		}
+		opts = append(opts, pipeline.WithGitHub(gh))
+	}
 	return opts, nil
+}
+
+// readsGitHub reports whether a deployment block reads GitHub.
+func readsGitHub(cfg *config.Config) bool {
+	for _, b := range cfg.Deployments {
+		if b.Method != doraflow.MethodCustom {
+			return true
+		}
+	}
+	return false
 }

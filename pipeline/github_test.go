@@ -1,0 +1,154 @@
+package pipeline_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/custom"
+	"doraflow/extract/github"
+	"doraflow/extract/github/githubfake"
+	"doraflow/pipeline"
+)
+
+// ghHarness is a pipeline reading deployments from a fake GitHub.
+type ghHarness struct {
+	*harness
+	srv *githubfake.Server
+	now time.Time
+}
+
+// newGHHarness serves a hand-built organisation: acme/api deploys with a
+// deploy.yml workflow after each squash-merged pull request; acme/web
+// deploys each merged pull request labelled deploy.
+func newGHHarness(t *testing.T, blocks []config.Block) *ghHarness {
+	t.Helper()
+	org := githubfake.NewOrg("acme", day(20))
+	api := org.AddRepo("api")
+	api.AddCommit(githubfake.CommitSpec{Message: "Initial commit", At: day(1)})
+	for _, d := range []int{3, 6} {
+		pr := api.AddPR(githubfake.PRSpec{Title: "API change", Labels: []string{"deploy"}, Commits: 2, CreatedAt: day(d), Merge: githubfake.MergeSquash, MergedAt: day(d).Add(2 * time.Hour)})
+		api.AddRun(githubfake.RunSpec{Workflow: "deploy.yml", SHA: api.SHAOf(pr.MergeCommit), CreatedAt: day(d).Add(3 * time.Hour)})
+	}
+	web := org.AddRepo("web")
+	web.AddCommit(githubfake.CommitSpec{Message: "Initial commit", At: day(1)})
+	web.AddPR(githubfake.PRSpec{Title: "Web change", Labels: []string{"deploy"}, CreatedAt: day(4), Merge: githubfake.MergeSquash, MergedAt: day(4).Add(time.Hour)})
+	web.AddPR(githubfake.PRSpec{Title: "Not deployed", CreatedAt: day(5), ClosedAt: day(5).Add(time.Hour)})
+
+	srv := githubfake.NewServer(org, githubfake.Options{Token: "gh-token"})
+	base := srv.Start()
+	t.Cleanup(srv.Close)
+	h := &ghHarness{srv: srv, now: day(20)}
+	h.harness = newHarness(t, func(c *config.Config) {
+		c.Deployments = blocks
+		c.Schedule.InitialWindow = 30 * 24 * time.Hour
+	})
+	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.store),
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	must(t, err)
+	h.p = pipeline.New(h.cfg, h.store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.now }))
+	return h
+}
+
+func (h *ghHarness) sync() pipeline.SyncResult {
+	h.t.Helper()
+	res, err := h.p.Sync(h.ctx, pipeline.SyncOptions{})
+	must(h.t, err)
+	return res
+}
+
+func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
+	t.Parallel()
+	h := newGHHarness(t, []config.Block{
+		{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "production",
+			Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}},
+		{Name: "web-merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/web"}, Environment: "production",
+			Filters: config.Filters{Labels: []string{"deploy"}}},
+		// Overlaps web-merges: the web pull request is still one deployment,
+		// of the block listed first.
+		{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: "staging"},
+	})
+	h.sync()
+	r := h.metrics(window(1, 20))
+	api, web := row(t, r, "api"), row(t, r, "web")
+	// api: two deploy runs (production) + two merged PRs (staging, block
+	// every-merge); web: one merged PR, claimed by web-merges.
+	if api.Deployments != 4 || web.Deployments != 1 {
+		t.Fatalf("deployments: api %d web %d, want 4 and 1\n%s", api.Deployments, web.Deployments, js(r))
+	}
+	// Each api PR counts once per environment: 2 changes in production (via
+	// compare from the runs) and 2 in staging.
+	if api.Changes != 4 {
+		t.Fatalf("api changes = %d, want 4", api.Changes)
+	}
+	facts, err := h.store.ServiceFacts(h.ctx, []string{"web"})
+	must(t, err)
+	if len(facts.Deployments) != 1 || facts.Deployments[0].Block != "web-merges" || facts.Deployments[0].Environment != "production" {
+		t.Fatalf("web PR = %+v, want block web-merges in production", facts.Deployments)
+	}
+	reports, counts := h.snapshot()
+
+	// A second sync with nothing new upstream: all conditional, nothing new.
+	h.now = h.now.Add(time.Hour)
+	before := h.srv.Stats()
+	h.sync()
+	after := h.srv.Stats()
+	if again, againCounts := h.snapshot(); js(again) != js(reports) || js(againCounts) != js(counts) {
+		t.Fatalf("a no-change sync changed the store: %v -> %v", counts, againCounts)
+	}
+	// Every request is answered 304 but at most one (this tiny org's
+	// repository listing); the benchmark checks the share at scale.
+	if total, cached := after.Total-before.Total, after.NotModified-before.NotModified; total == 0 || cached < total-1 {
+		t.Fatalf("second sync: %d of %d requests answered 304, want all but one", cached, total)
+	}
+
+	// GitHub forgets a deploy run: its deployment stays.
+	h.srv.Update(func(o *githubfake.Org) {
+		repo := o.Repo("api")
+		repo.Runs = repo.Runs[1:]
+	})
+	if _, err := h.p.Backfill(h.ctx, pipeline.BackfillOptions{From: day(1), To: day(20)}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := h.snapshot(); js(again) != js(reports) {
+		t.Fatal("a run deleted upstream changed the metrics")
+	}
+}
+
+func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
+	t.Parallel()
+	h := newGHHarness(t, []config.Block{{Name: "manual", Method: doraflow.MethodCustom}})
+	org := h.srv
+	var first, second string
+	org.Update(func(o *githubfake.Org) {
+		api := o.Repo("api")
+		first = api.SHAOf(api.PRs[0].MergeCommit).String()
+		second = api.SHAOf(api.PRs[1].MergeCommit).String()
+	})
+	for _, rec := range []custom.DeploymentRecord{
+		{ID: "c1", Service: "api", Repository: "acme/api", SHA: first, DeployedAt: "2024-01-04T00:00:00Z"},
+		{ID: "c2", Service: "api", Repository: "acme/api", SHA: second, DeployedAt: "2024-01-08T00:00:00Z"},
+	} {
+		if _, _, err := h.p.RecordDeployment(h.ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.sync()
+	facts, err := h.store.FactsByID(h.ctx, []string{"c1", "c2"}, nil, nil)
+	must(t, err)
+	// c1 is the first deployment known: it ships only its own commit, the
+	// first pull request; c2 ships what came since c1: the second one.
+	want := map[string]string{"c1": "acme/api#pr-1", "c2": "acme/api#pr-2"}
+	for id, change := range want {
+		if got := facts.Ships[id]; len(got) != 1 || got[0] != change {
+			t.Errorf("%s ships %v, want [%s]", id, got, change)
+		}
+	}
+	if got := row(t, h.metrics(window(1, 20)), "api"); got.Changes != 2 || got.LeadTimeMedian == nil {
+		t.Fatalf("api: %d changes, lead %v; want 2 with a lead time", got.Changes, show(got.LeadTimeMedian))
+	}
+}
