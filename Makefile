@@ -9,8 +9,11 @@ TEST_CH_DIR  := .local/clickhouse-test
 TEST_CH_PORT := 19000
 DEMO_CH_DIR  := .local/clickhouse-demo
 DEMO_CH_PORT := 19100
+# The fault suite's own server: it stops and starts it mid-run.
+FAULTS_CH_DIR  := .local/clickhouse-faults
+FAULTS_CH_PORT := 19300
 
-.PHONY: all build demo test test-go vet clean stop-demo bench
+.PHONY: all build demo test test-go vet clean stop-demo bench report-check test-faults fuzz
 
 all: build
 
@@ -29,12 +32,61 @@ stop-demo:
 ## test: the full test suite against a real, disposable ClickHouse
 test:
 	scripts/clickhouse.sh start $(TEST_CH_DIR) $(TEST_CH_PORT)
-	status=0; $(MAKE) --no-print-directory test-go || status=$$?; \
+	status=0; $(MAKE) --no-print-directory test-go report-check REPORT_CH_DIR=$(TEST_CH_DIR) REPORT_CH_PORT=$(TEST_CH_PORT) \
+		REPORT_SHOT=.local/report-check/report.png || status=$$?; \
 		scripts/clickhouse.sh stop $(TEST_CH_DIR); exit $$status
+	$(MAKE) --no-print-directory test-faults
 
 # test-go expects a ClickHouse at DORAFLOW_TEST_CLICKHOUSE (make test starts one).
 test-go: vet
 	DORAFLOW_TEST_CLICKHOUSE=127.0.0.1:$(TEST_CH_PORT) $(GO) test -race -count=1 -timeout 15m ./...
+
+## test-faults: the pipeline under faults (5xx, rate limits, a ClickHouse restart, kill -9, reruns, upstream deletions) on its own ClickHouse
+test-faults:
+	scripts/clickhouse.sh start $(FAULTS_CH_DIR) $(FAULTS_CH_PORT)
+	status=0; DORAFLOW_FAULTS_CLICKHOUSE=127.0.0.1:$(FAULTS_CH_PORT) DORAFLOW_FAULTS_CLICKHOUSE_DIR=$(CURDIR)/$(FAULTS_CH_DIR) \
+		$(GO) test -race -count=1 -timeout 5m -v -run '^TestFaults$$' ./faults/ || status=$$?; \
+		scripts/clickhouse.sh stop $(FAULTS_CH_DIR); exit $$status
+
+## fuzz: every fuzz target for FUZZTIME each (go test runs only their seed corpus)
+FUZZTIME ?= 30s
+fuzz:
+	@grep -rE --include='*_test.go' --exclude-dir=.local --exclude-dir=.git -o '^func Fuzz[A-Za-z0-9_]*' . | sort | while IFS=: read -r file fn; do \
+		fn=$${fn#func }; pkg=./$$(dirname $${file#./}); \
+		echo "fuzz: $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+## test-cluster: migrate and the pipeline on a disposable cluster (ZooKeeper, two ClickHouse replicas)
+CLUSTER_DIR := .local/cluster
+.PHONY: test-cluster
+test-cluster:
+	scripts/cluster.sh start $(CLUSTER_DIR)
+	status=0; $(GO) vet -tags cluster ./load/clickhouse/clustertest/ && \
+		DORAFLOW_TEST_CLUSTER=127.0.0.1:19200,127.0.0.1:19210 DORAFLOW_TEST_CLUSTER_NAME=doraflow_test \
+		$(GO) test -tags cluster -race -count=1 -timeout 10m -v ./load/clickhouse/clustertest/ || status=$$?; \
+		scripts/cluster.sh stop $(CLUSTER_DIR); exit $$status
+
+# report-check uses the demo server and refreshes docs/report.png; make test
+# points it at the test server and leaves docs/report.png alone.
+REPORT_CH_DIR  ?= $(DEMO_CH_DIR)
+REPORT_CH_PORT ?= $(DEMO_CH_PORT)
+REPORT_SHOT    ?= docs/report.png
+
+## report-check: render a demo report in headless Chromium (installed if missing), fail on console messages, screenshot to docs/report.png
+report-check: build
+	scripts/report-check.sh $(BIN) $(REPORT_CH_DIR) $(REPORT_CH_PORT) $(REPORT_SHOT)
+
+## bench: the cost curve on generated organisations (10k, 100k, 1M entities) and the extractor benchmarks; see docs/benchmarks.md
+BENCH_CH_DIR  := .local/clickhouse-bench
+BENCH_CH_PORT := 19400
+BENCH_SIZES   ?= 10000,100000,1000000
+bench:
+	scripts/clickhouse.sh start $(BENCH_CH_DIR) $(BENCH_CH_PORT)
+	status=0; $(GO) run ./cmd/doraflow-bench --clickhouse 127.0.0.1:$(BENCH_CH_PORT) --sizes $(BENCH_SIZES) || status=$$?; \
+		scripts/clickhouse.sh stop $(BENCH_CH_DIR); [ $$status -eq 0 ] || exit $$status
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./extract/github/
+	$(GO) test -run '^$$' -bench . -benchmem ./metrics/
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -24,6 +24,7 @@ Commands:
   backfill           re-read a historical window in chunks, with progress; resumable
   promote            merge staging into the fact tables and update the metrics
   metrics            print the DORA metrics (default: last 30 days, by service)
+  report             write the metrics as one self-contained HTML page (default: last 90 days)
   explain            list the deployments, changes, failures, incidents or rework behind the metrics
   record deployment  record a custom deployment (stored and promoted at once)
   record incident    record or update a custom incident
@@ -101,6 +102,7 @@ func commands() []command {
 		{"backfill", cmdBackfill},
 		{"promote", cmdPromote},
 		{"metrics", cmdMetrics},
+		{"report", cmdReport},
 		{"explain", cmdExplain},
 		{"record", cmdRecord},
 		{"config", cmdConfig},

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"doraflow/config"
+	"doraflow/load/clickhouse"
+	"doraflow/metrics"
+	"doraflow/report"
+)
+
+// reportGroupings are what the report's table can have a row per.
+var reportGroupings = []string{"service", "team", "repository", "environment"}
+
+func cmdReport(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("report", "report [--from DATE] [--to DATE] [--group-by service|team|repository|environment] [--service NAME] [--team NAME] [--environment NAME] [--output FILE]")
+	fromFlag := fs.String("from", "", "start of the window, inclusive: YYYY-MM-DD (midnight in the config time zone) or RFC 3339 (default: 90 days before --to)")
+	toFlag := fs.String("to", "", "end of the window, exclusive (default: the end of today)")
+	groupBy := fs.String("group-by", "service", "the table has a row per: "+strings.Join(reportGroupings, ", "))
+	service := fs.String("service", "", "only this service")
+	team := fs.String("team", "", "only this team")
+	environment := fs.String("environment", "", "only this environment (incidents are in production)")
+	output := fs.String("output", "report.html", "the HTML file to write")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if !contains(reportGroupings, *groupBy) {
+		return usageErr("report: --group-by %q: use one of %s", *groupBy, strings.Join(reportGroupings, ", "))
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	from, to, err := window(*fromFlag, *toFlag, cfg.Location, time.Now())
+	if err != nil {
+		return usageErr("report: %v", err)
+	}
+	if *fromFlag == "" {
+		// A quarter by default, as the Grafana dashboard shows: a report is
+		// read less often than `doraflow metrics` is run.
+		from = to.AddDate(0, 0, -90)
+		if d := metrics.DateOf(to, cfg.Location); d.Start(cfg.Location).Equal(to) {
+			from = d.AddDays(-90).Start(cfg.Location)
+		}
+	}
+	store, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *service != "" {
+		if err := checkService(ctx, store, cfg, *service); err != nil {
+			return err
+		}
+	}
+	data, err := report.Collect(ctx, store, report.Query{
+		From: from, To: to, Location: cfg.Location, GroupBy: *groupBy,
+		Service: *service, Team: *team, Environment: *environment,
+	})
+	if err != nil {
+		return err
+	}
+	data.Version, data.Generated = version, time.Now()
+	if err := writeFileAtomically(*output, func(f *os.File) error { return report.Write(f, data) }); err != nil {
+		return err
+	}
+	what := fmt.Sprintf("%d rows by %s", len(data.Rows), *groupBy)
+	if len(data.Rows) == 0 {
+		what = "no data in this window"
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %s to %s (%s), %s\n", *output, from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Location, what)
+	return nil
+}
+
+// checkService makes an unknown --service a usage error rather than an
+// empty report: a service is known when the config lists it or the store
+// has data for it, whatever the window.
+func checkService(ctx context.Context, store *clickhouse.Store, cfg *config.Config, name string) error {
+	known, err := store.AllServices(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range cfg.Services {
+		known = append(known, s.Name)
+	}
+	slices.Sort(known)
+	known = slices.Compact(known)
+	if slices.Contains(known, name) {
+		return nil
+	}
+	if len(known) == 0 {
+		return usageErr("report: unknown service %q: the config lists no services and there is no data yet", name)
+	}
+	return usageErr("report: unknown service %q: it is neither in the config nor in the data (known: %s)", name, strings.Join(known, ", "))
+}
+
+// writeFileAtomically writes path through a temporary file in the same
+// directory, renamed into place once complete, so that a failure never
+// leaves half a report where a good one was.
+func writeFileAtomically(path string, write func(*os.File) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer os.Remove(f.Name()) // fails harmlessly once renamed
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report: write %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,305 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"doraflow/metrics"
+)
+
+//go:embed report.html.tmpl
+var pageSource string
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{"num": num}).Parse(pageSource))
+
+// view is what the template shows: every text and number already
+// formatted, so the template only lays them out.
+type view struct {
+	Title   string
+	Window  string
+	Filters string
+	// Empty is true when nothing happened in the window: the page says so
+	// instead of drawing empty charts and tables.
+	Empty   bool
+	Cards   []card
+	Overall level
+	Charts  []chart
+	Layout  geometry
+	Table   table
+	Footer  string
+}
+
+// card shows one metric: its headline value, details and level.
+type card struct {
+	Name, Value, Unit string
+	Details           []string
+	Level             level
+	// Bands says where the levels start, or why there are none.
+	Bands string
+}
+
+// level is a performance level as shown: a name and a CSS class.
+type level struct{ Name, Class string }
+
+func levelOf(l *metrics.Level) level {
+	if l == nil {
+		return level{Name: "no level", Class: "none"}
+	}
+	return level{Name: string(*l), Class: string(*l)}
+}
+
+// table is the per-service (team, repository, environment) table.
+type table struct {
+	Title string
+	Keys  []string
+	Rows  []tableRow
+}
+
+type tableRow struct {
+	Keys, Cells []string
+	Level       level
+}
+
+// tableColumns head the metric cells of a table row, in order.
+var tableColumns = []string{"Deploys", "Per day", "Deploy days", "Changes", "Lead p50", "Lead p90", "CFR", "Incidents", "Restored", "TTR p50", "Rework"}
+
+// Write renders d as one self-contained HTML page.
+func Write(w io.Writer, d Data) error {
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	if d.GroupBy == "" {
+		d.GroupBy = metrics.GroupService
+	}
+	v := view{
+		Title:   "DORA metrics",
+		Window:  window(d.From.In(d.Location), d.To.In(d.Location)),
+		Filters: filters(d.Query),
+		Empty:   d.empty(),
+		Layout:  layout,
+		Footer:  footer(d.Version, d.Generated),
+	}
+	if d.Service != "" {
+		v.Title += " of " + d.Service
+	} else if d.Team != "" {
+		v.Title += " of team " + d.Team
+	}
+	if !v.Empty {
+		span := d.To.Sub(d.From)
+		v.Cards = cards(&d.Summary, span)
+		v.Overall = levelOf(d.Summary.Levels.Overall)
+		v.Charts = charts(&d)
+		v.Table = newTable(d.GroupBy, d.Rows)
+	}
+	if err := page.Execute(w, v); err != nil {
+		return fmt.Errorf("report: render: %w", err)
+	}
+	return nil
+}
+
+// cards returns the headline of each metric over a window of length span.
+func cards(s *metrics.Row, span time.Duration) []card {
+	days := span.Hours() / 24
+	return []card{
+		{
+			Name: "Deployment frequency", Value: strconv.FormatFloat(s.DeploymentsPerDay, 'f', 2, 64), Unit: "per day",
+			Details: []string{
+				fmt.Sprintf("%s on %d of %s", plural(s.Deployments, "deployment"), s.DeploymentDays, fmtDays(days)),
+			},
+			Level: levelOf(s.Levels.DeploymentFrequency),
+			Bands: "elite: a deployment on ≥ 5 days of 7 · high: ≥ 1 of 7 · medium: ≥ 1 of 30",
+		},
+		{
+			Name: "Lead time for changes", Value: duration(s.LeadTimeMedian), Unit: "median",
+			Details: orNone(s.LeadTimeMedian, "no change was deployed",
+				"90th percentile "+duration(s.LeadTimeP90)+" · mean "+duration(s.LeadTimeMean),
+				plural(s.Changes, "change")+" first deployed"),
+			Level: levelOf(s.Levels.LeadTime),
+			Bands: "elite: < 1 day · high: < 1 week · medium: < 30 days",
+		},
+		{
+			Name: "Change failure rate", Value: percent(s.ChangeFailureRate),
+			Details: orNone(s.ChangeFailureRate, "no deployments",
+				fmt.Sprintf("%d of %s caused an incident", s.FailedDeployments, plural(s.Deployments, "deployment"))),
+			Level: levelOf(s.Levels.ChangeFailureRate),
+			Bands: "elite: ≤ 5% · high: ≤ 10% · medium: ≤ 15%",
+		},
+		{
+			Name: "Time to restore", Value: duration(s.TimeToRestoreMedian), Unit: "median",
+			Details: orNone(s.TimeToRestoreMedian, "no incident was resolved",
+				"90th percentile "+duration(s.TimeToRestoreP90)+" · mean "+duration(s.TimeToRestoreMean),
+				fmt.Sprintf("%s resolved, %s opened", plural(s.RestoredIncidents, "incident"), strconv.FormatInt(s.Incidents, 10))),
+			Level: levelOf(s.Levels.TimeToRestore),
+			Bands: "elite: < 1 hour · high: < 1 day · medium: < 1 week",
+		},
+		{
+			Name: "Rework rate", Value: percent(s.ReworkRate),
+			Details: orNone(s.ReworkRate, "no deployments",
+				fmt.Sprintf("%d of %s shipped a hotfix or a revert", s.ReworkDeployments, plural(s.Deployments, "deployment"))),
+			Level: level{Name: "no levels", Class: "none"},
+			Bands: "DORA defines no levels for rework rate",
+		},
+	}
+}
+
+// orNone returns details, or only none when the metric v is null.
+func orNone(v *float64, none string, details ...string) []string {
+	if v == nil {
+		return []string{none}
+	}
+	return details
+}
+
+func newTable(groupBy string, rows []metrics.Row) table {
+	t := table{Title: "Per " + groupBy}
+	switch groupBy {
+	case metrics.GroupService:
+		t.Keys = []string{"Service", "Team"}
+	default:
+		t.Keys = []string{strings.ToUpper(groupBy[:1]) + groupBy[1:]}
+	}
+	for i := range rows {
+		r := &rows[i]
+		var keys []string
+		switch groupBy {
+		case metrics.GroupService:
+			keys = []string{r.Service, r.Team}
+		case metrics.GroupTeam:
+			keys = []string{r.Team}
+		case metrics.GroupRepository:
+			keys = []string{r.Repository}
+		case metrics.GroupEnvironment:
+			keys = []string{r.Environment}
+		}
+		for j, k := range keys {
+			if k == "" {
+				keys[j] = "—"
+			}
+		}
+		t.Rows = append(t.Rows, tableRow{
+			Keys: keys,
+			Cells: []string{
+				strconv.FormatInt(r.Deployments, 10),
+				strconv.FormatFloat(r.DeploymentsPerDay, 'f', 2, 64),
+				strconv.FormatInt(r.DeploymentDays, 10),
+				strconv.FormatInt(r.Changes, 10),
+				duration(r.LeadTimeMedian),
+				duration(r.LeadTimeP90),
+				percent(r.ChangeFailureRate),
+				strconv.FormatInt(r.Incidents, 10),
+				strconv.FormatInt(r.RestoredIncidents, 10),
+				duration(r.TimeToRestoreMedian),
+				percent(r.ReworkRate),
+			},
+			Level: levelOf(r.Levels.Overall),
+		})
+	}
+	return t
+}
+
+// window says which days (or instants) the report covers: whole days as
+// the first and last day, both included.
+func window(from, to time.Time) string {
+	zone := from.Location().String()
+	if midnight(from) && midnight(to) {
+		last := to.AddDate(0, 0, -1)
+		return fmt.Sprintf("%s to %s (%s), %s", longDate(from), longDate(last), zone, fmtDays(to.Sub(from).Hours()/24))
+	}
+	return fmt.Sprintf("%s to %s (%s)", from.Format("2006-01-02 15:04:05"), to.Format("2006-01-02 15:04:05"), zone)
+}
+
+func midnight(t time.Time) bool {
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}
+
+// filters says what the report is restricted to.
+func filters(q Query) string {
+	var parts []string
+	for _, f := range [][2]string{{"service", q.Service}, {"team", q.Team}, {"environment", q.Environment}} {
+		if f[1] != "" {
+			parts = append(parts, f[0]+" "+f[1])
+		}
+	}
+	if len(parts) == 0 {
+		return "All services, teams and environments."
+	}
+	return "Only " + strings.Join(parts, ", ") + "."
+}
+
+func footer(version string, generated time.Time) string {
+	s := "Generated by doraflow"
+	if version != "" {
+		s += " " + version
+	}
+	if !generated.IsZero() {
+		s += " on " + generated.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return s + "."
+}
+
+// duration prints seconds compactly, as `doraflow metrics` does: "45s",
+// "12m30s", "14h24m", "3d 2h"; "—" for null.
+func duration(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	s := int64(math.Round(*v))
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return twoUnits(s/60, "m", s%60, "s")
+	}
+	// Pick the units after rounding: 23h59m45s reads as 1d, not 23h60m.
+	if m := (s + 30) / 60; m < 24*60 {
+		return twoUnits(m/60, "h", m%60, "m")
+	}
+	h := (s + 1800) / 3600
+	return twoUnits(h/24, "d ", h%24, "h")
+}
+
+func twoUnits(a int64, unitA string, b int64, unitB string) string {
+	if b == 0 {
+		return strconv.FormatInt(a, 10) + strings.TrimSpace(unitA)
+	}
+	return strconv.FormatInt(a, 10) + unitA + strconv.FormatInt(b, 10) + unitB
+}
+
+// percent prints a ratio as a percentage with one decimal; "—" for null.
+func percent(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+// plural prints "1 deployment", "3 deployments".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.FormatInt(n, 10) + " " + noun + "s"
+}
+
+// fmtDays prints a number of days, whole when it is.
+func fmtDays(days float64) string {
+	if days == math.Trunc(days) {
+		if days == 1 {
+			return "1 day"
+		}
+		return strconv.FormatFloat(days, 'f', 0, 64) + " days"
+	}
+	return strconv.FormatFloat(days, 'f', 2, 64) + " days"
+}
+
+func longDate(t time.Time) string { return t.Format("Mon 2 Jan 2006") }
+
+func shortDate(d metrics.Date) string {
+	return fmt.Sprintf("%d %s", d.Day, d.Month.String()[:3])
+}

@@ -1,0 +1,121 @@
+// Package report renders the DORA metrics of a window as one
+// self-contained HTML file: the four metrics and rework rate with their
+// performance levels, weekly trend charts, a table per service (or team,
+// repository or environment) and the definitions. The CSS and the SVG
+// charts are inline and the page runs no script, so the file can be
+// mailed, archived or opened offline and shows the same everywhere.
+//
+// [Collect] computes a report's numbers from the store exactly as
+// `doraflow metrics` does; [Write] renders them.
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"doraflow/load/clickhouse"
+	"doraflow/metrics"
+)
+
+// Query says what a report covers.
+type Query struct {
+	// From and To bound the window [From, To).
+	From, To time.Time
+	// Location is the config time zone that days and weeks are calendar
+	// periods of; nil means UTC.
+	Location *time.Location
+	// GroupBy is what the table has a row per: metrics.GroupService,
+	// GroupTeam, GroupRepository or GroupEnvironment.
+	GroupBy string
+	// Service, Team and Environment, when not "", keep only what happened
+	// there.
+	Service, Team, Environment string
+}
+
+// Data is everything a report shows. [Collect] computes it from the
+// store; tests build it by hand.
+type Data struct {
+	Query
+	// Summary holds the metrics of the whole window.
+	Summary metrics.Row
+	// Weeks holds the metrics per week (from Monday), for the trend
+	// charts; weeks with nothing in them are left out.
+	Weeks []metrics.Row
+	// Rows holds the table: one row per Query.GroupBy key.
+	Rows []metrics.Row
+	// Version and Generated go in the footer; zero values leave them out.
+	Version   string
+	Generated time.Time
+}
+
+// Source reads the metric building blocks of a window, as
+// *clickhouse.Store does: from the day-grain rollup, or per event.
+type Source interface {
+	DailyCells(ctx context.Context, from, to metrics.Date, f clickhouse.CellFilter, add func(metrics.Cell)) error
+	EventCells(ctx context.Context, from, to time.Time, f clickhouse.CellFilter, add func(metrics.Cell)) error
+}
+
+// Collect computes the report of q from src, reading the window's cells
+// once for the summary, the weeks and the table. Like pipeline.Metrics it
+// reads the day-grain rollup when the window starts and ends at midnight
+// in q.Location, and the metric events otherwise; the environment filter,
+// which `doraflow metrics` does not have, keeps the cells of that
+// environment.
+func Collect(ctx context.Context, src Source, q Query) (Data, error) {
+	if q.Location == nil {
+		q.Location = time.UTC
+	}
+	if q.GroupBy == "" {
+		q.GroupBy = metrics.GroupService
+	}
+	if q.GroupBy == metrics.GroupNone {
+		return Data{}, fmt.Errorf("report: group-by none: the table needs rows; use service, team, repository or environment")
+	}
+	base := metrics.Query{From: q.From, To: q.To, Location: q.Location, Service: q.Service, Team: q.Team}
+	var aggs [3]*metrics.Aggregator
+	for i, shape := range [][2]string{
+		{metrics.GroupNone, metrics.PeriodNone},
+		{metrics.GroupNone, metrics.PeriodWeek},
+		{q.GroupBy, metrics.PeriodNone},
+	} {
+		mq := base
+		mq.GroupBy, mq.Period = shape[0], shape[1]
+		a, err := metrics.NewAggregator(mq)
+		if err != nil {
+			return Data{}, fmt.Errorf("report: %w", err)
+		}
+		aggs[i] = a
+	}
+	add := func(c metrics.Cell) {
+		if q.Environment != "" && c.Environment != q.Environment {
+			return
+		}
+		for _, a := range aggs {
+			a.Add(c)
+		}
+	}
+	filter := clickhouse.CellFilter{Service: q.Service, Team: q.Team}
+	from, to := metrics.DateOf(q.From, q.Location), metrics.DateOf(q.To, q.Location)
+	var err error
+	if from.Start(q.Location).Equal(q.From) && to.Start(q.Location).Equal(q.To) {
+		err = src.DailyCells(ctx, from, to, filter, add)
+	} else {
+		err = src.EventCells(ctx, q.From, q.To, filter, add)
+	}
+	if err != nil {
+		return Data{}, fmt.Errorf("report: %w", err)
+	}
+	return Data{
+		Query:   q,
+		Summary: aggs[0].Report().Rows[0],
+		Weeks:   aggs[1].Report().Rows,
+		Rows:    aggs[2].Report().Rows,
+	}, nil
+}
+
+// empty reports whether nothing at all happened in the window.
+func (d *Data) empty() bool {
+	s := &d.Summary
+	return s.Deployments == 0 && s.Changes == 0 && s.Incidents == 0 && s.RestoredIncidents == 0
+}
