@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +88,40 @@ func FuzzExpand(f *testing.F) {
 		escaped := strings.ReplaceAll(s, "${", "$${")
 		if got, unset, err := expand(escaped, lookup); got != s || unset != nil || err != nil {
 			t.Fatalf("expand(%q) = %q, %v, %v; want %q", escaped, got, unset, err, s)
+		}
+	})
+}
+
+// FuzzGlob checks the patterns of repositories, tag_pattern and paths: no
+// input panics, a refusal names the kind of pattern, and a pattern the
+// loader accepts never fails later, when path.Match applies it to a name.
+func FuzzGlob(f *testing.F) {
+	for _, s := range []string{"acme/api", "acme/api-*", "acme/*", "*/api", "acme/[", "acme/\\", "acme/a/b", "/api", "v*", "v[0-9]*", "[", "[]a]", "[^a-", "\\", "services/web/**", "/services", "", "*"} {
+		f.Add(s, "acme/api-v1")
+	}
+	tags, _ := lookupFilter(doraflow.MethodRelease, "tag_pattern")
+	paths, _ := lookupFilter(doraflow.MethodMergedPR, "paths")
+	checks := []struct {
+		what  string // the words a refusal must contain
+		check check
+		// matched is the part of the pattern path.Match applies
+		matched func(pattern string) string
+	}{
+		{"repository", repository, func(p string) string { _, name, _ := strings.Cut(p, "/"); return name }},
+		{"tag pattern", tags.check, func(p string) string { return p }},
+		{"path pattern", paths.check, func(p string) string { return p }},
+	}
+	f.Fuzz(func(t *testing.T, pattern, name string) {
+		for _, c := range checks {
+			if msg := c.check(pattern); msg != "" {
+				if !strings.Contains(msg, c.what) {
+					t.Errorf("%s %q refused with %q, which does not say what is wrong", c.what, pattern, msg)
+				}
+				continue
+			}
+			if _, err := path.Match(c.matched(pattern), name); err != nil {
+				t.Errorf("%s %q was accepted, but matching %q fails: %v", c.what, pattern, name, err)
+			}
 		}
 	})
 }

@@ -43,7 +43,7 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 	if opts.Chunk <= 0 {
 		opts.Chunk = 7 * 24 * time.Hour
 	}
-	jobs, err := p.jobs(SyncOptions{Source: opts.Source, Block: opts.Block}, &res)
+	jobs, err := p.jobs(SyncOptions{Source: opts.Source, Block: opts.Block}, false, &res)
 	if err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}

@@ -61,3 +61,17 @@ func TestBackfillResumesAfterAnInterruption(t *testing.T) {
 		t.Fatalf("backfill moved watermarks: %+v", marks)
 	}
 }
+
+func TestBackfillReadsOpenIncidentsOnlyInTheirChunk(t *testing.T) {
+	t.Parallel()
+	h := newPDHarness(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+	h.add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: day(2).Add(time.Hour)})
+	h.sync() // the incident is open in the facts now
+	res, err := h.p.Backfill(h.ctx, pipeline.BackfillOptions{From: day(1), To: day(15), Chunk: 24 * time.Hour})
+	must(t, err)
+	// A sync re-reads open incidents to see them resolved; a backfill
+	// doing so in each of its 14 chunks would stage this one 15 times.
+	if res.Incidents != 1 {
+		t.Fatalf("backfill staged %d incidents, want 1", res.Incidents)
+	}
+}

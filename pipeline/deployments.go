@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 // DeploymentSource reads deployments and the changes they ship from GitHub
 // as deployment blocks ask.
 type DeploymentSource interface {
+	Repositories(ctx context.Context, globs []string) ([]string, error)
 	Read(ctx context.Context, block config.Block, since, until time.Time, hist github.History, sink func(context.Context, github.Batch) error) (github.Stats, error)
 	Shipped(ctx context.Context, repo, baseSHA, sha string) ([]doraflow.Change, error)
 }
@@ -25,11 +27,81 @@ var errNoGitHub = errors.New("github is not configured: set github.token (and gi
 
 // readDeployments reads a GitHub block's deployments in [since, until)
 // with the changes they ship, and stages them tagged with their service.
-func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, until time.Time, res *SyncResult) (int, error) {
+// With incremental (a sync, not a backfill) every repository reads from
+// its own watermark when it has one, and each repository read in full
+// moves its watermark: one repository that fails does not hold the
+// others back.
+func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, until time.Time, incremental bool, res *SyncResult) (int, error) {
 	if p.github == nil {
 		return 0, errNoGitHub
 	}
-	stats, err := p.github.Read(ctx, b, since, until, p.store, func(ctx context.Context, batch github.Batch) error {
+	if !incremental {
+		stats, err := p.readRepositories(ctx, b, since, until, res)
+		return stats.Requests, err
+	}
+	repos, err := p.github.Repositories(ctx, b.Repositories)
+	if err != nil {
+		return 0, err
+	}
+	prefix := watermarkKey(string(doraflow.SourceGitHub), b.Name) + "/"
+	marks, err := p.store.StatePrefix(ctx, prefix)
+	if err != nil {
+		return 0, err
+	}
+	from := map[string]time.Time{}
+	for _, m := range marks {
+		if unix, err := strconv.ParseInt(m.Value, 10, 64); err == nil {
+			from[strings.TrimPrefix(m.Key, prefix)] = time.Unix(unix, 0).UTC().Add(-p.cfg.Schedule.Lookback)
+		}
+	}
+	// Repositories that share a starting point are read together, so the
+	// extractor reads them in parallel.
+	groups := map[time.Time][]string{}
+	for _, r := range repos {
+		start := since
+		if t, ok := from[r]; ok && t.After(since) {
+			start = t
+		}
+		groups[start] = append(groups[start], r)
+	}
+	requests := 0
+	var errs []error
+	for start, group := range groups {
+		if !start.Before(until) {
+			continue
+		}
+		one := b
+		one.Repositories = group
+		stats, err := p.readRepositories(ctx, one, start, until, res)
+		requests += stats.Requests
+		if err != nil && !errors.Is(err, github.ErrRepositories) {
+			return requests, err
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		failed := map[string]bool{}
+		for _, f := range stats.Failed {
+			failed[f.Repo] = true
+		}
+		moved := map[string]string{}
+		for _, r := range group {
+			if !failed[r] {
+				moved[prefix+r] = strconv.FormatInt(until.Unix(), 10)
+			}
+		}
+		if err := p.store.SetState(ctx, moved); err != nil {
+			return requests, err
+		}
+	}
+	return requests, errors.Join(errs...)
+}
+
+// readRepositories reads block (all its repositories) over [since, until)
+// and stages what it finds.
+func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, until time.Time, res *SyncResult) (github.Stats, error) {
+	// The extractor logs each repository it could not read itself.
+	return p.github.Read(ctx, b, since, until, p.store, func(ctx context.Context, batch github.Batch) error {
 		for i := range batch.Deployments {
 			d := &batch.Deployments[i]
 			d.Service = p.catalog.ServiceForRepository(b.Service, d.Repository)
@@ -37,8 +109,6 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 		}
 		return p.stageBatch(ctx, batch.Deployments, batch.Changes, batch.Ships, res)
 	})
-	// The extractor has already logged each repository it could not read.
-	return stats.Requests, err
 }
 
 // stageBatch stages changes and ship sets before the deployments that

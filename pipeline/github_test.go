@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -150,5 +151,24 @@ func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
 	}
 	if got := row(t, h.metrics(window(1, 20)), "api"); got.Changes != 2 || got.LeadTimeMedian == nil {
 		t.Fatalf("api: %d changes, lead %v; want 2 with a lead time", got.Changes, show(got.LeadTimeMedian))
+	}
+}
+
+func TestGitHubWatermarkPerRepository(t *testing.T) {
+	t.Parallel()
+	h := newGHHarness(t, []config.Block{{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api", "acme/gone"},
+		Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}}})
+	if _, err := h.p.Sync(h.ctx, pipeline.SyncOptions{}); !errors.Is(err, github.ErrRepositories) {
+		t.Fatalf("sync with a missing repository: %v, want github.ErrRepositories", err)
+	}
+	marks, err := h.store.StatePrefix(h.ctx, "watermark/github/")
+	must(t, err)
+	// acme/api was read in full and moves on; acme/gone and the block as a
+	// whole keep their place, so the next sync reads acme/gone from the start.
+	if len(marks) != 1 || marks[0].Key != "watermark/github/deploys/acme/api" {
+		t.Fatalf("watermarks = %+v, want only acme/api's", marks)
+	}
+	if got := row(t, h.metrics(window(1, 20)), "api"); got.Deployments != 2 {
+		t.Fatalf("api deployments = %d, want 2 despite the missing repository", got.Deployments)
 	}
 }

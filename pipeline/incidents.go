@@ -15,9 +15,10 @@ import (
 var errNoPagerDuty = errors.New("pagerduty is not configured: set pagerduty.token (and pagerduty.base_url for the EU region)")
 
 // readIncidents reads a PagerDuty block's incidents created in [since,
-// until), re-reads the incidents still open at the last sync so that a
-// resolution is not missed, and stages them with their doraflow service.
-func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, until time.Time, res *SyncResult) (int, error) {
+// until), with refreshOpen re-reads the incidents still open at the last
+// sync so that a resolution is not missed, and stages them with their
+// doraflow service.
+func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, until time.Time, refreshOpen bool, res *SyncResult) (int, error) {
 	if p.pagerduty == nil {
 		return 0, errNoPagerDuty
 	}
@@ -37,7 +38,7 @@ func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, unt
 		return nil
 	}
 	read, err := p.pagerduty.Read(ctx, b, since, until, sink)
-	if err != nil {
+	if err != nil || !refreshOpen {
 		return read.Requests, err
 	}
 	open, err := p.store.OpenIncidents(ctx, doraflow.SourcePagerDuty)

@@ -31,6 +31,11 @@ type ServeOptions struct {
 	PromoteDelay time.Duration
 	// Ready, when set, is called once the API listens and the schedule runs.
 	Ready func(addr string)
+	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound
+	// how long one client may hold a connection, so slow or stalled
+	// clients (slowloris) cannot use up the server; defaults 5s, 30s, 60s
+	// and 2m. Tests shorten them.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
 // Serve is `doraflow run`: it syncs on the schedule.sync cron in the
@@ -47,6 +52,14 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	if opts.PromoteDelay == 0 {
 		opts.PromoteDelay = time.Second
+	}
+	for _, d := range []struct {
+		opt *time.Duration
+		def time.Duration
+	}{{&opts.ReadHeaderTimeout, 5 * time.Second}, {&opts.ReadTimeout, 30 * time.Second}, {&opts.WriteTimeout, 60 * time.Second}, {&opts.IdleTimeout, 2 * time.Minute}} {
+		if *d.opt == 0 {
+			*d.opt = d.def
+		}
 	}
 	if p.telemetry == nil {
 		p.telemetry = NewTelemetry()
@@ -87,7 +100,7 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 		tokens[i] = t.Value()
 	}
 	mux := http.NewServeMux()
-	custom.NewHandler(&kickingRecorder{p: p, kick: kick}, tokens, p.log).Register(mux)
+	custom.NewHandler(&kickingRecorder{p: p, kick: kick, slots: make(chan struct{}, maxStagingAtOnce)}, tokens, p.log).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		pingCtx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -101,10 +114,10 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 	srv := &http.Server{
 		Handler: mux,
 		// A slow or stalled client cannot hold a connection for long.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		ReadTimeout:       opts.ReadTimeout,
+		WriteTimeout:      opts.WriteTimeout,
+		IdleTimeout:       opts.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 	}
 	serveErr := make(chan error, 1)
@@ -174,23 +187,51 @@ func (p *Pipeline) promoter(ctx context.Context, kick <-chan struct{}, delay tim
 	}
 }
 
+// maxStagingAtOnce bounds the API records being staged at once. Each one
+// holds a pooled ClickHouse connection while it is staged; unbounded, a
+// flood of records took every connection of the pool (clickhouse-go keeps
+// 10), and /healthz, promote and the scheduled sync waited behind it until
+// /healthz answered 503. Records past the bound wait for a slot.
+const maxStagingAtOnce = 4
+
 // kickingRecorder stages API records and asks the promoter to run.
 type kickingRecorder struct {
-	p    *Pipeline
-	kick chan<- struct{}
+	p     *Pipeline
+	kick  chan<- struct{}
+	slots chan struct{} // one per record being staged
 }
 
 func (k *kickingRecorder) StageDeploymentRecord(ctx context.Context, r custom.DeploymentRecord) (d doraflow.Deployment, created bool, err error) {
+	if err := k.acquire(ctx); err != nil {
+		return d, false, err
+	}
+	defer k.release()
 	d, created, err = k.p.StageDeploymentRecord(ctx, r)
 	k.done(err, "deployments")
 	return d, created, err
 }
 
 func (k *kickingRecorder) StageIncidentRecord(ctx context.Context, r custom.IncidentRecord) (in doraflow.Incident, created bool, err error) {
+	if err := k.acquire(ctx); err != nil {
+		return in, false, err
+	}
+	defer k.release()
 	in, created, err = k.p.StageIncidentRecord(ctx, r)
 	k.done(err, "incidents")
 	return in, created, err
 }
+
+// acquire waits for a staging slot, or until the caller gives up.
+func (k *kickingRecorder) acquire(ctx context.Context) error {
+	select {
+	case k.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting to stage the record: %w", ctx.Err())
+	}
+}
+
+func (k *kickingRecorder) release() { <-k.slots }
 
 func (k *kickingRecorder) done(err error, entity string) {
 	if err != nil {

@@ -56,7 +56,7 @@ const syncLeaseTTL = 30 * time.Minute
 // extraction: their records are staged as they arrive.
 func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	var res SyncResult
-	jobs, err := p.jobs(opts, &res)
+	jobs, err := p.jobs(opts, true, &res)
 	if err != nil {
 		return res, err
 	}
@@ -81,6 +81,11 @@ func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, erro
 			}
 			p.log.Error().Str("source", j.source).Str("block", j.block.Name).Err(err).Msg("block failed; the others go on")
 			failed = append(failed, fmt.Errorf("block %s: %w", j.block.Name, err))
+		}
+	}
+	if opts.Source == "" || opts.Source == string(doraflow.SourceGitHub) {
+		if err := p.shipCustom(ctx, &res); err != nil {
+			failed = append(failed, err)
 		}
 	}
 	res.Promote, err = p.promoteLogged(ctx, "sync")
@@ -121,8 +126,12 @@ func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, res *SyncR
 
 func watermarkKey(source, block string) string { return "watermark/" + source + "/" + block }
 
-// jobs returns the extraction jobs the options select.
-func (p *Pipeline) jobs(opts SyncOptions, res *SyncResult) ([]job, error) {
+// jobs returns the extraction jobs the options select. refreshOpen marks a
+// sync rather than a backfill: a job then also re-reads the objects still
+// open in the facts, wherever they lie in time (a sync must see their
+// resolution; a backfill would re-read them once per chunk for nothing),
+// and GitHub jobs keep a watermark per repository.
+func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, res *SyncResult) ([]job, error) {
 	if opts.Source != "" && opts.Source != string(doraflow.SourceGitHub) && opts.Source != string(doraflow.SourcePagerDuty) {
 		return nil, fmt.Errorf("sync: unknown source %q: use github or pagerduty", opts.Source)
 	}
@@ -143,8 +152,8 @@ func (p *Pipeline) jobs(opts SyncOptions, res *SyncResult) ([]job, error) {
 			found = found || b.Name == opts.Block
 		default:
 			b := b
-			add(string(doraflow.SourceGitHub), b, func(context.Context, time.Time, time.Time) (int, error) {
-				return 0, fmt.Errorf("method %s: the GitHub extractor is not part of this build yet", b.Method)
+			add(string(doraflow.SourceGitHub), b, func(ctx context.Context, since, until time.Time) (int, error) {
+				return p.readDeployments(ctx, b, since, until, refreshOpen, res)
 			})
 		}
 	}
@@ -155,7 +164,7 @@ func (p *Pipeline) jobs(opts SyncOptions, res *SyncResult) ([]job, error) {
 		case doraflow.MethodPagerDuty:
 			b := b
 			add(string(doraflow.SourcePagerDuty), b, func(ctx context.Context, since, until time.Time) (int, error) {
-				return p.readIncidents(ctx, b, since, until, res)
+				return p.readIncidents(ctx, b, since, until, refreshOpen, res)
 			})
 		}
 	}

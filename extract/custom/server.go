@@ -115,6 +115,9 @@ func decodeStrict(body []byte, v any) error {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError
 		switch {
+		case errors.As(err, &typeErr) && typeErr.Field == "":
+			// The body itself is an array, a string, a number.
+			return fmt.Errorf("body: want a JSON object, got %s", typeErr.Value)
 		case errors.As(err, &typeErr):
 			return fmt.Errorf("%s: want a %s, got %s", typeErr.Field, typeErr.Type, typeErr.Value)
 		case errors.As(err, &syntaxErr):

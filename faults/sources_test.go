@@ -1,0 +1,162 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"doraflow/config"
+	"doraflow/extract/pagerduty"
+	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/pipeline"
+)
+
+// sources lists the upstream systems the suite runs every scenario
+// against, each in turn being the one that misbehaves while the others
+// behave. A source joins the suite by adding its entry here (GitHub:
+// {"github", newGitHub}, once extract/github can be wired into the
+// pipeline and the CLI).
+var sources = []struct {
+	name string
+	new  func() upstream
+}{
+	{"pagerduty", newPagerDuty},
+}
+
+// upstream is one source's system, faked, holding the organisation's data
+// there.
+type upstream interface {
+	// config returns the source's part of the config for a fake at url.
+	config(url string) sourceConfig
+	// handler serves the data as the source's API does, misbehaving as f
+	// says; injected tells how many requests got a fault (a 5xx, a
+	// dropped connection, a 429) out of how many.
+	handler(f fault) (h http.Handler, injected func() (faults, requests int))
+	// option builds the source for an in-process pipeline reading cfg,
+	// waiting with sleep between retries.
+	option(cfg *config.Config, sleep func(context.Context, time.Duration) error) (pipeline.Option, error)
+	// deleteTenth makes a tenth of the source's objects vanish upstream,
+	// the newest (open) one included, and returns their ids.
+	deleteTenth() ([]string, error)
+}
+
+// sourceConfig is a source's part of the config file.
+type sourceConfig struct {
+	section     string            // top-level YAML: the connection, with its token as a ${VAR}
+	deployments []string          // deployment mapping blocks, as YAML flow mappings
+	incidents   []string          // incident mapping blocks
+	env         map[string]string // the values of the ${VAR}s it uses
+}
+
+// fault is what a scenario makes one source do; each source maps it onto
+// the knobs of its fake.
+type fault struct {
+	// failRate is the share of requests answered with a 5xx or a dropped
+	// connection.
+	failRate float64
+	// rateLimit is the number of requests allowed per minute of clock;
+	// those past it get 429 with the time the budget refills.
+	rateLimit int
+	clock     clockwork.Clock
+	// holdAt holds the source's nth request until the scenario lets it go
+	// (see gate).
+	holdAt int64
+}
+
+// pagerDutyToken is the API token of the fake PagerDuty account.
+const pagerDutyToken = "faults-pagerduty-token"
+
+// pagerDutyFake is the organisation's PagerDuty account: incidents of its
+// services (PAPI001, PWEB001, PPAY001) and of one doraflow has no entry
+// for (legacy-batch, PLEG001), over the 90 days before end, the last three
+// still open.
+type pagerDutyFake struct{ data *pagerdutyfake.Data }
+
+func newPagerDuty() upstream {
+	size := pagerdutyfake.Size{Services: len(services) + 1, Teams: 2, Incidents: 240, Span: 90 * 24 * time.Hour, End: end}
+	return &pagerDutyFake{data: pagerdutyfake.Generate(seed, size)}
+}
+
+func (p *pagerDutyFake) config(url string) sourceConfig {
+	return sourceConfig{
+		section:   fmt.Sprintf("pagerduty:\n  base_url: %s\n  token: ${FAULTS_PAGERDUTY_TOKEN}\n", url),
+		incidents: []string{"{name: pagerduty, method: pagerduty}"},
+		env:       map[string]string{"FAULTS_PAGERDUTY_TOKEN": pagerDutyToken},
+	}
+}
+
+// failures are the ways a failing request fails, taken in turn.
+var failures = []pagerdutyfake.Fault{{Status: 500}, {Drop: true}, {Status: 502}, {Status: 503}, {Drop: true}, {Status: 504}}
+
+func (p *pagerDutyFake) handler(f fault) (http.Handler, func() (int, int)) {
+	opts := pagerdutyfake.Options{Token: pagerDutyToken}
+	if f.failRate > 0 {
+		fails := pagerdutyfake.FailRate(seed, f.failRate, pagerdutyfake.Fault{Drop: true})
+		var n atomic.Int64
+		opts.Faults = func(seq int64, r *http.Request) pagerdutyfake.Fault {
+			if fails(seq, r).IsZero() {
+				return pagerdutyfake.Fault{}
+			}
+			return failures[(n.Add(1)-1)%int64(len(failures))]
+		}
+	}
+	if f.rateLimit > 0 {
+		opts.RateLimit, opts.RateWindow, opts.Now = f.rateLimit, time.Minute, f.clock.Now
+	}
+	srv := pagerdutyfake.NewServer(p.data, opts)
+	return srv, func() (int, int) {
+		st := srv.Stats()
+		return st.Faults + st.RateLimited, st.Total
+	}
+}
+
+func (p *pagerDutyFake) option(cfg *config.Config, sleep func(context.Context, time.Duration) error) (pipeline.Option, error) {
+	src, err := pagerduty.New(pagerduty.Options{BaseURL: cfg.PagerDuty.BaseURL, Token: cfg.PagerDuty.Token.Value(), Sleep: sleep})
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.WithPagerDuty(src), nil
+}
+
+func (p *pagerDutyFake) deleteTenth() ([]string, error) {
+	all := p.data.Incidents()
+	var gone []string
+	for i := len(all) - 1; i >= 0; i -= 10 {
+		if err := p.data.Delete(all[i].ID); err != nil {
+			return gone, err
+		}
+		gone = append(gone, all[i].ID)
+	}
+	return gone, nil
+}
+
+// gate holds the nth request it sees until released, so that a scenario
+// acts while the pipeline is provably mid-backfill: the chunks before are
+// staged and checkpointed, the one asking is not.
+type gate struct {
+	next    http.Handler
+	n       int64
+	seen    atomic.Int64
+	reached chan struct{} // closed when the nth request arrives
+	release chan struct{} // closed by the scenario to let it through
+}
+
+func newGate(next http.Handler, n int64) *gate {
+	return &gate{next: next, n: n, reached: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.seen.Add(1) == g.n {
+		close(g.reached)
+		select {
+		case <-g.release:
+		case <-r.Context().Done(): // the client is gone (killed)
+			return
+		}
+	}
+	g.next.ServeHTTP(w, r)
+}

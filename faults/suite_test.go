@@ -1,0 +1,338 @@
+package faults
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/rs/zerolog"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/custom"
+	"doraflow/load/clickhouse"
+	"doraflow/pipeline"
+)
+
+// The suite's ClickHouse, which `make test-faults` starts. It must be a
+// server of its own: scenario "ClickHouse restarted" stops and starts it.
+const (
+	envAddr = "DORAFLOW_FAULTS_CLICKHOUSE"     // its host:port
+	envDir  = "DORAFLOW_FAULTS_CLICKHOUSE_DIR" // its data directory, for scripts/clickhouse.sh
+)
+
+// suite is what every scenario shares: the ClickHouse it may restart and a
+// doraflow binary to run, and kill, as a process of its own.
+type suite struct {
+	addr, dir, port string
+	script          string // scripts/clickhouse.sh
+	bin             string // doraflow, built from this tree
+}
+
+// newSuite checks the suite's ClickHouse and builds doraflow; it skips the
+// test when no ClickHouse of the suite's own is configured.
+func newSuite(t *testing.T) *suite {
+	t.Helper()
+	addr := os.Getenv(envAddr)
+	if addr == "" {
+		t.Skipf("the fault suite runs with `make test-faults` (part of `make test`), which starts a ClickHouse of its own; %s is not set", envAddr)
+	}
+	if addr == os.Getenv("DORAFLOW_TEST_CLICKHOUSE") {
+		t.Fatalf("%s is the shared test server: the fault suite restarts its ClickHouse, so give it one of its own (make test-faults does)", envAddr)
+	}
+	dir := os.Getenv(envDir)
+	if dir == "" {
+		t.Fatalf("%s is not set: the suite needs the data directory of the server at %s to restart it", envDir, addr)
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", envAddr, addr, err)
+	}
+	script, err := filepath.Abs("../scripts/clickhouse.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The binary the user runs, not this test process: killing it is
+	// killing doraflow. go test puts its own go first in PATH.
+	bin := filepath.Join(t.TempDir(), "doraflow")
+	if out, err := exec.Command("go", "build", "-o", bin, "doraflow/cmd/doraflow").CombinedOutput(); err != nil {
+		t.Fatalf("build doraflow: %v\n%s", err, out)
+	}
+	return &suite{addr: addr, dir: dir, port: port, script: script, bin: bin}
+}
+
+// clickhouse runs scripts/clickhouse.sh stop or start on the suite's server.
+func (s *suite) clickhouse(t *testing.T, verb string) {
+	t.Helper()
+	args := []string{verb, s.dir}
+	if verb == "start" {
+		args = append(args, s.port)
+	}
+	if out, err := exec.Command(s.script, args...).CombinedOutput(); err != nil {
+		t.Fatalf("clickhouse.sh %s: %v\n%s", verb, err, out)
+	}
+}
+
+// run is one pipeline over a fresh database and fresh fakes of every
+// source.
+type run struct {
+	t       *testing.T
+	suite   *suite
+	cfgPath string
+	cfg     *config.Config
+	env     map[string]string
+	store   *clickhouse.Store
+	ups     map[string]upstream
+	stats   map[string]func() (int, int)
+	gate    *gate // holds a request of the faulty source, when its fault says so
+	// clock is the time every in-process wait passes on, and the clock of
+	// a rate-limiting fake: retries and rate-limit waits take no real time.
+	clock *clockwork.FakeClock
+	now   time.Time // the pipeline's clock: when a sync runs
+}
+
+// start sets up a run whose source named faulty misbehaves as f says
+// (faulty "" for a clean run): its own database, migrated, holding the
+// organisation's custom deployments and the changes they ship.
+func (s *suite) start(t *testing.T, faulty string, f fault) *run {
+	t.Helper()
+	r := &run{t: t, suite: s, env: map[string]string{}, ups: map[string]upstream{}, stats: map[string]func() (int, int){},
+		clock: clockwork.NewFakeClockAt(end), now: end}
+	if f.clock == nil {
+		f.clock = r.clock
+	}
+	var sections strings.Builder
+	depBlocks, incBlocks := []string{"{name: manual, method: custom}"}, []string(nil)
+	for _, src := range sources {
+		up := src.new()
+		var h http.Handler
+		if src.name == faulty {
+			h, r.stats[src.name] = up.handler(f)
+			if f.holdAt > 0 {
+				r.gate = newGate(h, f.holdAt)
+				h = r.gate
+			}
+		} else {
+			h, r.stats[src.name] = up.handler(fault{})
+		}
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		c := up.config(srv.URL)
+		sections.WriteString(c.section)
+		depBlocks, incBlocks = append(depBlocks, c.deployments...), append(incBlocks, c.incidents...)
+		for k, v := range c.env {
+			r.env[k] = v
+		}
+		r.ups[src.name] = up
+	}
+	database := "faults_" + notIdentifier.ReplaceAllString(strings.ToLower(t.Name()), "_") + fmt.Sprint(time.Now().UnixNano()%1e6)
+	entries := make([]string, len(services))
+	for i, svc := range services {
+		entries[i] = fmt.Sprintf("{name: %s, team: %s, repositories: [%s], pagerduty_services: [%s]}",
+			svc.Name, svc.Team, strings.Join(svc.Repositories, ", "), strings.Join(svc.PagerDutyServices, ", "))
+	}
+	yaml := fmt.Sprintf("clickhouse:\n  addr: %s\n  database: %s\n%sschedule:\n  initial_window: %s\n",
+		s.addr, database, sections.String(), end.Sub(from)) +
+		yamlList("services", entries) + yamlList("deployments", depBlocks) + yamlList("incidents", incBlocks)
+	r.cfgPath = filepath.Join(t.TempDir(), "doraflow.yaml")
+	if err := os.WriteFile(r.cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadWithEnv(r.cfgPath, func(k string) (string, bool) { v, ok := r.env[k]; return v, ok })
+	if err != nil {
+		t.Fatalf("config:\n%s\n%v", yaml, err)
+	}
+	r.cfg = cfg
+	r.open()
+	t.Cleanup(func() { r.drop(database) })
+	if _, err := r.store.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.seed()
+	return r
+}
+
+// notIdentifier matches what a database name may not hold.
+var notIdentifier = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// yamlList renders a top-level list of flow mappings, or nothing for none.
+func yamlList(key string, items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return key + ":\n  - " + strings.Join(items, "\n  - ") + "\n"
+}
+
+// open connects to the run's database (again, after a restart).
+func (r *run) open() {
+	r.t.Helper()
+	if r.store != nil {
+		r.store.Close()
+	}
+	s, err := clickhouse.Open(context.Background(), clickhouse.Options{Addr: r.cfg.ClickHouse.Addr, Database: r.cfg.ClickHouse.Database, Username: r.cfg.ClickHouse.Username})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.store = s
+}
+
+func (r *run) drop(database string) {
+	r.store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := clickhouse.Open(ctx, clickhouse.Options{Addr: r.cfg.ClickHouse.Addr, Database: "default", Username: r.cfg.ClickHouse.Username})
+	if err != nil {
+		r.t.Logf("drop %s: %v", database, err)
+		return
+	}
+	defer admin.Close()
+	if err := admin.DropDatabase(ctx, database); err != nil {
+		r.t.Logf("drop %s: %v", database, err)
+	}
+}
+
+// pipeline returns an in-process pipeline over the run's database with
+// fresh sources, whose waits pass on the run's fake clock.
+func (r *run) pipeline() *pipeline.Pipeline {
+	r.t.Helper()
+	sleep := func(ctx context.Context, d time.Duration) error {
+		r.clock.Advance(d)
+		return ctx.Err()
+	}
+	opts := []pipeline.Option{pipeline.WithClock(func() time.Time { return r.now })}
+	for _, up := range r.ups {
+		o, err := up.option(r.cfg, sleep)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		opts = append(opts, o)
+	}
+	log := zerolog.New(zerolog.NewTestWriter(r.t)).Level(zerolog.WarnLevel)
+	return pipeline.New(r.cfg, r.store, log, opts...)
+}
+
+// seed stages the organisation's deployments and the changes they ship:
+// no source in the suite reads changes yet. A tenth of the deployments
+// goes through the custom source, as the write API records them, so that
+// its path is part of every run; the rest in one batch, which keeps the
+// suite fast.
+func (r *run) seed() {
+	r.t.Helper()
+	ctx := context.Background()
+	facts := deployments()
+	p := r.pipeline()
+	var batch []doraflow.Deployment
+	for i, d := range facts.Deployments {
+		if i%10 != 0 {
+			batch = append(batch, d)
+			continue
+		}
+		rec := custom.DeploymentRecord{ID: d.ID, Service: d.Service, Environment: d.Environment, Repository: d.Repository,
+			DeployedAt: d.DeployedAt.Format(time.RFC3339), Title: d.Title}
+		if _, _, err := p.StageDeploymentRecord(ctx, rec); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	for _, err := range []error{
+		r.store.StageDeployments(ctx, batch),
+		r.store.StageChanges(ctx, facts.Changes),
+		r.store.StageShips(ctx, facts.Ships),
+	} {
+		if err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
+// chunk is the span of the backfills' chunks: 31 of them over the
+// organisation's 91 days, each one request to a source.
+const chunk = 72 * time.Hour
+
+// backfill runs `backfill` over [since, end) in-process, in chunks of
+// span.
+func (r *run) backfill(since time.Time, span time.Duration) pipeline.SyncResult {
+	r.t.Helper()
+	opts := pipeline.BackfillOptions{From: since, To: end, Chunk: span}
+	res, err := r.pipeline().Backfill(context.Background(), opts)
+	if err != nil {
+		r.t.Fatalf("backfill: %v", err)
+	}
+	return res
+}
+
+// sync runs `sync` in-process at r.now.
+func (r *run) sync() {
+	r.t.Helper()
+	if _, err := r.pipeline().Sync(context.Background(), pipeline.SyncOptions{}); err != nil {
+		r.t.Fatalf("sync: %v", err)
+	}
+}
+
+// backfillArgs is the command line of the CLI backfill the process
+// scenarios run: the same window and chunks as the in-process one.
+func (r *run) backfillArgs() []string {
+	return []string{"--config", r.cfgPath, "backfill", "--from", from.Format("2006-01-02"), "--to", end.Format("2006-01-02"), "--chunk", chunk.String()}
+}
+
+// command returns doraflow as a process of its own, with the run's
+// config and secrets; its output goes to the buffers.
+func (r *run) command(stdout, stderr *bytes.Buffer, args ...string) *exec.Cmd {
+	cmd := exec.Command(r.suite.bin, args...)
+	cmd.Env = os.Environ()
+	for k, v := range r.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	return cmd
+}
+
+// cli runs doraflow to the end and returns its exit status and output.
+func (r *run) cli(args ...string) (code int, stdout, stderr string) {
+	r.t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := r.command(&out, &errOut, args...)
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	return r.wait(cmd), out.String(), errOut.String()
+}
+
+// wait returns the exit status of cmd, failing the test after a minute.
+func (r *run) wait(cmd *exec.Cmd) int {
+	r.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil && cmd.ProcessState == nil {
+			r.t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(time.Minute):
+		_ = cmd.Process.Kill()
+		<-done
+		r.t.Fatalf("doraflow %s did not finish within a minute", strings.Join(cmd.Args[1:], " "))
+		return -1
+	}
+}
+
+// reached waits until the gate holds the faulty source's request.
+func (r *run) reached() {
+	r.t.Helper()
+	select {
+	case <-r.gate.reached:
+	case <-time.After(time.Minute):
+		r.t.Fatal("the pipeline did not reach the held request within a minute")
+	}
+}
