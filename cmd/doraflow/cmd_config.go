@@ -8,6 +8,7 @@ import (
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/pipeline"
 )
 
 func cmdConfig(ctx context.Context, e *env, args []string) error {
@@ -18,9 +19,9 @@ func cmdConfig(ctx context.Context, e *env, args []string) error {
 	case "validate":
 		return configValidate(e, args[1:])
 	case "add-deployment":
-		return configAdd(e, config.Deployments, args[1:])
+		return configAdd(ctx, e, config.Deployments, args[1:])
 	case "add-incident":
-		return configAdd(e, config.Incidents, args[1:])
+		return configAdd(ctx, e, config.Incidents, args[1:])
 	}
 	return usageErr("config: unknown subcommand %q: use validate, add-deployment or add-incident", args[0])
 }
@@ -39,7 +40,7 @@ func (f *filterFlags) Set(s string) error {
 	return nil
 }
 
-func configAdd(e *env, kind string, args []string) error {
+func configAdd(ctx context.Context, e *env, kind string, args []string) error {
 	name := "config add-deployment"
 	synopsis := name + " --name N --method M [--repositories G,G…] [--environment E] [--service S] [--filter KEY=VALUE …]"
 	if kind == config.Incidents {
@@ -58,7 +59,7 @@ func configAdd(e *env, kind string, args []string) error {
 	}
 	fs.StringVar(&spec.Service, "service", "", "service, overriding the services: lookup")
 	fs.Var(&filters, "filter", "a filter of the method, KEY=VALUE; repeat it; lists comma-separated")
-	fs.Bool("no-preview", false, "do not preview what the block matches")
+	noPreview := fs.Bool("no-preview", false, "do not preview what the block matches")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -79,7 +80,25 @@ func configAdd(e *env, kind string, args []string) error {
 		return &exitError{code: 2, err: err}
 	}
 	fmt.Fprintf(e.stdout, "added %s block %q (method %s) to %s\n", strings.TrimSuffix(kind, "s"), spec.Name, method, path)
+	if !*noPreview {
+		e.previewAdded(ctx, spec.Name)
+	}
 	return nil
+}
+
+// previewAdded prints the preview of a block just added. The block is in
+// the file whatever happens here, so a preview that cannot run is one
+// line saying why, never a failure of the add.
+func (e *env) previewAdded(ctx context.Context, block string) {
+	cfg, err := e.loadConfig()
+	if err == nil {
+		var res pipeline.PreviewResult
+		if res, err = e.preview(ctx, cfg, block, defaultPreviewDays); err == nil {
+			printPreview(e.stdout, res)
+			return
+		}
+	}
+	fmt.Fprintf(e.stdout, "preview skipped: %v\n", err)
 }
 
 func configValidate(e *env, args []string) error {

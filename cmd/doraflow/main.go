@@ -25,6 +25,7 @@ Commands:
   promote            merge staging into the fact tables and update the metrics
   metrics            print the DORA metrics (default: last 30 days, by service)
   report             write the metrics as one self-contained HTML page (default: last 90 days)
+  preview            show what one mapping block matches in the last days, storing nothing
   explain            list the deployments, changes, failures, incidents or rework behind the metrics
   record deployment  record a custom deployment (stored and promoted at once)
   record incident    record or update a custom incident
@@ -104,6 +105,7 @@ func commands() []command {
 		{"metrics", cmdMetrics},
 		{"report", cmdReport},
 		{"explain", cmdExplain},
+		{"preview", cmdPreview},
 		{"record", cmdRecord},
 		{"config", cmdConfig},
 		{"run", cmdRun},

@@ -35,6 +35,11 @@ const maxBatchRows = 1000
 // repository and environment in the read (methods other than merged_pr);
 // nil means there is none.
 func (s *Source) Read(ctx context.Context, block config.Block, since, until time.Time, hist History, sink func(context.Context, Batch) error) (st Stats, err error) {
+	return s.read(ctx, block, since, until, hist, nil, sink)
+}
+
+// read is Read, and with pv Preview.
+func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, hist History, pv *preview, sink func(context.Context, Batch) error) (st Stats, err error) {
 	began := s.now()
 	if err := checkBlock(block); err != nil {
 		return st, err
@@ -55,7 +60,7 @@ func (s *Source) Read(ctx context.Context, block config.Block, since, until time
 	}
 	st.Repositories = len(repos)
 	out := &batcher{s: s, sink: sink}
-	r := &reader{s: s, block: block, window: window{since.UTC(), until.UTC()}, hist: hist, out: out, cancel: cancel}
+	r := &reader{s: s, block: block, window: window{since.UTC(), until.UTC()}, hist: hist, out: out, cancel: cancel, pv: pv}
 	for _, f := range failed {
 		r.failed(f.Repo, f.Err)
 	}
@@ -100,6 +105,7 @@ type reader struct {
 	hist   History
 	out    *batcher
 	cancel context.CancelFunc
+	pv     *preview // nil unless previewing
 
 	mu       sync.Mutex
 	failures []RepoError
@@ -194,7 +200,10 @@ func (r *reader) readRepo(ctx context.Context, full string) error {
 		return err
 	}
 	rr := &repoRead{reader: r, full: full, owner: owner, name: name}
-	rr.memos = rr.loadMemos(ctx)
+	if r.pv == nil {
+		// A preview must see every object: no conditional requests.
+		rr.memos = rr.loadMemos(ctx)
+	}
 	if r.block.Method == doraflow.MethodMergedPR {
 		err = rr.readMergedPRs(ctx)
 	} else {
@@ -208,7 +217,14 @@ func (r *reader) readRepo(ctx context.Context, full string) error {
 		case doraflow.MethodDeployment:
 			deps, err = rr.listDeployments(ctx)
 		}
-		if err == nil {
+		switch {
+		case err != nil:
+		case r.pv != nil:
+			// A preview shows what matched, not what it ships.
+			for _, d := range deps {
+				r.pv.match(d)
+			}
+		default:
 			err = rr.ship(ctx, deps)
 		}
 	}

@@ -26,8 +26,12 @@ const deploymentSlack = 24 * time.Hour
 // /deployments/{id}/statuses (all pages: statuses come newest first and
 // the first success is wanted).
 func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment, error) {
-	f := rr.block.Filters
-	opts := &github.DeploymentsListOptions{Environment: f.Environment, ListOptions: github.ListOptions{PerPage: perPage}}
+	opts := &github.DeploymentsListOptions{Environment: rr.block.Filters.Environment, ListOptions: github.ListOptions{PerPage: perPage}}
+	if rr.pv != nil {
+		// A preview counts what environment removes.
+		opts.Environment = ""
+	}
+	checks := rr.deploymentChecks()
 	oldest := rr.window.since.Add(-deploymentSlack)
 	var out []doraflow.Deployment
 	fetch := func(ctx context.Context, page int) ([]*github.Deployment, *github.Response, error) {
@@ -42,17 +46,19 @@ func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment,
 				cov.skipOlder()
 				return false, nil
 			}
-			env := gd.GetEnvironment()
-			if env == "" {
-				env = doraflow.EnvironmentProduction
-			}
-			if f.Environment != "" && env != f.Environment {
-				continue
-			}
 			if !created.Before(rr.window.until) {
 				// It succeeds no earlier than it was created: after the
 				// window, which cov.in notes.
 				cov.in(created)
+				continue
+			}
+			// A preview's listing: created from a day before since (the
+			// window of its first success is known only after a request).
+			rr.pv.listed()
+			if ok, err := passes(ctx, rr.pv, checks, gd); err != nil || !ok {
+				if err != nil {
+					return false, err
+				}
 				continue
 			}
 			st, err := rr.firstSuccess(ctx, gd.GetID())
@@ -60,8 +66,12 @@ func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment,
 				return false, err
 			}
 			if st == nil || !cov.in(st.GetCreatedAt().Time) {
+				if rr.pv != nil {
+					rr.pv.funnel.Removed(noSuccessFilter)
+				}
 				continue
 			}
+			env := deploymentEnvironment(gd)
 			d := rr.deployment("deployment", gd.GetID(), env, gd.GetSHA(), st.GetCreatedAt().Time)
 			d.Author = gd.GetCreator().GetLogin()
 			d.Title = gd.GetDescription()
@@ -81,6 +91,34 @@ func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment,
 		return true, nil
 	})
 	return out, err
+}
+
+// noSuccessFilter names, in a preview, the deployments left out for having
+// no success status in the window: not a filter of the block, but the
+// method's definition, applied after the filters since it costs a request.
+const noSuccessFilter = "no success status in the window"
+
+// deploymentEnvironment is a GitHub deployment's environment, production
+// when it has none.
+func deploymentEnvironment(gd *github.Deployment) string {
+	if env := gd.GetEnvironment(); env != "" {
+		return env
+	}
+	return doraflow.EnvironmentProduction
+}
+
+// deploymentChecks are the block's filters of a GitHub deployment. GitHub
+// applies environment already (a query parameter); checking again keeps a
+// quirk of the API from leaking others in, and a preview, which does not
+// send it, counts what it removes.
+func (rr *repoRead) deploymentChecks() []check[*github.Deployment] {
+	env := rr.block.Filters.Environment
+	if env == "" {
+		return nil
+	}
+	return []check[*github.Deployment]{{"environment not " + env, func(_ context.Context, gd *github.Deployment) (bool, error) {
+		return deploymentEnvironment(gd) == env, nil
+	}}}
 }
 
 // firstSuccess returns the deployment's earliest success status, nil when

@@ -21,9 +21,13 @@ import (
 // page, and a first page answered 304 ends the listing (see memoSet).
 // Pages stream straight into batches.
 func (rr *repoRead) readMergedPRs(ctx context.Context) error {
-	f := rr.block.Filters
-	opts := &github.PullRequestListOptions{State: "closed", Sort: "updated", Direction: "desc", Base: f.BaseBranch,
+	opts := &github.PullRequestListOptions{State: "closed", Sort: "updated", Direction: "desc", Base: rr.block.Filters.BaseBranch,
 		ListOptions: github.ListOptions{PerPage: perPage}}
+	if rr.pv != nil {
+		// A preview counts what base_branch removes.
+		opts.Base = ""
+	}
+	checks := rr.prChecks()
 	l := listing{endpoint: rr.endpoint("/pulls"), memos: rr.memos, top: true, window: rr.window}
 	fetch := func(ctx context.Context, page int) ([]*github.PullRequest, *github.Response, error) {
 		opts.Page = page
@@ -40,7 +44,8 @@ func (rr *repoRead) readMergedPRs(ctx context.Context) error {
 			if pr.MergedAt == nil || !cov.in(pr.GetMergedAt().Time) {
 				continue
 			}
-			ok, err := rr.prMatches(ctx, pr)
+			rr.pv.listed()
+			ok, err := passes(ctx, rr.pv, checks, pr)
 			if err != nil {
 				return false, err
 			}
@@ -48,12 +53,16 @@ func (rr *repoRead) readMergedPRs(ctx context.Context) error {
 				continue
 			}
 			info := prInfoOf(pr)
+			d := rr.deployment("pr", int64(info.number), rr.blockEnvironment(), info.mergeSHA, pr.GetMergedAt().Time)
+			d.URL, d.Title, d.Author = info.url, info.title, info.author
+			if rr.pv != nil {
+				rr.pv.match(d)
+				continue
+			}
 			change, err := rr.prChange(ctx, info)
 			if err != nil {
 				return false, err
 			}
-			d := rr.deployment("pr", int64(info.number), rr.blockEnvironment(), info.mergeSHA, pr.GetMergedAt().Time)
-			d.URL, d.Title, d.Author = info.url, info.title, info.author
 			if err := rr.out.add(ctx, d, []doraflow.Change{change}); err != nil {
 				return false, err
 			}
@@ -62,16 +71,19 @@ func (rr *repoRead) readMergedPRs(ctx context.Context) error {
 	})
 }
 
-// prMatches applies the block's filters to a merged pull request: its base
-// branch, labels that must all be there, labels that must not, and paths
-// one of which a changed file must match (the only filter that costs a
-// request: GET /pulls/{n}/files, paged until a file matches).
-func (rr *repoRead) prMatches(ctx context.Context, pr *github.PullRequest) (bool, error) {
+// prChecks are the block's filters of a merged pull request, in config
+// order: its base branch, labels that must all be there, labels that must
+// not, and paths one of which a changed file must match (the only filter
+// that costs a request: GET /pulls/{n}/files, paged until a file matches).
+func (rr *repoRead) prChecks() []check[*github.PullRequest] {
 	f := rr.block.Filters
-	if f.BaseBranch != "" && pr.GetBase().GetRef() != f.BaseBranch {
-		return false, nil
+	var cs []check[*github.PullRequest]
+	if f.BaseBranch != "" {
+		cs = append(cs, check[*github.PullRequest]{"base branch not " + f.BaseBranch, func(_ context.Context, pr *github.PullRequest) (bool, error) {
+			return pr.GetBase().GetRef() == f.BaseBranch, nil
+		}})
 	}
-	has := func(name string) bool {
+	has := func(pr *github.PullRequest, name string) bool {
 		for _, l := range pr.Labels {
 			// GitHub treats label names case-insensitively.
 			if strings.EqualFold(l.GetName(), name) {
@@ -81,18 +93,25 @@ func (rr *repoRead) prMatches(ctx context.Context, pr *github.PullRequest) (bool
 		return false
 	}
 	for _, l := range f.Labels {
-		if !has(l) {
-			return false, nil
-		}
+		cs = append(cs, check[*github.PullRequest]{"without label " + l, func(_ context.Context, pr *github.PullRequest) (bool, error) {
+			return has(pr, l), nil
+		}})
 	}
 	for _, l := range f.ExcludeLabels {
-		if has(l) {
-			return false, nil
-		}
+		cs = append(cs, check[*github.PullRequest]{"with label " + l, func(_ context.Context, pr *github.PullRequest) (bool, error) {
+			return !has(pr, l), nil
+		}})
 	}
-	if len(f.Paths) == 0 {
-		return true, nil
+	if len(f.Paths) > 0 {
+		cs = append(cs, check[*github.PullRequest]{"no changed file in " + strings.Join(f.Paths, ", "), rr.changesPaths})
 	}
+	return cs
+}
+
+// changesPaths reports whether a changed file of the pull request (or a
+// renamed file's old name) matches one of the block's paths.
+func (rr *repoRead) changesPaths(ctx context.Context, pr *github.PullRequest) (bool, error) {
+	f := rr.block.Filters
 	n := pr.GetNumber()
 	matched := false
 	fetch := func(ctx context.Context, page int) ([]*github.CommitFile, *github.Response, error) {

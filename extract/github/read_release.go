@@ -19,7 +19,7 @@ import (
 // 304s. The deployed sha is the commit the tag points to (see tagIndex),
 // not target_commitish, which is usually a branch name.
 func (rr *repoRead) listReleases(ctx context.Context) ([]doraflow.Deployment, error) {
-	f := rr.block.Filters
+	checks := rr.releaseChecks()
 	tags := &tagIndex{rr: rr, shas: map[string]string{}}
 	var out []doraflow.Deployment
 	fetch := func(ctx context.Context, page int) ([]*github.RepositoryRelease, *github.Response, error) {
@@ -28,8 +28,14 @@ func (rr *repoRead) listReleases(ctx context.Context) ([]doraflow.Deployment, er
 	l := listing{endpoint: rr.endpoint("/releases"), memos: rr.memos, window: rr.window}
 	err := pageThrough(ctx, l, fetch, func(rels []*github.RepositoryRelease, cov *coverage) (bool, error) {
 		for _, rel := range rels {
-			if rel.GetDraft() || rel.PublishedAt == nil || rel.GetPrerelease() && !f.Prerelease ||
-				f.TagPattern != "" && !globMatch(f.TagPattern, rel.GetTagName()) || !cov.in(rel.GetPublishedAt().Time) {
+			if rel.GetDraft() || rel.PublishedAt == nil || !cov.in(rel.GetPublishedAt().Time) {
+				continue
+			}
+			rr.pv.listed()
+			if ok, err := passes(ctx, rr.pv, checks, rel); err != nil || !ok {
+				if err != nil {
+					return false, err
+				}
 				continue
 			}
 			sha, err := tags.sha(ctx, rel.GetTagName())
@@ -51,6 +57,26 @@ func (rr *repoRead) listReleases(ctx context.Context) ([]doraflow.Deployment, er
 		return true, nil
 	})
 	return out, err
+}
+
+// releaseChecks are the block's filters of a published release, in
+// config order: prereleases count only with prerelease: true, and the tag
+// must match tag_pattern.
+func (rr *repoRead) releaseChecks() []check[*github.RepositoryRelease] {
+	f := rr.block.Filters
+	type c = check[*github.RepositoryRelease]
+	var cs []c
+	if f.TagPattern != "" {
+		cs = append(cs, c{"tag not matching " + f.TagPattern, func(_ context.Context, rel *github.RepositoryRelease) (bool, error) {
+			return globMatch(f.TagPattern, rel.GetTagName()), nil
+		}})
+	}
+	if !f.Prerelease {
+		cs = append(cs, c{"prerelease", func(_ context.Context, rel *github.RepositoryRelease) (bool, error) {
+			return !rel.GetPrerelease(), nil
+		}})
+	}
+	return cs
 }
 
 // tagIndex resolves tag names to commits through GET /tags, paged lazily

@@ -46,8 +46,23 @@ var errTooManyRuns = errors.New("more runs than one listing reaches")
 // 1,000 runs, so a range with more is halved until each part fits.
 func (rr *repoRead) listRuns(ctx context.Context) ([]doraflow.Deployment, error) {
 	ids, all, err := rr.workflowIDs(ctx)
-	if err != nil || !all && len(ids) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	var wfs map[int64]bool // nil: any workflow
+	if !all {
+		wfs = make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			wfs[id] = true
+		}
+	}
+	checks := rr.runChecks(wfs)
+	switch {
+	case rr.pv != nil:
+		// A preview lists every run, so it counts what workflow removes.
+		ids, all = nil, true
+	case !all && len(ids) == 0:
+		return nil, nil
 	}
 	lo := rr.window.since.Add(-runSlack).Truncate(day)
 	if lo.Before(githubEpoch) {
@@ -59,7 +74,7 @@ func (rr *repoRead) listRuns(ctx context.Context) ([]doraflow.Deployment, error)
 		ids = []int64{0}
 	}
 	for _, id := range ids {
-		if err := rr.runsIn(ctx, id, createdRange{lo, hi}, &out); err != nil {
+		if err := rr.runsIn(ctx, id, createdRange{lo, hi}, checks, &out); err != nil {
 			return nil, err
 		}
 	}
@@ -94,16 +109,53 @@ func (rr *repoRead) workflowIDs(ctx context.Context) (ids []int64, all bool, err
 	return ids, false, err
 }
 
-// runsIn lists the runs of workflow wf (0: every workflow) created in r,
-// adding the deployments among them to out.
-func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, out *[]doraflow.Deployment) error {
+// runChecks are the block's filters of a completed run, in config order;
+// wfs holds the workflows the workflow filter names, nil without one.
+// GitHub applies all but workflow already (query parameters); checking
+// again keeps a quirk of the API from leaking other runs in, and a
+// preview, which sends none of them, counts what each removes.
+func (rr *repoRead) runChecks(wfs map[int64]bool) []check[*github.WorkflowRun] {
 	f := rr.block.Filters
-	conclusion := f.Conclusion
-	if conclusion == "" {
-		conclusion = "success"
+	type c = check[*github.WorkflowRun]
+	var cs []c
+	if f.Workflow != "" {
+		cs = append(cs, c{"workflow not " + f.Workflow, func(_ context.Context, run *github.WorkflowRun) (bool, error) {
+			return wfs[run.GetWorkflowID()], nil
+		}})
 	}
-	opts := &github.ListWorkflowRunsOptions{Status: conclusion, Branch: f.Branch, Event: f.Event, Created: r.String(),
+	if f.Branch != "" {
+		cs = append(cs, c{"branch not " + f.Branch, func(_ context.Context, run *github.WorkflowRun) (bool, error) {
+			return run.GetHeadBranch() == f.Branch, nil
+		}})
+	}
+	if f.Event != "" {
+		cs = append(cs, c{"event not " + f.Event, func(_ context.Context, run *github.WorkflowRun) (bool, error) {
+			return run.GetEvent() == f.Event, nil
+		}})
+	}
+	conclusion := rr.conclusion()
+	return append(cs, c{"conclusion not " + conclusion, func(_ context.Context, run *github.WorkflowRun) (bool, error) {
+		return run.GetConclusion() == conclusion, nil
+	}})
+}
+
+// conclusion is the conclusion of the block's runs, default success.
+func (rr *repoRead) conclusion() string {
+	if c := rr.block.Filters.Conclusion; c != "" {
+		return c
+	}
+	return "success"
+}
+
+// runsIn lists the runs of workflow wf (0: every workflow) created in r,
+// adding the deployments among them that pass checks to out.
+func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks []check[*github.WorkflowRun], out *[]doraflow.Deployment) error {
+	f := rr.block.Filters
+	opts := &github.ListWorkflowRunsOptions{Status: rr.conclusion(), Branch: f.Branch, Event: f.Event, Created: r.String(),
 		ListOptions: github.ListOptions{PerPage: perPage}}
+	if rr.pv != nil {
+		opts.Status, opts.Branch, opts.Event = "completed", "", ""
+	}
 	endpoint := rr.endpoint("/actions/runs")
 	if wf != 0 {
 		endpoint = rr.endpoint("/actions/workflows/" + strconv.FormatInt(wf, 10) + "/runs")
@@ -133,9 +185,14 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, out *[
 			return false, errTooManyRuns
 		}
 		for _, run := range runs {
-			if run.GetStatus() != "completed" || run.GetConclusion() != conclusion ||
-				f.Branch != "" && run.GetHeadBranch() != f.Branch || f.Event != "" && run.GetEvent() != f.Event ||
-				wf != 0 && run.GetWorkflowID() != wf || !cov.in(run.GetUpdatedAt().Time) {
+			if run.GetStatus() != "completed" || !cov.in(run.GetUpdatedAt().Time) {
+				continue
+			}
+			rr.pv.listed()
+			if ok, err := passes(ctx, rr.pv, checks, run); err != nil || !ok {
+				if err != nil {
+					return false, err
+				}
 				continue
 			}
 			d := rr.deployment("run", run.GetID(), rr.blockEnvironment(), run.GetHeadSHA(), run.GetUpdatedAt().Time)
@@ -155,10 +212,10 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, out *[
 	if !ok {
 		return fmt.Errorf("github: %s: more than %d runs created in one second: narrow the block's filters", l.endpoint, rr.s.runsCap)
 	}
-	if err := rr.runsIn(ctx, wf, a, out); err != nil {
+	if err := rr.runsIn(ctx, wf, a, checks, out); err != nil {
 		return err
 	}
-	return rr.runsIn(ctx, wf, b, out)
+	return rr.runsIn(ctx, wf, b, checks, out)
 }
 
 // createdRange is a [lo, hi) range of run creation times, in GitHub's

@@ -46,24 +46,50 @@ func (f filter) listOptions(services []string) pd.ListIncidentsOptions {
 // results were filtered by PagerDuty already, but checking again is cheap
 // and keeps a quirk of the API from leaking other incidents in; Refresh,
 // which fetches by id, relies on it entirely.
-func (f filter) match(in pd.Incident) bool {
-	if len(f.services) > 0 && !slices.Contains(f.services, in.Service.ID) {
-		return false
+func (f filter) match(in pd.Incident) bool { return f.reject(in) == "" }
+
+// check is one filter: name says what it removes, keep whether an
+// incident passes it.
+type check struct {
+	name string
+	keep func(pd.Incident) bool
+}
+
+// checks are the block's filters in config order.
+func (f filter) checks() []check {
+	var cs []check
+	if len(f.services) > 0 {
+		cs = append(cs, check{"service not " + strings.Join(f.services, ", "), func(in pd.Incident) bool {
+			return slices.Contains(f.services, in.Service.ID)
+		}})
 	}
-	if f.urgency != "" && in.Urgency != f.urgency {
-		return false
-	}
-	if len(f.teams) > 0 && !slices.ContainsFunc(in.Teams, func(t pd.APIObject) bool { return slices.Contains(f.teams, t.ID) }) {
-		return false
+	if f.urgency != "" {
+		cs = append(cs, check{"urgency not " + f.urgency, func(in pd.Incident) bool { return in.Urgency == f.urgency }})
 	}
 	if len(f.priorities) > 0 {
-		name := priorityName(in)
-		// Names are typed into the config by hand; "p1" means P1.
-		if name == "" || !slices.ContainsFunc(f.priorities, func(p string) bool { return strings.EqualFold(p, name) }) {
-			return false
+		cs = append(cs, check{"priority not " + strings.Join(f.priorities, ", "), func(in pd.Incident) bool {
+			name := priorityName(in)
+			// Names are typed into the config by hand; "p1" means P1.
+			return name != "" && slices.ContainsFunc(f.priorities, func(p string) bool { return strings.EqualFold(p, name) })
+		}})
+	}
+	if len(f.teams) > 0 {
+		cs = append(cs, check{"team not " + strings.Join(f.teams, ", "), func(in pd.Incident) bool {
+			return slices.ContainsFunc(in.Teams, func(t pd.APIObject) bool { return slices.Contains(f.teams, t.ID) })
+		}})
+	}
+	return cs
+}
+
+// reject returns the name of the first filter the incident fails, ""
+// when all hold.
+func (f filter) reject(in pd.Incident) string {
+	for _, c := range f.checks() {
+		if !c.keep(in) {
+			return c.name
 		}
 	}
-	return true
+	return ""
 }
 
 // priorityName is the incident's priority name, "" without one. List

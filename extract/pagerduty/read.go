@@ -24,6 +24,11 @@ import (
 // Stats.UnknownServices; the read goes on with the others. An error from
 // sink ends the read and is returned as is.
 func (s *Source) Read(ctx context.Context, block config.Block, since, until time.Time, sink func(context.Context, []Incident) error) (Stats, error) {
+	return s.read(ctx, block, since, until, nil, sink)
+}
+
+// read is Read, and with funnel Preview.
+func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, funnel Funnel, sink func(context.Context, []Incident) error) (Stats, error) {
 	began := s.now()
 	var st Stats
 	if err := checkBlock(block); err != nil {
@@ -43,8 +48,14 @@ func (s *Source) Read(ctx context.Context, block config.Block, since, until time
 		seen:   map[string]bool{},
 		out:    &batcher{sink: sink},
 		st:     &st,
+		funnel: funnel,
 	}
 	r.query = r.filter.listOptions(services)
+	if funnel != nil {
+		// A preview counts what urgency and teams remove; services stay
+		// in the query, as repositories do for GitHub blocks.
+		r.query.Urgencies, r.query.TeamIDs = nil, nil
+	}
 	// A block none of whose services PagerDuty knows matches nothing;
 	// asking without service_ids[] would read every service instead.
 	if len(block.Filters.Services) == 0 || len(services) > 0 {
@@ -122,6 +133,7 @@ type reader struct {
 	seen   map[string]bool         // ids delivered, so nothing is delivered twice
 	out    *batcher
 	st     *Stats
+	funnel Funnel // set by Preview only
 }
 
 // readRange reads [since, until) in consecutive windows of at most
@@ -215,10 +227,19 @@ func (r *reader) take(ctx context.Context, raw pd.Incident, since, until time.Ti
 	}
 	// PagerDuty's window is [since, until) too; checking it here keeps
 	// adjacent windows disjoint whatever the API does at the edges.
-	if in.CreatedAt.Before(since) || !in.CreatedAt.Before(until) || !r.filter.match(raw) || r.seen[in.ID] {
+	if in.CreatedAt.Before(since) || !in.CreatedAt.Before(until) || r.seen[in.ID] {
 		return nil
 	}
 	r.seen[in.ID] = true
+	if r.funnel != nil {
+		r.funnel.Listed()
+	}
+	if name := r.filter.reject(raw); name != "" {
+		if r.funnel != nil {
+			r.funnel.Removed(name)
+		}
+		return nil
+	}
 	return r.out.add(ctx, in)
 }
 

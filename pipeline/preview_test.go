@@ -1,0 +1,187 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/github"
+	"doraflow/extract/github/githubfake"
+	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/pipeline"
+)
+
+// newPreviewHarness serves acme/app with hand-built objects of every
+// GitHub method and a pipeline over blocks, with the GitHub source
+// storing ETags in ClickHouse (a preview must use none).
+func newPreviewHarness(t *testing.T, blocks []config.Block) *ghHarness {
+	t.Helper()
+	org := githubfake.NewOrg("acme", day(20))
+	app := org.AddRepo("app")
+	app.AddCommit(githubfake.CommitSpec{Message: "Initial commit", At: day(1)})
+	for i, labels := range [][]string{{"deploy"}, {"deploy"}, {"deploy", "skip-deploy"}, nil, {"docs"}} {
+		app.AddPR(githubfake.PRSpec{Labels: labels, CreatedAt: day(2 + i), Merge: githubfake.MergeSquash, MergedAt: day(2 + i).Add(time.Hour)})
+	}
+	app.AddPR(githubfake.PRSpec{Labels: []string{"deploy"}, CreatedAt: day(9), ClosedAt: day(9).Add(time.Hour)}) // closed unmerged: not listed
+	for i, r := range []githubfake.RunSpec{
+		{Workflow: "deploy.yml"},
+		{Workflow: "deploy.yml"},
+		{Workflow: "deploy.yml", Conclusion: "failure"},
+		{Workflow: "deploy.yml", Branch: "feature"},
+		{Workflow: "ci.yml"},
+		{Workflow: "ci.yml"},
+	} {
+		if r.Branch != "" {
+			app.AddCommit(githubfake.CommitSpec{Branch: r.Branch, At: day(10)})
+		}
+		r.CreatedAt = day(10 + i)
+		app.AddRun(r)
+	}
+	for i, r := range []githubfake.ReleaseSpec{{Tag: "v1.0.0"}, {Tag: "v1.1.0-rc1", Prerelease: true}, {Tag: "nightly-1"}, {Tag: "v1.1.0"}} {
+		r.CreatedAt, r.PublishedAt = day(11+i), day(11+i)
+		app.AddRelease(r)
+	}
+	for i, env := range []string{"production", "staging", "production"} {
+		st := []githubfake.StatusSpec{{State: "success", At: day(12 + i).Add(time.Hour)}}
+		if i == 2 {
+			st = []githubfake.StatusSpec{{State: "failure", At: day(12 + i).Add(time.Hour)}}
+		}
+		app.AddDeployment(githubfake.DeploymentSpec{Environment: env, CreatedAt: day(12 + i), Statuses: st})
+	}
+	srv := githubfake.NewServer(org, githubfake.Options{Token: "gh-token"})
+	base := srv.Start()
+	t.Cleanup(srv.Close)
+	h := &ghHarness{srv: srv, now: day(20)}
+	h.harness = newHarness(t, func(c *config.Config) { c.Deployments = blocks })
+	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.store),
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	must(t, err)
+	h.p = pipeline.New(h.cfg, h.store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.now }))
+	return h
+}
+
+// rowCounts counts the rows of every table doraflow writes (the others
+// of the database are views over them), pipeline_state (ETags,
+// watermarks) included.
+func (h *harness) rowCounts() map[string]uint64 {
+	h.t.Helper()
+	out := map[string]uint64{}
+	for _, tb := range []string{"stg_deployments", "stg_changes", "stg_ships", "stg_incidents",
+		"deployments", "changes", "ships", "incidents", "dora_events", "dora_daily", "pipeline_state"} {
+		n, err := h.store.RowCount(h.ctx, tb)
+		must(h.t, err)
+		out[tb] = n
+	}
+	return out
+}
+
+func previewOf(t *testing.T, p *pipeline.Pipeline, block string) pipeline.PreviewResult {
+	t.Helper()
+	res, err := p.Preview(context.Background(), block, 30)
+	must(t, err)
+	return res
+}
+
+func checkFunnel(t *testing.T, got pipeline.Funnel, want pipeline.Funnel) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("funnel:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestPreviewGitHubFunnels(t *testing.T) {
+	t.Parallel()
+	repo := []string{"acme/app"}
+	h := newPreviewHarness(t, []config.Block{
+		{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: repo,
+			Filters: config.Filters{Labels: []string{"deploy"}, ExcludeLabels: []string{"skip-deploy"}}},
+		{Name: "runs", Method: doraflow.MethodWorkflowRun, Repositories: repo,
+			Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
+		{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo, Filters: config.Filters{TagPattern: "v*"}},
+		{Name: "deploys", Method: doraflow.MethodDeployment, Repositories: repo, Filters: config.Filters{Environment: "production"}},
+		{Name: "nothing", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"no-such-label"}}},
+	})
+	before := h.rowCounts()
+
+	merges := previewOf(t, h.p, "merges")
+	checkFunnel(t, merges.Funnel, pipeline.Funnel{Listed: 5, Matched: 2, Filters: []pipeline.FilterCount{
+		{"without label deploy", 2}, {"with label skip-deploy", 1}}})
+	if len(merges.Matches) != 2 || merges.Matches[0].URL == "" || !merges.Matches[0].At.Before(merges.Matches[1].At) {
+		t.Errorf("matches: %+v", merges.Matches)
+	}
+	checkFunnel(t, previewOf(t, h.p, "runs").Funnel, pipeline.Funnel{Listed: 6, Matched: 2, Filters: []pipeline.FilterCount{
+		{"workflow not deploy.yml", 2}, {"branch not main", 1}, {"conclusion not success", 1}}})
+	checkFunnel(t, previewOf(t, h.p, "releases").Funnel, pipeline.Funnel{Listed: 4, Matched: 2, Filters: []pipeline.FilterCount{
+		{"tag not matching v*", 1}, {"prerelease", 1}}})
+	checkFunnel(t, previewOf(t, h.p, "deploys").Funnel, pipeline.Funnel{Listed: 3, Matched: 1, Filters: []pipeline.FilterCount{
+		{"environment not production", 1}, {"no success status in the window", 1}}})
+	nothing := previewOf(t, h.p, "nothing")
+	if nothing.Funnel.Matched != 0 || len(nothing.Matches) != 0 || len(nothing.Overlaps) != 0 {
+		t.Errorf("nothing: %+v", nothing)
+	}
+
+	// A preview stores nothing: no staging, no facts, no ETags.
+	if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
+		t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
+	}
+}
+
+func TestPreviewOverlapNamesTheEarlierBlock(t *testing.T) {
+	t.Parallel()
+	repo := []string{"acme/app"}
+	h := newPreviewHarness(t, []config.Block{
+		{Name: "deploy-label", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"deploy"}}},
+		{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo},
+		{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: repo},
+	})
+	res := previewOf(t, h.p, "every-merge")
+	if res.Funnel.Matched != 5 {
+		t.Errorf("matched %d, want 5", res.Funnel.Matched)
+	}
+	if want := []pipeline.Overlap{{Block: "deploy-label", Shared: 3}}; !reflect.DeepEqual(res.Overlaps, want) {
+		t.Errorf("overlaps %+v, want %+v", res.Overlaps, want)
+	}
+	// The first block is claimed by none.
+	if first := previewOf(t, h.p, "deploy-label"); len(first.Overlaps) != 0 {
+		t.Errorf("first block overlaps %+v", first.Overlaps)
+	}
+}
+
+func TestPreviewUnknownBlockAndUnconfiguredSource(t *testing.T) {
+	t.Parallel()
+	h := newPreviewHarness(t, []config.Block{{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/app"}}})
+	if _, err := h.p.Preview(h.ctx, "nope", 30); !errors.Is(err, pipeline.ErrUnknownBlock) {
+		t.Errorf("unknown block: %v", err)
+	}
+	h.cfg.Incidents = []config.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}}
+	if _, err := h.p.Preview(h.ctx, "pd", 30); !errors.Is(err, pipeline.ErrNotConfigured) {
+		t.Errorf("pagerduty without a source: %v", err)
+	}
+}
+
+func TestPreviewPagerDutyFunnel(t *testing.T) {
+	t.Parallel()
+	h := newPDHarness(t, []config.Block{
+		{Name: "high", Method: doraflow.MethodPagerDuty, Filters: config.Filters{Urgency: "high", Priorities: []string{"P1"}}},
+	})
+	h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
+	h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(6)})
+	h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", PriorityID: "PP1", CreatedAt: day(7)})
+	h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", CreatedAt: day(8)})
+	before := h.rowCounts()
+	res := previewOf(t, h.p, "high")
+	checkFunnel(t, res.Funnel, pipeline.Funnel{Listed: 4, Matched: 1, Filters: []pipeline.FilterCount{
+		{"urgency not high", 2}, {"priority not P1", 1}}})
+	if len(res.Matches) != 1 || res.Matches[0].URL == "" {
+		t.Errorf("matches %+v", res.Matches)
+	}
+	if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
+		t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
+	}
+}
