@@ -10,21 +10,37 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"doraflow/config"
+	"doraflow/extract/github"
+	"doraflow/extract/github/githubfake"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/load/clickhouse"
 	"doraflow/pipeline"
 )
 
 // sources lists the upstream systems the suite runs every scenario
 // against, each in turn being the one that misbehaves while the others
-// behave. A source joins the suite by adding its entry here (GitHub:
-// {"github", newGitHub}, once extract/github can be wired into the
-// pipeline and the CLI).
+// behave. A source joins the suite by adding its entry here.
+// hold is the request at which the process scenarios strike, a third
+// into the backfill's 31 chunks: PagerDuty makes one request a chunk,
+// GitHub a dozen or so (runs, pull requests, compares).
 var sources = []struct {
 	name string
 	new  func() upstream
+	hold int64
 }{
-	{"pagerduty", newPagerDuty},
+	{"pagerduty", newPagerDuty, 10},
+	{"github", newGitHub, 120},
+}
+
+// holdAt is the request of source at which the process scenarios strike.
+func holdAt(source string) int64 {
+	for _, src := range sources {
+		if src.name == source {
+			return src.hold
+		}
+	}
+	panic("faults: no source " + source)
 }
 
 // upstream is one source's system, faked, holding the organisation's data
@@ -36,9 +52,9 @@ type upstream interface {
 	// says; injected tells how many requests got a fault (a 5xx, a
 	// dropped connection, a 429) out of how many.
 	handler(f fault) (h http.Handler, injected func() (faults, requests int))
-	// option builds the source for an in-process pipeline reading cfg,
-	// waiting with sleep between retries.
-	option(cfg *config.Config, sleep func(context.Context, time.Duration) error) (pipeline.Option, error)
+	// option builds the source for an in-process pipeline reading cfg and
+	// keeping its state in store, waiting with sleep between retries.
+	option(cfg *config.Config, store *clickhouse.Store, sleep func(context.Context, time.Duration) error) (pipeline.Option, error)
 	// deleteTenth makes a tenth of the source's objects vanish upstream,
 	// the newest (open) one included, and returns their ids.
 	deleteTenth() ([]string, error)
@@ -114,7 +130,7 @@ func (p *pagerDutyFake) handler(f fault) (http.Handler, func() (int, int)) {
 	}
 }
 
-func (p *pagerDutyFake) option(cfg *config.Config, sleep func(context.Context, time.Duration) error) (pipeline.Option, error) {
+func (p *pagerDutyFake) option(cfg *config.Config, _ *clickhouse.Store, sleep func(context.Context, time.Duration) error) (pipeline.Option, error) {
 	src, err := pagerduty.New(pagerduty.Options{BaseURL: cfg.PagerDuty.BaseURL, Token: cfg.PagerDuty.Token.Value(), Sleep: sleep})
 	if err != nil {
 		return nil, err
@@ -131,6 +147,91 @@ func (p *pagerDutyFake) deleteTenth() ([]string, error) {
 		}
 		gone = append(gone, all[i].ID)
 	}
+	return gone, nil
+}
+
+// gitHubToken is the API token of the fake GitHub organisation.
+const gitHubToken = "faults-github-token"
+
+// gitHubFake is the organisation's GitHub: a small generated organisation
+// (acme: api, web and the generator's other repositories) over the 90 days
+// before end. doraflow reads two of its repositories: acme/api deploys
+// with each successful deploy.yml run, acme/web with each merged pull
+// request labelled deploy.
+type gitHubFake struct {
+	org *githubfake.Org
+	srv *githubfake.Server // the server of the run, for deleteTenth
+	now func() time.Time   // the clock the fake's rate limit runs on, when it has one
+}
+
+func newGitHub() upstream {
+	size := githubfake.Size{Repos: 6, PRsPerRepo: 80, RunsPerRepo: 100, Now: end}
+	return &gitHubFake{org: githubfake.Generate(seed, size)}
+}
+
+func (g *gitHubFake) config(url string) sourceConfig {
+	return sourceConfig{
+		section: fmt.Sprintf("github:\n  base_url: %s\n  token: ${FAULTS_GITHUB_TOKEN}\n", url),
+		deployments: []string{
+			"{name: api-deploys, method: workflow_run, repositories: [acme/api], environment: production, filters: {workflow: deploy.yml, conclusion: success}}",
+			"{name: web-merges, method: merged_pr, repositories: [acme/web], environment: production, filters: {labels: [deploy]}}",
+		},
+		env: map[string]string{"FAULTS_GITHUB_TOKEN": gitHubToken},
+	}
+}
+
+func (g *gitHubFake) handler(f fault) (http.Handler, func() (int, int)) {
+	// No budget to speak of unless the scenario limits it: the fake's
+	// default 5,000 an hour is not the fault under test.
+	opts := githubfake.Options{Token: gitHubToken, Budget: 1 << 30}
+	if f.failRate > 0 {
+		// 502, 503 and dropped connections (the fake's default kinds),
+		// drawn per request and URL so a retry is a new draw.
+		opts.FaultRate, opts.FaultSeed = f.failRate, seed
+	}
+	if f.rateLimit > 0 {
+		// The primary limit: 403 with X-RateLimit-Remaining 0 and the
+		// reset, as GitHub answers.
+		opts.Budget, opts.ResetEvery, opts.Now = f.rateLimit, time.Minute, f.clock.Now
+		g.now = f.clock.Now
+	}
+	g.srv = githubfake.NewServer(g.org, opts)
+	return g.srv, func() (int, int) {
+		st := g.srv.Stats()
+		return int(st.Faults + st.RateLimited + st.SecondaryLimited), int(st.Total)
+	}
+}
+
+func (g *gitHubFake) option(cfg *config.Config, store *clickhouse.Store, sleep func(context.Context, time.Duration) error) (pipeline.Option, error) {
+	src, err := github.New(github.Options{BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Concurrency: cfg.GitHub.Concurrency,
+		Sleep: sleep, Now: g.now, ETags: pipeline.NewETags(store)})
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.WithGitHub(src), nil
+}
+
+// deleteTenth deletes every tenth workflow run, pull request and release
+// of every repository, counting from the newest.
+func (g *gitHubFake) deleteTenth() ([]string, error) {
+	var gone []string
+	g.srv.Update(func(o *githubfake.Org) {
+		for _, repo := range o.Repos {
+			name := repo.FullName()
+			for i := len(repo.Runs) - 1; i >= 0; i -= 10 {
+				gone = append(gone, fmt.Sprintf("%s/runs/%d", name, repo.Runs[i].ID))
+				repo.Runs = append(repo.Runs[:i], repo.Runs[i+1:]...)
+			}
+			for i := len(repo.PRs) - 1; i >= 0; i -= 10 {
+				gone = append(gone, fmt.Sprintf("%s#pr-%d", name, repo.PRs[i].Number))
+				repo.PRs = append(repo.PRs[:i], repo.PRs[i+1:]...)
+			}
+			for i := len(repo.Releases) - 1; i >= 0; i -= 10 {
+				gone = append(gone, fmt.Sprintf("%s/releases/%d", name, repo.Releases[i].ID))
+				repo.Releases = append(repo.Releases[:i], repo.Releases[i+1:]...)
+			}
+		}
+	})
 	return gone, nil
 }
 

@@ -212,7 +212,7 @@ func (r *run) pipeline() *pipeline.Pipeline {
 	}
 	opts := []pipeline.Option{pipeline.WithClock(func() time.Time { return r.now })}
 	for _, up := range r.ups {
-		o, err := up.option(r.cfg, sleep)
+		o, err := up.option(r.cfg, r.store, sleep)
 		if err != nil {
 			r.t.Fatal(err)
 		}

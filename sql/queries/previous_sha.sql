@@ -12,8 +12,21 @@ FROM
         argMax(method, version) AS m,
         argMax(deployed_at, version) AS at,
         argMax(sha, version) AS sha
-    FROM deployments
-    WHERE repository = @repo
+    FROM
+    (
+        -- The facts and what is staged but not promoted yet: a backfill
+        -- promotes at its end, so the previous deployment of a chunk's
+        -- first one is often still staged. Without it, what a deployment
+        -- ships would depend on where the chunks begin. A staged row is
+        -- at least as new as the fact promoted from it, so it wins.
+        SELECT id, environment, status, method, deployed_at, sha, (0, version) AS version
+        FROM deployments
+        WHERE repository = @repo
+        UNION ALL
+        SELECT id, environment, status, method, deployed_at, sha, (1, version) AS version
+        FROM stg_deployments
+        WHERE repository = @repo
+    )
     GROUP BY id
 )
 WHERE env = @environment AND st = 'success' AND m != 'merged_pr' AND sha != ''

@@ -40,6 +40,13 @@ const (
 func (s *Server) reindex() {
 	s.idx = make([]*repoIndex, len(s.org.Repos))
 	for i, r := range s.org.Repos {
+		// An Update may have removed or reordered pull requests: the
+		// number -> index map must follow, or PR(n) answers another
+		// pull request, or indexes past the end.
+		clear(r.byPR)
+		for j := range r.PRs {
+			r.byPR[r.PRs[j].Number] = j
+		}
 		s.idx[i] = buildIndex(r)
 	}
 }
