@@ -51,13 +51,13 @@ func WriteTable(w io.Writer, r Report) error {
 			itoa(row.DeploymentDays),
 			strconv.FormatFloat(row.DeploymentsPerDay, 'f', 2, 64),
 			itoa(row.Changes),
-			humanSeconds(row.LeadTimeMedian),
-			humanSeconds(row.LeadTimeP90),
-			percent(row.ChangeFailureRate),
+			Seconds(row.LeadTimeMedian),
+			Seconds(row.LeadTimeP90),
+			Percent(row.ChangeFailureRate),
 			itoa(row.Incidents),
 			itoa(row.RestoredIncidents),
-			humanSeconds(row.TimeToRestoreMedian),
-			percent(row.ReworkRate),
+			Seconds(row.TimeToRestoreMedian),
+			Percent(row.ReworkRate),
 			tableLevel(row.Levels.Overall),
 		)
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
@@ -95,9 +95,10 @@ func humanInstant(t time.Time) string {
 	return t.Format(time.DateTime)
 }
 
-// humanSeconds prints a duration in seconds compactly, to two units at
-// most, rounded to the smaller one: "45s", "12m30s", "14h24m", "3d 2h".
-func humanSeconds(v *float64) string {
+// Seconds prints a duration in seconds compactly, to two units at
+// most, rounded to the smaller one: "45s", "12m30s", "14h24m", "3d 2h";
+// "—" for null. The report and explain print durations with it too.
+func Seconds(v *float64) string {
 	if v == nil {
 		return null
 	}
@@ -124,8 +125,8 @@ func twoUnits(a int64, unitA string, b int64, unitB string) string {
 	return strconv.FormatInt(a, 10) + unitA + strconv.FormatInt(b, 10) + unitB
 }
 
-// percent prints a ratio as a percentage with one decimal.
-func percent(v *float64) string {
+// Percent prints a ratio as a percentage with one decimal ("—" for null).
+func Percent(v *float64) string {
 	if v == nil {
 		return null
 	}

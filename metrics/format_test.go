@@ -162,8 +162,8 @@ func TestHumanSeconds(t *testing.T) {
 		{f(2592000), "30d"},
 	}
 	for _, tt := range tests {
-		if got := humanSeconds(tt.v); got != tt.want {
-			t.Errorf("humanSeconds(%s) = %q, want %q", fstr(tt.v), got, tt.want)
+		if got := Seconds(tt.v); got != tt.want {
+			t.Errorf("Seconds(%s) = %q, want %q", fstr(tt.v), got, tt.want)
 		}
 	}
 }
@@ -173,8 +173,8 @@ func TestPercent(t *testing.T) {
 		v    *float64
 		want string
 	}{{nil, "—"}, {f(0), "0.0%"}, {f(3.0 / 42), "7.1%"}, {f(1), "100.0%"}} {
-		if got := percent(tt.v); got != tt.want {
-			t.Errorf("percent(%s) = %q, want %q", fstr(tt.v), got, tt.want)
+		if got := Percent(tt.v); got != tt.want {
+			t.Errorf("Percent(%s) = %q, want %q", fstr(tt.v), got, tt.want)
 		}
 	}
 }

@@ -28,13 +28,7 @@ func (p *Pipeline) Metrics(ctx context.Context, q metrics.Query, opts MetricsOpt
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	filter := clickhouse.CellFilter{Service: q.Service, Team: q.Team}
-	from, to := metrics.DateOf(q.From, q.Location), metrics.DateOf(q.To, q.Location)
-	if !opts.FromEvents && from.Start(q.Location).Equal(q.From) && to.Start(q.Location).Equal(q.To) {
-		err = p.store.DailyCells(ctx, from, to, filter, agg.Add)
-	} else {
-		err = p.store.EventCells(ctx, q.From, q.To, filter, agg.Add)
-	}
+	err = p.store.Cells(ctx, q.From, q.To, q.Location, clickhouse.CellFilter{Service: q.Service, Team: q.Team}, opts.FromEvents, agg.Add)
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("metrics: %w", err)
 	}

@@ -188,9 +188,9 @@ func (s scale) grid() []tick {
 func (s scale) format(v float64) string {
 	switch s.kind {
 	case ratio:
-		return percent(&v)
+		return metrics.Percent(&v)
 	case seconds:
-		return duration(&v)
+		return metrics.Seconds(&v)
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }

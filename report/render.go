@@ -116,30 +116,30 @@ func cards(s *metrics.Row, span time.Duration) []card {
 			Bands: "elite: a deployment on ≥ 5 days of 7 · high: ≥ 1 of 7 · medium: ≥ 1 of 30",
 		},
 		{
-			Name: "Lead time for changes", Value: duration(s.LeadTimeMedian), Unit: "median",
+			Name: "Lead time for changes", Value: metrics.Seconds(s.LeadTimeMedian), Unit: "median",
 			Details: orNone(s.LeadTimeMedian, "no change was deployed",
-				"90th percentile "+duration(s.LeadTimeP90)+" · mean "+duration(s.LeadTimeMean),
+				"90th percentile "+metrics.Seconds(s.LeadTimeP90)+" · mean "+metrics.Seconds(s.LeadTimeMean),
 				plural(s.Changes, "change")+" first deployed"),
 			Level: levelOf(s.Levels.LeadTime),
 			Bands: "elite: < 1 day · high: < 1 week · medium: < 30 days",
 		},
 		{
-			Name: "Change failure rate", Value: percent(s.ChangeFailureRate),
+			Name: "Change failure rate", Value: metrics.Percent(s.ChangeFailureRate),
 			Details: orNone(s.ChangeFailureRate, "no deployments",
 				fmt.Sprintf("%d of %s caused an incident", s.FailedDeployments, plural(s.Deployments, "deployment"))),
 			Level: levelOf(s.Levels.ChangeFailureRate),
 			Bands: "elite: ≤ 5% · high: ≤ 10% · medium: ≤ 15%",
 		},
 		{
-			Name: "Time to restore", Value: duration(s.TimeToRestoreMedian), Unit: "median",
+			Name: "Time to restore", Value: metrics.Seconds(s.TimeToRestoreMedian), Unit: "median",
 			Details: orNone(s.TimeToRestoreMedian, "no incident was resolved",
-				"90th percentile "+duration(s.TimeToRestoreP90)+" · mean "+duration(s.TimeToRestoreMean),
+				"90th percentile "+metrics.Seconds(s.TimeToRestoreP90)+" · mean "+metrics.Seconds(s.TimeToRestoreMean),
 				fmt.Sprintf("%s resolved, %s opened", plural(s.RestoredIncidents, "incident"), strconv.FormatInt(s.Incidents, 10))),
 			Level: levelOf(s.Levels.TimeToRestore),
 			Bands: "elite: < 1 hour · high: < 1 day · medium: < 1 week",
 		},
 		{
-			Name: "Rework rate", Value: percent(s.ReworkRate),
+			Name: "Rework rate", Value: metrics.Percent(s.ReworkRate),
 			Details: orNone(s.ReworkRate, "no deployments",
 				fmt.Sprintf("%d of %s shipped a hotfix or a revert", s.ReworkDeployments, plural(s.Deployments, "deployment"))),
 			Level: level{Name: "no levels", Class: "none"},
@@ -189,13 +189,13 @@ func newTable(groupBy string, rows []metrics.Row) table {
 				strconv.FormatFloat(r.DeploymentsPerDay, 'f', 2, 64),
 				strconv.FormatInt(r.DeploymentDays, 10),
 				strconv.FormatInt(r.Changes, 10),
-				duration(r.LeadTimeMedian),
-				duration(r.LeadTimeP90),
-				percent(r.ChangeFailureRate),
+				metrics.Seconds(r.LeadTimeMedian),
+				metrics.Seconds(r.LeadTimeP90),
+				metrics.Percent(r.ChangeFailureRate),
 				strconv.FormatInt(r.Incidents, 10),
 				strconv.FormatInt(r.RestoredIncidents, 10),
-				duration(r.TimeToRestoreMedian),
-				percent(r.ReworkRate),
+				metrics.Seconds(r.TimeToRestoreMedian),
+				metrics.Percent(r.ReworkRate),
 			},
 			Level: levelOf(r.Levels.Overall),
 		})
@@ -241,42 +241,6 @@ func footer(version string, generated time.Time) string {
 		s += " on " + generated.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return s + "."
-}
-
-// duration prints seconds compactly, as `doraflow metrics` does: "45s",
-// "12m30s", "14h24m", "3d 2h"; "—" for null.
-func duration(v *float64) string {
-	if v == nil {
-		return "—"
-	}
-	s := int64(math.Round(*v))
-	switch {
-	case s < 60:
-		return fmt.Sprintf("%ds", s)
-	case s < 3600:
-		return twoUnits(s/60, "m", s%60, "s")
-	}
-	// Pick the units after rounding: 23h59m45s reads as 1d, not 23h60m.
-	if m := (s + 30) / 60; m < 24*60 {
-		return twoUnits(m/60, "h", m%60, "m")
-	}
-	h := (s + 1800) / 3600
-	return twoUnits(h/24, "d ", h%24, "h")
-}
-
-func twoUnits(a int64, unitA string, b int64, unitB string) string {
-	if b == 0 {
-		return strconv.FormatInt(a, 10) + strings.TrimSpace(unitA)
-	}
-	return strconv.FormatInt(a, 10) + unitA + strconv.FormatInt(b, 10) + unitB
-}
-
-// percent prints a ratio as a percentage with one decimal; "—" for null.
-func percent(v *float64) string {
-	if v == nil {
-		return "—"
-	}
-	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
 }
 
 // plural prints "1 deployment", "3 deployments".

@@ -15,15 +15,15 @@ func TestFormats(t *testing.T) {
 	for _, tc := range []struct {
 		got, want string
 	}{
-		{duration(nil), "—"},
-		{duration(f(45)), "45s"},
-		{duration(f(750)), "12m30s"},
-		{duration(f(3600)), "1h"},
-		{duration(f(51840)), "14h24m"},
-		{duration(f(86385)), "1d"}, // 23h59m45s rounds to a day, not 23h60m
-		{duration(f(266400)), "3d 2h"},
-		{percent(nil), "—"},
-		{percent(f(0.0714)), "7.1%"},
+		{metrics.Seconds(nil), "—"},
+		{metrics.Seconds(f(45)), "45s"},
+		{metrics.Seconds(f(750)), "12m30s"},
+		{metrics.Seconds(f(3600)), "1h"},
+		{metrics.Seconds(f(51840)), "14h24m"},
+		{metrics.Seconds(f(86385)), "1d"}, // 23h59m45s rounds to a day, not 23h60m
+		{metrics.Seconds(f(266400)), "3d 2h"},
+		{metrics.Percent(nil), "—"},
+		{metrics.Percent(f(0.0714)), "7.1%"},
 		{plural(1, "change"), "1 change"},
 		{plural(0, "change"), "0 changes"},
 		{fmtDays(1), "1 day"},

@@ -50,16 +50,15 @@ type Data struct {
 }
 
 // Source reads the metric building blocks of a window, as
-// *clickhouse.Store does: from the day-grain rollup, or per event.
+// *clickhouse.Store does: from the day-grain rollup for whole days, per
+// event otherwise (the choice pipeline.Metrics makes too).
 type Source interface {
-	DailyCells(ctx context.Context, from, to metrics.Date, f clickhouse.CellFilter, add func(metrics.Cell)) error
-	EventCells(ctx context.Context, from, to time.Time, f clickhouse.CellFilter, add func(metrics.Cell)) error
+	Cells(ctx context.Context, from, to time.Time, loc *time.Location, f clickhouse.CellFilter, perEvent bool, add func(metrics.Cell)) error
 }
 
 // Collect computes the report of q from src, reading the window's cells
-// once for the summary, the weeks and the table. Like pipeline.Metrics it
-// reads the day-grain rollup when the window starts and ends at midnight
-// in q.Location, and the metric events otherwise; the environment filter,
+// once for the summary, the weeks and the table, as pipeline.Metrics does
+// (Source.Cells chooses the rollup or the events); the environment filter,
 // which `doraflow metrics` does not have, keeps the cells of that
 // environment.
 func Collect(ctx context.Context, src Source, q Query) (Data, error) {
@@ -95,14 +94,7 @@ func Collect(ctx context.Context, src Source, q Query) (Data, error) {
 			a.Add(c)
 		}
 	}
-	filter := clickhouse.CellFilter{Service: q.Service, Team: q.Team}
-	from, to := metrics.DateOf(q.From, q.Location), metrics.DateOf(q.To, q.Location)
-	var err error
-	if from.Start(q.Location).Equal(q.From) && to.Start(q.Location).Equal(q.To) {
-		err = src.DailyCells(ctx, from, to, filter, add)
-	} else {
-		err = src.EventCells(ctx, q.From, q.To, filter, add)
-	}
+	err := src.Cells(ctx, q.From, q.To, q.Location, clickhouse.CellFilter{Service: q.Service, Team: q.Team}, false, add)
 	if err != nil {
 		return Data{}, fmt.Errorf("report: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"doraflow/metrics"
 	"doraflow/pipeline"
 )
 
@@ -182,10 +183,11 @@ func intCell(v *int64) string {
 	return strconv.FormatInt(*v, 10)
 }
 
-// human prints seconds as a short duration for people.
+// human prints seconds as a short duration for people, as metrics does.
 func human(v *int64) string {
 	if v == nil {
-		return "—"
+		return metrics.Seconds(nil)
 	}
-	return (time.Duration(*v) * time.Second).String()
+	f := float64(*v)
+	return metrics.Seconds(&f)
 }

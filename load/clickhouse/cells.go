@@ -96,3 +96,15 @@ func dateValue(d metrics.Date) string {
 func dateTimeValue(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
+
+// Cells streams the metric cells of the window [from, to) to add: from the
+// day-grain rollup when the window starts and ends at midnight in loc,
+// which stays small however many deployments there are, and otherwise (or
+// with perEvent) from the metric events, at the precision of the second.
+func (s *Store) Cells(ctx context.Context, from, to time.Time, loc *time.Location, f CellFilter, perEvent bool, add func(metrics.Cell)) error {
+	fromDay, toDay := metrics.DateOf(from, loc), metrics.DateOf(to, loc)
+	if !perEvent && fromDay.Start(loc).Equal(from) && toDay.Start(loc).Equal(to) {
+		return s.DailyCells(ctx, fromDay, toDay, f, add)
+	}
+	return s.EventCells(ctx, from, to, f, add)
+}
