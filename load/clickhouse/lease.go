@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -180,12 +181,40 @@ func (s *Store) leaseState(ctx context.Context, name string, gen int) (holder st
 		}
 		return "", time.Time{}, fmt.Errorf("read lease %s: %w", name, err)
 	}
+	if expires.Unix() <= 0 {
+		// Created but not written yet: its creator is between CREATE TABLE
+		// and its first row. Count it as held for a short grace after its
+		// creation, or a racing process would take it over and drop it.
+		var created time.Time
+		err := s.conn.QueryRow(ctx, "SELECT metadata_modification_time FROM system.tables WHERE database = ? AND name = ?",
+			s.database, leaseTable(name, gen)).Scan(&created)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", time.Time{}, nil // released meanwhile: free
+		}
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("read lease %s: %w", name, err)
+		}
+		return "(being taken)", created.Add(leaseCreateGrace), nil
+	}
 	return holder, expires, nil
 }
 
+// leaseCreateGrace is how long a lease table without a row yet counts as
+// held: a creator that died in between frees it after this.
+const leaseCreateGrace = 30 * time.Second
+
 func isTableExists(err error) bool { return exceptionCode(err) == 57 }
 
-func isUnknownTable(err error) bool { return exceptionCode(err) == 60 }
+// isUnknownTable reports a table that does not exist or is going away:
+// read while another process drops it (releasing its lease), ClickHouse
+// says the table is dropped (218) or that its files are gone (1000).
+func isUnknownTable(err error) bool {
+	switch exceptionCode(err) {
+	case 60, 218, 1000:
+		return true
+	}
+	return false
+}
 
 func exceptionCode(err error) int32 {
 	var exc *ch.Exception
