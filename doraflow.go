@@ -200,6 +200,11 @@ type EventUpdate struct {
 type FactSet struct {
 	Deployments []Deployment
 	Ships       map[string][]string // deployment id -> ids of the changes it ships
-	Changes     []Change
-	Incidents   []Incident
+	// Commits names, for a deployment whose changes came from comparing
+	// its sha with the previous deployment's, the commits that made each
+	// change it ships, oldest first: deployment id -> change id -> SHAs.
+	// Only GitHub fills it; explain shows it.
+	Commits   map[string]map[string][]string
+	Changes   []Change
+	Incidents []Incident
 }

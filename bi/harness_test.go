@@ -42,7 +42,7 @@ func newEnv(t *testing.T, loc *time.Location) *env {
 	first, later := organisation()
 	for _, f := range []doraflow.FactSet{first, later} {
 		must(t, e.store.StageChanges(e.ctx, f.Changes))
-		must(t, e.store.StageShips(e.ctx, f.Ships))
+		must(t, e.store.StageShips(e.ctx, f.Ships, f.Commits))
 		must(t, e.store.StageDeployments(e.ctx, f.Deployments))
 		must(t, e.store.StageIncidents(e.ctx, f.Incidents))
 		_, err := e.p.Promote(e.ctx, pipeline.PromoteOptions{})

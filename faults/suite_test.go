@@ -247,7 +247,7 @@ func (r *run) seed() {
 	for _, err := range []error{
 		r.store.StageDeployments(ctx, batch),
 		r.store.StageChanges(ctx, facts.Changes),
-		r.store.StageShips(ctx, facts.Ships),
+		r.store.StageShips(ctx, facts.Ships, facts.Commits),
 	} {
 		if err != nil {
 			r.t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 type DeploymentSource interface {
 	Repositories(ctx context.Context, globs []string) ([]string, error)
 	Read(ctx context.Context, block config.Block, since, until time.Time, hist github.History, sink func(context.Context, github.Batch) error) (github.Stats, error)
-	Shipped(ctx context.Context, repo, baseSHA, sha string) ([]doraflow.Change, error)
+	Shipped(ctx context.Context, repo, baseSHA, sha string) ([]doraflow.Change, map[string][]string, error)
 }
 
 // errNoGitHub is returned when a GitHub block is synced without a GitHub
@@ -107,26 +107,26 @@ func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, 
 			d.Service = p.catalog.ServiceForRepository(b.Service, d.Repository)
 			d.Team = p.catalog.TeamOf(d.Service)
 		}
-		return p.stageBatch(ctx, batch.Deployments, batch.Changes, batch.Ships, res)
+		return p.stageBatch(ctx, doraflow.FactSet{Deployments: batch.Deployments, Changes: batch.Changes, Ships: batch.Ships, Commits: batch.Commits}, res)
 	})
 }
 
 // stageBatch stages changes and ship sets before the deployments that
 // reference them, so a deployment is never promoted without them.
-func (p *Pipeline) stageBatch(ctx context.Context, deps []doraflow.Deployment, changes []doraflow.Change, ships map[string][]string, res *SyncResult) error {
-	if err := p.store.StageChanges(ctx, changes); err != nil {
+func (p *Pipeline) stageBatch(ctx context.Context, f doraflow.FactSet, res *SyncResult) error {
+	if err := p.store.StageChanges(ctx, f.Changes); err != nil {
 		return err
 	}
-	if err := p.store.StageShips(ctx, ships); err != nil {
+	if err := p.store.StageShips(ctx, f.Ships, f.Commits); err != nil {
 		return err
 	}
-	if err := p.store.StageDeployments(ctx, deps); err != nil {
+	if err := p.store.StageDeployments(ctx, f.Deployments); err != nil {
 		return err
 	}
-	res.Deployments += len(deps)
-	res.Changes += len(changes)
-	p.telemetry.staged("deployments", len(deps))
-	p.telemetry.staged("changes", len(changes))
+	res.Deployments += len(f.Deployments)
+	res.Changes += len(f.Changes)
+	p.telemetry.staged("deployments", len(f.Deployments))
+	p.telemetry.staged("changes", len(f.Changes))
 	return nil
 }
 
@@ -152,7 +152,7 @@ func (p *Pipeline) shipCustom(ctx context.Context, res *SyncResult) error {
 		if err != nil {
 			return err
 		}
-		changes, err := p.github.Shipped(ctx, d.Repository, base, d.SHA)
+		changes, commits, err := p.github.Shipped(ctx, d.Repository, base, d.SHA)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -164,7 +164,8 @@ func (p *Pipeline) shipCustom(ctx context.Context, res *SyncResult) error {
 		for i, c := range changes {
 			ids[i] = c.ID
 		}
-		if err := p.stageBatch(ctx, nil, changes, map[string][]string{d.ID: ids}, res); err != nil {
+		f := doraflow.FactSet{Changes: changes, Ships: map[string][]string{d.ID: ids}, Commits: map[string]map[string][]string{d.ID: commits}}
+		if err := p.stageBatch(ctx, f, res); err != nil {
 			return err
 		}
 	}

@@ -58,6 +58,10 @@ type Item struct {
 	StartedAt  *time.Time `json:"started_at,omitempty"` // changes
 	LeadTime   *int64     `json:"lead_time_seconds,omitempty"`
 	ChangeKind string     `json:"change_kind,omitempty"` // pull_request or commit
+	// Commits lists, for a change whose first deployment was found by
+	// comparing commits, the commits of that comparison that made it,
+	// oldest first.
+	Commits    []string   `json:"commits,omitempty"`
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"` // incidents
 	// Created and Restored say which of the incident numbers the item
 	// counts in: incidents (created in the window), restored_incidents
@@ -165,7 +169,17 @@ func (p *Pipeline) explainDeployments(ctx context.Context, what string, events [
 }
 
 func (p *Pipeline) explainChanges(ctx context.Context, events []doraflow.Event) ([]Item, error) {
-	facts, err := p.store.FactsByID(ctx, nil, entityIDs(events), nil)
+	// The first deployments come along for the commits their ship sets
+	// name.
+	var deployments []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if !seen[e.DeploymentID] {
+			seen[e.DeploymentID] = true
+			deployments = append(deployments, e.DeploymentID)
+		}
+	}
+	facts, err := p.store.FactsByID(ctx, deployments, entityIDs(events), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +195,7 @@ func (p *Pipeline) explainChanges(ctx context.Context, events []doraflow.Event) 
 			Kind: string(doraflow.EventChange), ID: e.EntityID, Service: e.Service, Team: e.Team, Environment: e.Environment,
 			Repository: e.Repository, At: e.At, Title: c.Title, URL: c.URL, Author: c.Author, SHA: c.SHA,
 			DeploymentID: e.DeploymentID, StartedAt: &started, LeadTime: &lead, ChangeKind: string(c.Kind),
+			Commits: facts.Commits[e.DeploymentID][e.EntityID],
 		})
 	}
 	return items, nil

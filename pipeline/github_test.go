@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -85,6 +86,17 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 	// compare from the runs) and 2 in staging.
 	if api.Changes != 4 {
 		t.Fatalf("api changes = %d, want 4", api.Changes)
+	}
+	// explain names the commits behind each change a run shipped (found
+	// by compare; squash merges, so one commit each) and none for a
+	// merged pull request, which ships itself.
+	items, err := h.p.Explain(h.ctx, pipeline.ExplainQuery{What: pipeline.ExplainChanges, From: day(1), To: day(20), Service: "api"})
+	must(t, err)
+	for _, it := range items {
+		want := map[string][]string{"production": {it.SHA}, "staging": nil}[it.Environment]
+		if !slices.Equal(it.Commits, want) {
+			t.Errorf("explain change %s in %s: commits %v, want %v", it.ID, it.Environment, it.Commits, want)
+		}
 	}
 	facts, err := h.store.ServiceFacts(h.ctx, []string{"web"})
 	must(t, err)

@@ -45,7 +45,7 @@ func newHarness(t *testing.T, configure func(*config.Config)) *harness {
 func (h *harness) stage(f doraflow.FactSet) {
 	h.t.Helper()
 	must(h.t, h.store.StageChanges(h.ctx, f.Changes))
-	must(h.t, h.store.StageShips(h.ctx, f.Ships))
+	must(h.t, h.store.StageShips(h.ctx, f.Ships, f.Commits))
 	must(h.t, h.store.StageDeployments(h.ctx, f.Deployments))
 	must(h.t, h.store.StageIncidents(h.ctx, f.Incidents))
 }

@@ -47,7 +47,7 @@ func TestCollectEqualsMetrics(t *testing.T) {
 			{ID: "i2", Source: doraflow.SourceCustom, Block: "manual", Service: "web", Team: "frontend", CreatedAt: day(18, 1)},
 		},
 	}
-	for _, err := range []error{store.StageChanges(ctx, facts.Changes), store.StageShips(ctx, facts.Ships),
+	for _, err := range []error{store.StageChanges(ctx, facts.Changes), store.StageShips(ctx, facts.Ships, facts.Commits),
 		store.StageDeployments(ctx, facts.Deployments), store.StageIncidents(ctx, facts.Incidents)} {
 		if err != nil {
 			t.Fatal(err)

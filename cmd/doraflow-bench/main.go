@@ -153,7 +153,7 @@ func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size
 		start := time.Now()
 		for _, stage := range []func() error{
 			func() error { return store.StageChanges(ctx, f.Changes) },
-			func() error { return store.StageShips(ctx, f.Ships) },
+			func() error { return store.StageShips(ctx, f.Ships, f.Commits) },
 			func() error { return store.StageDeployments(ctx, f.Deployments) },
 			func() error { return store.StageIncidents(ctx, f.Incidents) },
 		} {

@@ -108,7 +108,7 @@ func (e *env) page(forPeople bool, write func(io.Writer) error) error {
 }
 
 var itemColumns = []string{"kind", "id", "at", "service", "team", "environment", "repository", "title", "url", "block", "deployment_id", "reason",
-	"started_at", "lead_time_seconds", "resolved_at", "created_in_window", "restored_in_window", "time_to_restore_seconds", "because"}
+	"started_at", "lead_time_seconds", "resolved_at", "created_in_window", "restored_in_window", "time_to_restore_seconds", "because", "commits"}
 
 func writeItemsCSV(w io.Writer, items []pipeline.Item) error {
 	cw := csv.NewWriter(w)
@@ -118,7 +118,8 @@ func writeItemsCSV(w io.Writer, items []pipeline.Item) error {
 	for _, it := range items {
 		if err := cw.Write([]string{it.Kind, it.ID, it.At.UTC().Format(time.RFC3339), it.Service, it.Team, it.Environment, it.Repository,
 			it.Title, it.URL, it.Block, it.DeploymentID, it.Reason, timeCell(it.StartedAt), intCell(it.LeadTime), timeCell(it.ResolvedAt),
-			strconv.FormatBool(it.Created), strconv.FormatBool(it.Restored), intCell(it.TimeToRestore), strings.Join(it.Because, " ")}); err != nil {
+			strconv.FormatBool(it.Created), strconv.FormatBool(it.Restored), intCell(it.TimeToRestore), strings.Join(it.Because, " "),
+			strings.Join(it.Commits, " ")}); err != nil {
 			return err
 		}
 	}
@@ -135,10 +136,10 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	switch what {
 	case pipeline.ExplainChanges:
-		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tCHANGE\tSTARTED\tLEAD TIME\tFIRST DEPLOYMENT\tTITLE\tURL")
+		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tCHANGE\tSTARTED\tLEAD TIME\tFIRST DEPLOYMENT\tCOMMITS\tTITLE\tURL")
 		for _, it := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), it.Service, it.Environment, it.ID, timeCell(it.StartedAt),
-				human(it.LeadTime), it.DeploymentID, it.Title, it.URL)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), it.Service, it.Environment, it.ID, timeCell(it.StartedAt),
+				human(it.LeadTime), it.DeploymentID, shortSHAs(it.Commits), it.Title, it.URL)
 		}
 	case pipeline.ExplainIncidents:
 		fmt.Fprintln(tw, "CREATED\tSERVICE\tINCIDENT\tRESOLVED\tTIME TO RESTORE\tCOUNTS AS\tDEPLOYMENT\tWHY\tTITLE")
@@ -168,6 +169,23 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+// shortSHAs abbreviates commits for the table, as git does, and names at
+// most three; JSON and CSV carry them all.
+func shortSHAs(commits []string) string {
+	const shown = 3
+	if len(commits) == 0 {
+		return "-"
+	}
+	var out []string
+	for _, c := range commits[:min(len(commits), shown)] {
+		out = append(out, c[:min(len(c), 7)])
+	}
+	if len(commits) > shown {
+		out = append(out, fmt.Sprintf("+%d more", len(commits)-shown))
+	}
+	return strings.Join(out, ",")
+}
 
 func timeCell(t *time.Time) string {
 	if t == nil {

@@ -80,12 +80,13 @@ func prInfoOf(pr *github.PullRequest) *prInfo {
 }
 
 // shipped returns the changes a deployment of head ships after one of base
-// ("" for none known: only head's own commit). A base GitHub cannot compare
-// with (gone after a force-push, or unrelated history) is warned about and
+// ("" for none known: only head's own commit), and for each change id the
+// commits that made it, oldest first. A base GitHub cannot compare with
+// (gone after a force-push, or unrelated history) is warned about and
 // treated as none.
-func (rr *repoRead) shipped(ctx context.Context, base, head string) ([]doraflow.Change, error) {
+func (rr *repoRead) shipped(ctx context.Context, base, head string) ([]doraflow.Change, map[string][]string, error) {
 	if base == head {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var commits []commitInfo
 	if base != "" {
@@ -97,13 +98,13 @@ func (rr *repoRead) shipped(ctx context.Context, base, head string) ([]doraflow.
 				Msg("cannot compare with the previous deployment: counting only the deployed commit")
 			base = ""
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if base == "" {
 		c, err := rr.commit(ctx, head)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// One commit, once per repository and environment: worth asking
 		// GitHub whether it is a pull request's, which the index cannot
@@ -146,7 +147,7 @@ func (rr *repoRead) commit(ctx context.Context, sha string) (commitInfo, error) 
 }
 
 // collapse turns commits into changes, in the order of each change's
-// first commit.
+// first commit, and names the commits that made each change.
 //
 // Merge commits go first, oldest first: one that is a pull request's
 // merge commit claims the commits its second parent brings in (those
@@ -157,7 +158,7 @@ func (rr *repoRead) commit(ctx context.Context, sha string) (commitInfo, error) 
 // of a pull request merged elsewhere) when the index or GitHub says so,
 // else a lone commit. ask sends every commit the index has no merge for
 // to GitHub, not only those older than the index reaches.
-func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo, ask bool) ([]doraflow.Change, error) {
+func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo, ask bool) ([]doraflow.Change, map[string][]string, error) {
 	if rr.idx.floor.IsZero() && len(commits) > 0 {
 		// Shipped has no window: index the week before the newest commit.
 		newest := commits[0].committed
@@ -180,7 +181,7 @@ func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo, ask bool
 			}
 			pr, err := rr.prOf(ctx, c, ask)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if pr == nil {
 				continue
@@ -196,24 +197,29 @@ func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo, ask bool
 		}
 	}
 	var out []doraflow.Change
-	seen := map[int]bool{}
+	made := make(map[string][]string, len(commits))
+	prChanges := map[int]string{} // pull request number -> change id
 	for i, c := range commits {
 		pr := owner[i]
 		if pr == nil {
-			out = append(out, rr.loneChange(c))
+			ch := rr.loneChange(c)
+			out = append(out, ch)
+			made[ch.ID] = []string{c.sha}
 			continue
 		}
-		if seen[pr.number] {
-			continue
+		id, seen := prChanges[pr.number]
+		if !seen {
+			ch, err := rr.prChange(ctx, pr)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, ch)
+			id = ch.ID
+			prChanges[pr.number] = id
 		}
-		seen[pr.number] = true
-		ch, err := rr.prChange(ctx, pr)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ch)
+		made[id] = append(made[id], c.sha)
 	}
-	return out, nil
+	return out, made, nil
 }
 
 // brought returns the positions of the commits merge m brings in: those
@@ -460,15 +466,16 @@ func (c *startCache) putLocked(k prKey, v int64) {
 // Shipped returns the changes a deployment of sha ships after baseSHA in
 // repo (owner/name), collapsed as METRICS.md says: the commits reachable
 // from sha but not from baseSHA, or with baseSHA "" (the first deployment
-// known) only the deployed commit. The pipeline uses it for custom
+// known) only the deployed commit, with the commits that made each change
+// (change id -> SHAs, oldest first). The pipeline uses it for custom
 // deployments that carry a repository and a sha.
-func (s *Source) Shipped(ctx context.Context, repo, baseSHA, sha string) ([]doraflow.Change, error) {
+func (s *Source) Shipped(ctx context.Context, repo, baseSHA, sha string) ([]doraflow.Change, map[string][]string, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sha == "" {
-		return nil, fmt.Errorf("github: shipped by a deployment of %s: no sha", repo)
+		return nil, nil, fmt.Errorf("github: shipped by a deployment of %s: no sha", repo)
 	}
 	rr := &repoRead{reader: &reader{s: s}, full: repo, owner: owner, name: name}
 	rr.idx = rr.newPRIndex(time.Time{}) // its floor comes from the commits (collapse)

@@ -105,7 +105,7 @@ func TestUnauthorized(t *testing.T) {
 		}},
 		{"Repositories", func() error { _, err := src.Repositories(context.Background(), []string{"acme/*"}); return err }},
 		{"Shipped", func() error {
-			_, err := src.Shipped(context.Background(), "acme/api", f.squash1.String(), f.merge2.String())
+			_, _, err := src.Shipped(context.Background(), "acme/api", f.squash1.String(), f.merge2.String())
 			return err
 		}},
 	} {

@@ -292,14 +292,15 @@ func (rr *repoRead) ship(ctx context.Context, deps []doraflow.Deployment) error 
 			}
 		}
 		var changes []doraflow.Change
+		var commits map[string][]string
 		if d.SHA != "" {
 			var err error
-			if changes, err = rr.shipped(ctx, base, d.SHA); err != nil {
+			if changes, commits, err = rr.shipped(ctx, base, d.SHA); err != nil {
 				return err
 			}
 			prev[d.Environment] = d.SHA
 		}
-		if err := rr.out.add(ctx, d, changes); err != nil {
+		if err := rr.out.add(ctx, d, changes, commits); err != nil {
 			return err
 		}
 	}
@@ -322,13 +323,18 @@ type batcher struct {
 	deployments, changes int
 }
 
-// add puts a deployment and the changes it ships into the batch.
-func (o *batcher) add(ctx context.Context, d doraflow.Deployment, changes []doraflow.Change) error {
+// add puts a deployment, the changes it ships and the commits that made
+// them (nil when not compared) into the batch.
+func (o *batcher) add(ctx context.Context, d doraflow.Deployment, changes []doraflow.Change, commits map[string][]string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.inBatch == nil {
 		o.inBatch = map[string]bool{}
 		o.b.Ships = map[string][]string{}
+		o.b.Commits = map[string]map[string][]string{}
+	}
+	if len(commits) > 0 {
+		o.b.Commits[d.ID] = commits
 	}
 	o.b.Deployments = append(o.b.Deployments, d)
 	ids := make([]string, 0, len(changes))

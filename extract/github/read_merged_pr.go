@@ -63,7 +63,7 @@ func (rr *repoRead) readMergedPRs(ctx context.Context) error {
 			if err != nil {
 				return false, err
 			}
-			if err := rr.out.add(ctx, d, []doraflow.Change{change}); err != nil {
+			if err := rr.out.add(ctx, d, []doraflow.Change{change}, nil); err != nil {
 				return false, err
 			}
 		}

@@ -311,21 +311,23 @@ func TestShipped(t *testing.T) {
 	srv := startFake(t, f.org, githubfake.Options{})
 	src := newSource(t, srv.URL(), nil, nil)
 	lone := func(sha githubfake.SHA) string { return "acme/api@" + sha.String() }
+	type made = map[string][]githubfake.SHA // change id -> the commits behind it
 	tests := []struct {
 		name      string
 		base, sha githubfake.SHA
 		want      []string
+		commits   made
 	}{
-		{"first deployment of a squash commit", githubfake.SHA{}, f.squash1, []string{"acme/api#pr-1"}},
-		{"first deployment of a merge commit: the PR only", githubfake.SHA{}, f.merge2, []string{"acme/api#pr-2"}},
-		{"first deployment of a PR's own commit: the PR", githubfake.SHA{}, f.pr2Commits[0], []string{"acme/api#pr-2"}},
-		{"first deployment of a lone commit", githubfake.SHA{}, f.lone1, []string{lone(f.lone1)}},
-		{"squash merge", f.lone1, f.squash1, []string{"acme/api#pr-1"}},
-		{"merge commit", f.squash1, f.merge2, []string{"acme/api#pr-2"}},
-		{"lone and squash", f.merge2, f.squash5, []string{lone(f.lone2), "acme/api#pr-5"}},
-		{"from the root", f.root, f.squash5, []string{lone(f.lone1), "acme/api#pr-1", "acme/api#pr-2", lone(f.lone2), "acme/api#pr-5"}},
-		{"a rollback ships nothing", f.squash5, f.merge2, nil},
-		{"the same sha ships nothing", f.merge2, f.merge2, nil},
+		{"first deployment of a squash commit", githubfake.SHA{}, f.squash1, []string{"acme/api#pr-1"}, made{"acme/api#pr-1": {f.squash1}}},
+		{"first deployment of a merge commit: the PR only", githubfake.SHA{}, f.merge2, []string{"acme/api#pr-2"}, made{"acme/api#pr-2": {f.merge2}}},
+		{"first deployment of a PR's own commit: the PR", githubfake.SHA{}, f.pr2Commits[0], []string{"acme/api#pr-2"}, made{"acme/api#pr-2": {f.pr2Commits[0]}}},
+		{"first deployment of a lone commit", githubfake.SHA{}, f.lone1, []string{lone(f.lone1)}, made{lone(f.lone1): {f.lone1}}},
+		{"squash merge", f.lone1, f.squash1, []string{"acme/api#pr-1"}, made{"acme/api#pr-1": {f.squash1}}},
+		{"merge commit", f.squash1, f.merge2, []string{"acme/api#pr-2"}, made{"acme/api#pr-2": append(slices.Clone(f.pr2Commits), f.merge2)}},
+		{"lone and squash", f.merge2, f.squash5, []string{lone(f.lone2), "acme/api#pr-5"}, made{lone(f.lone2): {f.lone2}, "acme/api#pr-5": {f.squash5}}},
+		{"from the root", f.root, f.squash5, []string{lone(f.lone1), "acme/api#pr-1", "acme/api#pr-2", lone(f.lone2), "acme/api#pr-5"}, nil},
+		{"a rollback ships nothing", f.squash5, f.merge2, nil, made{}},
+		{"the same sha ships nothing", f.merge2, f.merge2, nil, made{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,7 +335,7 @@ func TestShipped(t *testing.T) {
 			if !tt.base.IsZero() {
 				base = tt.base.String()
 			}
-			got, err := src.Shipped(context.Background(), "acme/api", base, tt.sha.String())
+			got, commits, err := src.Shipped(context.Background(), "acme/api", base, tt.sha.String())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -343,16 +345,31 @@ func TestShipped(t *testing.T) {
 				if c.StartedAt.IsZero() || c.URL == "" {
 					t.Errorf("incomplete change %+v", c)
 				}
+				if len(commits[c.ID]) == 0 {
+					t.Errorf("change %s: no commits named", c.ID)
+				}
 			}
 			if !slices.Equal(gotIDs, tt.want) {
 				t.Errorf("got %v, want %v", gotIDs, tt.want)
 			}
+			if len(commits) != len(got) {
+				t.Errorf("commits named for %d changes, want %d: %v", len(commits), len(got), commits)
+			}
+			for id, want := range tt.commits {
+				var wantSHAs []string
+				for _, sha := range want {
+					wantSHAs = append(wantSHAs, sha.String())
+				}
+				if !slices.Equal(commits[id], wantSHAs) {
+					t.Errorf("commits of %s = %v, want %v", id, commits[id], wantSHAs)
+				}
+			}
 		})
 	}
-	if _, err := src.Shipped(context.Background(), "acme", "", f.root.String()); err == nil {
+	if _, _, err := src.Shipped(context.Background(), "acme", "", f.root.String()); err == nil {
 		t.Error("Shipped accepted a repository without owner")
 	}
-	if _, err := src.Shipped(context.Background(), "acme/api", "", strings.Repeat("0", 40)); err == nil {
+	if _, _, err := src.Shipped(context.Background(), "acme/api", "", strings.Repeat("0", 40)); err == nil {
 		t.Error("Shipped accepted an unknown sha")
 	}
 }

@@ -112,6 +112,10 @@ type Batch struct {
 	// Ships maps a deployment id to the ids of the changes it ships: the
 	// whole set for that deployment.
 	Ships map[string][]string
+	// Commits maps a deployment id to the commits that made each change
+	// it ships (change id -> SHAs, oldest first), for the deployments
+	// whose changes came from a compare.
+	Commits map[string]map[string][]string
 }
 
 // Stats describe one Read.

@@ -40,7 +40,7 @@ func TestDumpFacts(t *testing.T) {
 		t.Helper()
 		for _, err := range []error{
 			s.StageChanges(ctx, []doraflow.Change{c1}),
-			s.StageShips(ctx, map[string][]string{"d1": {c1.ID}}),
+			s.StageShips(ctx, map[string][]string{"d1": {c1.ID}}, nil),
 			s.StageDeployments(ctx, ds),
 			s.StageIncidents(ctx, is),
 		} {
@@ -67,6 +67,7 @@ func TestDumpFacts(t *testing.T) {
 		Deployments: []doraflow.Deployment{d1, d2},
 		Changes:     []doraflow.Change{c1},
 		Ships:       map[string][]string{"d1": {c1.ID}},
+		Commits:     map[string]map[string][]string{},
 		Incidents:   []doraflow.Incident{in},
 	}
 	if !reflect.DeepEqual(got.FactSet, want) {

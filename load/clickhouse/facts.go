@@ -32,7 +32,7 @@ type factQuery struct {
 }
 
 func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error) {
-	f := doraflow.FactSet{Ships: map[string][]string{}}
+	f := doraflow.FactSet{Ships: map[string][]string{}, Commits: map[string]map[string][]string{}}
 	args := func(ids []string) []any {
 		return []any{ch.Named("services", nonNil(q.services)), ch.Named("ids", nonNil(ids))}
 	}
@@ -52,10 +52,21 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 	err = s.each(ctx, "ships_current", func(r driver.Rows) error {
 		var id string
 		var changes []string
-		if err := r.Scan(&id, &changes); err != nil {
+		var made [][]string
+		if err := r.Scan(&id, &changes, &made); err != nil {
 			return err
 		}
 		f.Ships[id] = changes
+		// Ship sets staged before commits were recorded have none.
+		for i, commits := range made {
+			if len(commits) == 0 || i >= len(changes) {
+				continue
+			}
+			if f.Commits[id] == nil {
+				f.Commits[id] = map[string][]string{}
+			}
+			f.Commits[id][changes[i]] = commits
+		}
 		return nil
 	}, args(q.deployments)...)
 	if err != nil {

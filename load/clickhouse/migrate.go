@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"doraflow/sql"
@@ -66,7 +67,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 			continue
 		}
 		for i, stmt := range m.Statements {
-			if err := s.conn.Exec(ctx, stmt); err != nil {
+			if err := s.conn.Exec(ctx, stmt); err != nil && !columnAlreadyAdded(stmt, err) {
 				return res, fmt.Errorf("migrate %s, statement %d: %w", m.Name, i+1, err)
 			}
 		}
@@ -110,4 +111,16 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {
 		done[int(v)] = true
 	}
 	return done, rows.Err()
+}
+
+// addColumn matches an ALTER TABLE … ADD COLUMN statement.
+var addColumn = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s.*\bADD\s+COLUMN\b`)
+
+// columnAlreadyAdded reports whether err says that an ADD COLUMN statement
+// was already applied: ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS,
+// and a migrate that died between the ALTER and recording its migration
+// runs the statement again.
+func columnAlreadyAdded(stmt string, err error) bool {
+	const illegalColumn = 44 // "Cannot add column …: column with this name already exists"
+	return exceptionCode(err) == illegalColumn && addColumn.MatchString(maskSQL(stmt))
 }

@@ -30,20 +30,26 @@ func (s *Store) StageChanges(ctx context.Context, cs []doraflow.Change) error {
 	})
 }
 
-// StageShips writes, per deployment, the whole set of changes it ships.
-// Ships for the same deployment must be in one element: a later row
-// replaces the set.
-func (s *Store) StageShips(ctx context.Context, ships map[string][]string) error {
+// StageShips writes, per deployment, the whole set of changes it ships
+// and, where commits names them, the commits that made each change.
+func (s *Store) StageShips(ctx context.Context, ships map[string][]string, commits map[string]map[string][]string) error {
 	ids := make([]string, 0, len(ships))
 	for id := range ships {
 		ids = append(ids, id)
 	}
-	return s.stage(ctx, "stg_ships", "deployment_id, change_ids, version", len(ids), func(b driver.Batch, i int, v uint64) error {
+	return s.stage(ctx, "stg_ships", "deployment_id, change_ids, change_commits, version", len(ids), func(b driver.Batch, i int, v uint64) error {
 		changes := ships[ids[i]]
 		if changes == nil {
 			changes = []string{}
 		}
-		return b.Append(ids[i], changes, v)
+		made := make([][]string, len(changes))
+		for j, c := range changes {
+			made[j] = commits[ids[i]][c]
+			if made[j] == nil {
+				made[j] = []string{}
+			}
+		}
+		return b.Append(ids[i], changes, made, v)
 	})
 }
 

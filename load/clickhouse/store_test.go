@@ -2,8 +2,11 @@ package clickhouse_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"doraflow"
 	"doraflow/load/clickhouse"
@@ -23,6 +26,40 @@ func TestMigrateTwiceIsNoop(t *testing.T) {
 	}
 	if res.Current == 0 {
 		t.Fatal("schema version 0 after migrate")
+	}
+}
+
+// TestMigrateAfterLosingItsRecord runs every migration again over an
+// existing schema, as a migrate that died before recording what it
+// applied would: CREATE … IF NOT EXISTS is a no-op, and an ADD COLUMN
+// that is already there (18.16 has no IF NOT EXISTS for it) is done.
+func TestMigrateAfterLosingItsRecord(t *testing.T) {
+	t.Parallel()
+	opts := clickhousetest.Options(t)
+	ctx := context.Background()
+	s, err := clickhouse.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first, err := s.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := ch.Open(&ch.Options{Addr: opts.Addr, Auth: ch.Auth{Database: opts.Database, Username: opts.Username}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Exec(ctx, "DROP TABLE schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Migrate(ctx)
+	if err != nil {
+		t.Fatalf("migrate over an unrecorded schema: %v", err)
+	}
+	if !slices.Equal(again.Applied, first.Applied) || again.Current != first.Current {
+		t.Fatalf("second migrate applied %v (version %d), want %v (version %d)", again.Applied, again.Current, first.Applied, first.Current)
 	}
 }
 

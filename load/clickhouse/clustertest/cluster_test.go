@@ -82,7 +82,7 @@ func (r run) stageAndPromote(t *testing.T, f doraflow.FactSet) {
 	t.Helper()
 	ctx := context.Background()
 	must(t, r.store.StageChanges(ctx, f.Changes))
-	must(t, r.store.StageShips(ctx, f.Ships))
+	must(t, r.store.StageShips(ctx, f.Ships, f.Commits))
 	must(t, r.store.StageDeployments(ctx, f.Deployments))
 	must(t, r.store.StageIncidents(ctx, f.Incidents))
 	_, err := r.p.Promote(ctx, pipeline.PromoteOptions{})
