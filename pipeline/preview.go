@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,10 @@ var ErrUnknownBlock = errors.New("no such block")
 // ErrNotConfigured means the block's source is not configured; the error
 // says what to set.
 var ErrNotConfigured = errors.New("source not configured")
+
+// ErrNothingToPreview means the block reads no source (method custom):
+// what it matches is recorded, so there is nothing to read ahead of time.
+var ErrNothingToPreview = errors.New("nothing to preview")
 
 // deploymentPreviewer is a DeploymentSource that can preview a block
 // (github.Source). It is separate so that sources built for tests need
@@ -115,15 +120,17 @@ type PreviewResult struct {
 // without storing anything: the source's funnel, the first matches, and
 // the earlier blocks of the same list and source that claim some of the
 // same objects (promotion keeps the first block that matched an object).
+// Its errors do not start with "preview:": the callers (doraflow preview,
+// and config add-*, which previews the block it added) say what failed.
 func (p *Pipeline) Preview(ctx context.Context, blockName string, days int) (PreviewResult, error) {
 	if days <= 0 {
-		return PreviewResult{}, fmt.Errorf("preview: days %d: must be at least 1", days)
+		return PreviewResult{}, fmt.Errorf("days %d: must be at least 1", days)
 	}
 	until := p.now().UTC()
 	since := until.Add(-time.Duration(days) * 24 * time.Hour)
 	list, kind, i := p.findBlock(blockName)
 	if i < 0 {
-		return PreviewResult{}, fmt.Errorf("%w %q: the config has %v", ErrUnknownBlock, blockName, p.blockOrder())
+		return PreviewResult{}, fmt.Errorf("%w %q: %s", ErrUnknownBlock, blockName, p.blockList())
 	}
 	b := list[i]
 	res := PreviewResult{Block: b, Kind: kind, Since: since, Until: until}
@@ -139,7 +146,7 @@ func (p *Pipeline) Preview(ctx context.Context, blockName string, days int) (Pre
 		}
 		theirs, err := p.previewBlock(ctx, earlier, since, until, nil)
 		if err != nil {
-			return res, fmt.Errorf("preview: earlier block %s: %w", earlier.Name, err)
+			return res, fmt.Errorf("earlier block %s: %w", earlier.Name, err)
 		}
 		shared := 0
 		for id := range theirs {
@@ -166,6 +173,16 @@ func (p *Pipeline) findBlock(name string) ([]config.Block, string, int) {
 		}
 	}
 	return nil, "", -1
+}
+
+// blockList says which blocks the config has, for an unknown block's
+// error.
+func (p *Pipeline) blockList() string {
+	names := p.blockOrder()
+	if len(names) == 0 {
+		return "the config has no mapping blocks"
+	}
+	return "the config's blocks are " + strings.Join(names, ", ")
 }
 
 // isGitHub reports whether the GitHub extractor reads blocks of method m.
@@ -208,7 +225,7 @@ func (p *Pipeline) previewBlock(ctx context.Context, b config.Block, since, unti
 			matches = append(matches, PreviewMatch{ID: in.ID, At: in.CreatedAt, URL: in.URL})
 		}
 	default:
-		return nil, fmt.Errorf("preview: block %s has method %s: only GitHub and PagerDuty blocks read a source (custom ones are recorded)", b.Name, b.Method)
+		return nil, fmt.Errorf("block %s has method %s: %w: what it matches is recorded (doraflow record or the HTTP API), not read from GitHub or PagerDuty", b.Name, b.Method, ErrNothingToPreview)
 	}
 	ids := make(map[string]bool, len(matches))
 	for _, m := range matches {

@@ -98,6 +98,11 @@ func (e *env) previewAdded(ctx context.Context, block string) {
 			return
 		}
 	}
+	if errors.Is(err, pipeline.ErrNothingToPreview) {
+		// A custom block: nothing went wrong, so no "skipped".
+		fmt.Fprintln(e.stdout, "no preview: a custom block matches what is recorded (doraflow record or the HTTP API), not what a source lists")
+		return
+	}
 	fmt.Fprintf(e.stdout, "preview skipped: %v\n", err)
 }
 

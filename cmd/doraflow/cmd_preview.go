@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"doraflow"
@@ -35,7 +36,10 @@ func cmdPreview(ctx context.Context, e *env, args []string) error {
 	}
 	res, err := e.preview(ctx, cfg, *block, *days)
 	switch {
-	case errors.Is(err, pipeline.ErrUnknownBlock):
+	// A block that is not there, that reads no source, or whose source
+	// has no credentials is the config's or the command line's fault, not
+	// a failure of the work.
+	case errors.Is(err, pipeline.ErrUnknownBlock), errors.Is(err, pipeline.ErrNothingToPreview), errors.Is(err, pipeline.ErrNotConfigured):
 		return &exitError{code: 2, err: fmt.Errorf("preview: %w", err)}
 	case err != nil:
 		return fmt.Errorf("preview: %w", err)
@@ -63,14 +67,14 @@ func (e *env) preview(ctx context.Context, cfg *config.Config, block string, day
 	if err != nil {
 		return pipeline.PreviewResult{}, err
 	}
-	return pipeline.New(cfg, nil, log, opts...).Preview(ctx, block, days)
+	return pipeline.New(cfg, nil, log, append(opts, pipeline.WithClock(e.now))...).Preview(ctx, block, days)
 }
 
 // printPreview writes the funnel, the first matches and the warnings.
 func printPreview(w io.Writer, r pipeline.PreviewResult) {
 	fmt.Fprintf(w, "block %s (method %s), %s to %s:\n", r.Block.Name, r.Block.Method,
 		r.Since.Format(time.DateOnly), r.Until.Format(time.DateOnly))
-	fmt.Fprintf(w, "  listed: %d\n", r.Funnel.Listed)
+	fmt.Fprintf(w, "  listed: %d%s\n", r.Funnel.Listed, listedScope(r.Block))
 	for _, f := range r.Funnel.Filters {
 		fmt.Fprintf(w, "  %s: %d removed\n", f.Filter, f.Removed)
 	}
@@ -86,6 +90,22 @@ func printPreview(w io.Writer, r pipeline.PreviewResult) {
 			r.Block.Name, int(r.Until.Sub(r.Since).Hours()/24))
 	}
 	for _, o := range r.Overlaps {
-		fmt.Fprintf(w, "warning: %d of these are claimed by block %s, listed first (the first block that matches an object wins)\n", o.Shared, o.Block)
+		// Not "listed first": listed is the funnel's first line.
+		fmt.Fprintf(w, "warning: block %s, earlier in the config, also matches %d of these %d; the first block that matches an object wins\n",
+			o.Block, o.Shared, r.Funnel.Matched)
 	}
+}
+
+// listedScope says what the funnel's listed line counts: the block's
+// repositories, or its PagerDuty services. The source is asked for these
+// only, so they are no filter line of the funnel (one would always say
+// 0 removed).
+func listedScope(b config.Block) string {
+	switch {
+	case len(b.Repositories) > 0:
+		return " in " + strings.Join(b.Repositories, ", ")
+	case b.Method == doraflow.MethodPagerDuty && len(b.Filters.Services) > 0:
+		return " of services " + strings.Join(b.Filters.Services, ", ")
+	}
+	return ""
 }

@@ -27,6 +27,18 @@ type env struct {
 	getenv         func(string) (string, bool)
 	configPath     string
 	logLevel       string
+	// clock is the current time for the commands that read a window up
+	// to now (preview); tests set it so that the dates printed are the
+	// same on every run. Nil means time.Now.
+	clock func() time.Time
+}
+
+// now returns the current time from the env's clock.
+func (e *env) now() time.Time {
+	if e.clock == nil {
+		return time.Now()
+	}
+	return e.clock()
 }
 
 // globalFlags consumes --config and --log-level given before the command.

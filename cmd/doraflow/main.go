@@ -55,8 +55,13 @@ func main() {
 // run executes one command line and returns the exit status. Errors are
 // printed as one line; there is never a stack trace.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	env := &env{stdout: stdout, stderr: stderr, getenv: os.LookupEnv}
-	err := dispatch(ctx, env, args)
+	return runEnv(ctx, &env{stdout: stdout, stderr: stderr, getenv: os.LookupEnv}, args)
+}
+
+// runEnv is run with the env given: tests set its clock.
+func runEnv(ctx context.Context, e *env, args []string) int {
+	stderr := e.stderr
+	err := dispatch(ctx, e, args)
 	if err == nil {
 		return 0
 	}

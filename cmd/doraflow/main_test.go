@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/load/clickhouse"
 	"doraflow/load/clickhouse/clickhousetest"
 )
 
@@ -19,6 +21,10 @@ import (
 type cli struct {
 	t      *testing.T
 	config string
+	// db is the test database the config points at (created by migrate).
+	db clickhouse.Options
+	// clock, when set, is the commands' current time.
+	clock func() time.Time
 }
 
 func newCLI(t *testing.T, extra string) *cli {
@@ -29,7 +35,7 @@ func newCLI(t *testing.T, extra string) *cli {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &cli{t: t, config: path}
+	return &cli{t: t, config: path, db: opts}
 }
 
 // run returns the exit status, stdout and stderr of one command line.
@@ -38,7 +44,8 @@ func (c *cli) run(args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
 	t := c.t
 	t.Setenv("TEST_CH_PASSWORD", "")
-	code := run(context.Background(), append([]string{"--config", c.config}, args...), &out, &errOut)
+	e := &env{stdout: &out, stderr: &errOut, getenv: os.LookupEnv, clock: c.clock}
+	code := runEnv(context.Background(), e, append([]string{"--config", c.config}, args...))
 	return code, out.String(), errOut.String()
 }
 

@@ -35,7 +35,13 @@ func (s *Source) Preview(ctx context.Context, block config.Block, since, until t
 	if err := checkBlock(block); err != nil {
 		return nil, err
 	}
-	for _, c := range newFilter(block.Filters).checks() {
+	// services stay in the query (see read), as repositories do for
+	// GitHub blocks: they scope what is listed, and a funnel line for them
+	// would always say 0 removed. Were PagerDuty to send an incident of
+	// another service, its removal would still show.
+	declared := newFilter(block.Filters)
+	declared.services = nil
+	for _, c := range declared.checks() {
 		funnel.Filter(c.name)
 	}
 	var matches []Incident
