@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,13 +35,31 @@ import (
 
 func main() {
 	addr := flag.String("clickhouse", "127.0.0.1:19400", "ClickHouse native address")
-	sizes := flag.String("sizes", "10000,100000,1000000", "organisation sizes, in entities (deployments, changes, incidents)")
+	sizes := flag.String("sizes", "10000,100000,1000000,3050000", "organisation sizes, in entities (deployments, changes, incidents)")
 	reuse := flag.Bool("reuse", false, "measure metrics on the databases a previous run left, without loading again")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
-	if err := run(context.Background(), *addr, *sizes, *reuse, os.Stdout); err != nil {
+	if err := profiled(*cpuProfile, func() error { return run(context.Background(), *addr, *sizes, *reuse, os.Stdout) }); err != nil {
 		fmt.Fprintln(os.Stderr, "doraflow-bench:", err)
 		os.Exit(1)
 	}
+}
+
+// profiled runs fn, under the CPU profiler when path is set.
+func profiled(path string, fn func() error) error {
+	if path == "" {
+		return fn()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	defer pprof.StopCPUProfile()
+	return fn()
 }
 
 // result is one line of the table.
@@ -49,7 +68,8 @@ type result struct {
 	stage, cli, promote      time.Duration
 	rollup, events           time.Duration
 	peakHeap                 uint64
-	deployments, rollupCells int
+	rollupHeap               uint64 // peak heap while reading metrics from the rollup
+	deployments              int
 }
 
 func run(ctx context.Context, addr, sizeList string, reuse bool, out io.Writer) error {
@@ -66,13 +86,13 @@ func run(ctx context.Context, addr, sizeList string, reuse bool, out io.Writer) 
 		}
 		results = append(results, r)
 	}
-	fmt.Fprintln(out, "| entities | deployments | rows staged | staged rows/s | clickhouse-client rows/s | doraflow ÷ client time | promote | metrics (rollup) | metrics (events) | events ÷ rollup | peak heap |")
-	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| entities | deployments | rows staged | staged rows/s | clickhouse-client rows/s | doraflow ÷ client time | promote | metrics (rollup) | metrics (events) | events ÷ rollup | heap (rollup metrics) | peak heap |")
+	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
-		fmt.Fprintf(out, "| %d | %d | %d | %.0f | %.0f | %.2f | %s | %s | %s | %.1f× | %d MiB |\n",
+		fmt.Fprintf(out, "| %d | %d | %d | %.0f | %.0f | %.2f | %s | %s | %s | %.1f× | %d MiB | %d MiB |\n",
 			r.entities, r.deployments, r.rows, float64(r.rows)/r.stage.Seconds(), float64(r.rows)/r.cli.Seconds(),
 			r.stage.Seconds()/r.cli.Seconds(), r.promote.Round(time.Millisecond), r.rollup.Round(time.Millisecond),
-			r.events.Round(time.Millisecond), r.events.Seconds()/r.rollup.Seconds(), r.peakHeap>>20)
+			r.events.Round(time.Millisecond), r.events.Seconds()/r.rollup.Seconds(), r.rollupHeap>>20, r.peakHeap>>20)
 	}
 	return nil
 }
@@ -98,11 +118,14 @@ func measure(ctx context.Context, addr string, entities int, reuse bool) (result
 	}
 	defer store.Close()
 	p := pipeline.New(cfg, store, zerolog.Nop())
-	peak := sampleHeap()
 	q := metrics.Query{From: end.AddDate(-1, 0, 0), To: end, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodWeek}
+	runtime.GC()
+	peak := sampleHeap()
 	if r.rollup, err = median(func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{}); return err }); err != nil {
 		return r, err
 	}
+	r.rollupHeap = peak.stop()
+	peak = sampleHeap()
 	if r.events, err = median(func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{FromEvents: true}); return err }); err != nil {
 		return r, err
 	}

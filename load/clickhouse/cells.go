@@ -3,6 +3,8 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -22,7 +24,8 @@ type CellFilter struct {
 // add as it streams in. A cell's multisets are reused for the next cell:
 // add must only read them (metrics.Aggregator.Add does).
 func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFilter, add func(metrics.Cell)) error {
-	var leadS, leadN, restS, restN []int64
+	var leadS, leadN, restS, restN string
+	var values, counts []int64
 	leads, restores := metrics.Multiset{}, metrics.Multiset{}
 	return s.each(ctx, "daily_cells", func(r driver.Rows) error {
 		var c metrics.Cell
@@ -33,22 +36,64 @@ func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFil
 			return err
 		}
 		c.Day = metrics.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
-		c.LeadTimes, c.Restores = fill(leads, leadS, leadN), fill(restores, restS, restN)
+		var err error
+		if c.LeadTimes, values, counts, err = fill(leads, values, counts, leadS, leadN); err != nil {
+			return fmt.Errorf("dora_daily lead times of %s on %s: %w", c.Service, day.Format(time.DateOnly), err)
+		}
+		if c.Restores, values, counts, err = fill(restores, values, counts, restS, restN); err != nil {
+			return fmt.Errorf("dora_daily times to restore of %s on %s: %w", c.Service, day.Format(time.DateOnly), err)
+		}
 		add(c)
 		return nil
 	}, ch.Named("from", dateValue(from)), ch.Named("to", dateValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
 }
 
-// fill refills m with values[i] -> counts[i]; nil when there are none.
-func fill(m metrics.Multiset, values, counts []int64) metrics.Multiset {
-	if len(values) == 0 {
-		return nil
+// fill refills m from a multiset sent as text (see daily_cells.sql):
+// values[i] -> counts[i], both comma-separated. It returns nil when there
+// are none, and the two scratch slices for reuse.
+func fill(m metrics.Multiset, values, counts []int64, valueText, countText string) (metrics.Multiset, []int64, []int64, error) {
+	if valueText == "" && countText == "" {
+		return nil, values, counts, nil
+	}
+	var err error
+	if values, err = parseInts(values[:0], valueText); err != nil {
+		return nil, values, counts, err
+	}
+	if counts, err = parseInts(counts[:0], countText); err != nil {
+		return nil, values, counts, err
+	}
+	if len(values) != len(counts) {
+		return nil, values, counts, fmt.Errorf("%d values but %d counts", len(values), len(counts))
 	}
 	clear(m)
 	for i, v := range values {
 		m[v] += counts[i]
 	}
-	return m
+	return m, values, counts, nil
+}
+
+// parseInts appends the comma-separated decimal integers of s to dst.
+// It is strconv.ParseInt without the allocations and generality: the
+// rollup's numbers come from ClickHouse's toString(Int64).
+func parseInts(dst []int64, s string) ([]int64, error) {
+	if s == "" {
+		return dst, nil
+	}
+	for start := 0; start <= len(s); {
+		end := strings.IndexByte(s[start:], ',')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += start
+		}
+		n, err := strconv.ParseInt(s[start:end], 10, 64)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, n)
+		start = end + 1
+	}
+	return dst, nil
 }
 
 // EventCells reads the metric events whose time lies in [from, to), one
