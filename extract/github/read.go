@@ -72,10 +72,18 @@ func (s *Source) read(ctx context.Context, block config.Block, since, until time
 	if r.fatal != nil {
 		return st, unwrapStop(r.fatal)
 	}
-	s.log.Info().Str("source", string(doraflow.SourceGitHub)).Str("block", block.Name).Str("method", string(block.Method)).
+	ev, msg := s.log.Info(), "read deployments"
+	if pv != nil {
+		// A preview delivers nothing: its counts are the funnel's, which
+		// the caller prints; zero deployments here would only mislead.
+		ev, msg = s.log.Debug(), "read deployments for a preview"
+	} else {
+		ev = ev.Int("deployments", st.Deployments).Int("changes", st.Changes)
+	}
+	ev.Str("source", string(doraflow.SourceGitHub)).Str("block", block.Name).Str("method", string(block.Method)).
 		Time("since", since).Time("until", until).Int("repos", st.Repositories).Int("failed", len(st.Failed)).
 		Int64("requests", cnt.requests.Load()).Int64("not_modified", cnt.notModified.Load()).
-		Int("deployments", st.Deployments).Int("changes", st.Changes).Dur("took", s.now().Sub(began)).Msg("read deployments")
+		Dur("took", s.now().Sub(began)).Msg(msg)
 	if len(st.Failed) > 0 {
 		return st, repositoriesError(block.Name, st.Repositories+len(failed), st.Failed)
 	}
