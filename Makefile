@@ -77,13 +77,14 @@ REPORT_SHOT    ?= docs/report.png
 report-check: build
 	scripts/report-check.sh $(BIN) $(REPORT_CH_DIR) $(REPORT_CH_PORT) $(REPORT_SHOT)
 
-## bench: the cost curve on generated organisations (10k, 100k, 1M entities, and 3.05M: a million deployments) and the extractor benchmarks; see docs/benchmarks.md
+## bench: the cost curve on generated organisations (10k, 100k, 1M entities, and 3.05M: a million deployments), the whole pipeline through the fake sources, and the extractor benchmarks; see docs/benchmarks.md
 BENCH_CH_DIR  := .local/clickhouse-bench
 BENCH_CH_PORT := 19400
 BENCH_SIZES   ?= 10000,100000,1000000,3050000
+BENCH_SOURCE_SIZES ?= 10000,100000,1000000
 bench:
 	scripts/clickhouse.sh start $(BENCH_CH_DIR) $(BENCH_CH_PORT)
-	status=0; $(GO) run ./cmd/doraflow-bench --clickhouse 127.0.0.1:$(BENCH_CH_PORT) --sizes $(BENCH_SIZES) || status=$$?; \
+	status=0; $(GO) run ./cmd/doraflow-bench --clickhouse 127.0.0.1:$(BENCH_CH_PORT) --sizes $(BENCH_SIZES) --source-sizes $(BENCH_SOURCE_SIZES) || status=$$?; \
 		scripts/clickhouse.sh stop $(BENCH_CH_DIR); [ $$status -eq 0 ] || exit $$status
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./extract/github/
 	$(GO) test -run '^$$' -bench . -benchmem ./metrics/

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -37,12 +38,50 @@ func main() {
 	addr := flag.String("clickhouse", "127.0.0.1:19400", "ClickHouse native address")
 	sizes := flag.String("sizes", "10000,100000,1000000,3050000", "organisation sizes, in entities (deployments, changes, incidents)")
 	reuse := flag.Bool("reuse", false, "measure metrics on the databases a previous run left, without loading again")
+	sourceSizes := flag.String("source-sizes", "10000,100000,1000000", "organisation sizes for the whole pipeline through the fake GitHub and PagerDuty, in pull requests, runs and incidents; empty for none")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
-	if err := profiled(*cpuProfile, func() error { return run(context.Background(), *addr, *sizes, *reuse, os.Stdout) }); err != nil {
+	err := profiled(*cpuProfile, func() error {
+		ctx := context.Background()
+		staged, err := parseSizes("--sizes", *sizes)
+		if err != nil {
+			return err
+		}
+		through, err := parseSizes("--source-sizes", *sourceSizes)
+		if err != nil {
+			return err
+		}
+		if len(staged) > 0 {
+			if err := run(ctx, *addr, staged, *reuse, os.Stdout); err != nil {
+				return err
+			}
+			fmt.Println()
+		}
+		if len(through) == 0 || *reuse {
+			return nil
+		}
+		return runSources(ctx, *addr, through, os.Stdout)
+	})
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "doraflow-bench:", err)
 		os.Exit(1)
 	}
+}
+
+// parseSizes reads a comma-separated list of sizes; "" is none.
+func parseSizes(flagName, list string) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 100 {
+			return nil, fmt.Errorf("%s %q: want whole numbers of at least 100", flagName, list)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // profiled runs fn, under the CPU profiler when path is set.
@@ -64,27 +103,18 @@ func profiled(path string, fn func() error) error {
 
 // result is one line of the table.
 type result struct {
-	entities, rows           int
-	stage, cli, promote      time.Duration
-	rollup, events           time.Duration
-	peakHeap                 uint64
-	rollupHeap               uint64 // peak heap while reading metrics from the rollup
-	deployments              int
+	entities, rows      int
+	stage, cli, promote time.Duration
+	rollup, events      time.Duration
+	peakHeap            uint64
+	rollupHeap          uint64 // peak heap while reading metrics from the rollup
+	deployments         int
 }
 
-func run(ctx context.Context, addr, sizeList string, reuse bool, out io.Writer) error {
-	var results []result
-	for _, s := range strings.Split(sizeList, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 100 {
-			return fmt.Errorf("--sizes %q: want whole numbers of at least 100", sizeList)
-		}
-		fmt.Fprintf(os.Stderr, "size %d entities…\n", n)
-		r, err := measure(ctx, addr, n, reuse)
-		if err != nil {
-			return fmt.Errorf("size %d: %w", n, err)
-		}
-		results = append(results, r)
+func run(ctx context.Context, addr string, sizes []int, reuse bool, out io.Writer) error {
+	results, err := measureEach(sizes, "staged", func(n int) (result, error) { return measure(ctx, addr, n, reuse) })
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(out, "| entities | deployments | rows staged | staged rows/s | clickhouse-client rows/s | doraflow ÷ client time | promote | metrics (rollup) | metrics (events) | events ÷ rollup | heap (rollup metrics) | peak heap |")
 	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -138,23 +168,11 @@ func measure(ctx context.Context, addr string, entities int, reuse bool) (result
 // and promotes it (timed).
 func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size demo.ScaleSize, r *result) error {
 	db := opts.Database
-	admin, err := clickhouse.Open(ctx, clickhouse.Options{Addr: opts.Addr, Database: "default", Username: "default"})
-	if err != nil {
-		return err
-	}
-	err = admin.DropDatabase(ctx, db)
-	admin.Close()
-	if err != nil {
-		return err
-	}
-	store, err := clickhouse.Open(ctx, opts)
+	store, err := freshStore(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	peak := sampleHeap()
 	defer func() { r.peakHeap = max(r.peakHeap, peak.stop()) }()
 	dir, err := os.MkdirTemp("", "doraflow-bench")
@@ -204,6 +222,20 @@ func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size
 	return nil
 }
 
+// measureEach measures every size in turn, saying on stderr which.
+func measureEach[R any](sizes []int, what string, measure func(int) (R, error)) ([]R, error) {
+	var results []R
+	for _, n := range sizes {
+		fmt.Fprintf(os.Stderr, "%s, %d entities…\n", what, n)
+		r, err := measure(n)
+		if err != nil {
+			return nil, fmt.Errorf("%s, size %d: %w", what, n, err)
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
 // median runs fn five times and returns the median duration.
 func median(fn func() error) (time.Duration, error) {
 	var d []time.Duration
@@ -218,11 +250,13 @@ func median(fn func() error) (time.Duration, error) {
 	return d[2], nil
 }
 
-// heapSampler records the largest in-use heap while it runs.
+// heapSampler records the largest heap in use (HeapInuse: garbage not
+// yet collected included) and the largest live heap (as of the last
+// collection) while it runs.
 type heapSampler struct {
-	done chan struct{}
-	wg   sync.WaitGroup
-	max  uint64
+	done      chan struct{}
+	wg        sync.WaitGroup
+	max, live uint64
 }
 
 func sampleHeap() *heapSampler {
@@ -230,10 +264,9 @@ func sampleHeap() *heapSampler {
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		var m runtime.MemStats
 		for {
-			runtime.ReadMemStats(&m)
-			h.max = max(h.max, m.HeapInuse)
+			inuse, live := readHeap()
+			h.max, h.live = max(h.max, inuse), max(h.live, live)
 			select {
 			case <-h.done:
 				return
@@ -244,6 +277,7 @@ func sampleHeap() *heapSampler {
 	return h
 }
 
+// stop ends the sampling and returns the largest heap in use.
 func (h *heapSampler) stop() uint64 {
 	select {
 	case <-h.done:
@@ -252,6 +286,15 @@ func (h *heapSampler) stop() uint64 {
 	}
 	h.wg.Wait()
 	return h.max
+}
+
+// readHeap returns the heap in use and the live heap.
+func readHeap() (inuse, live uint64) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	sample := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(sample)
+	return m.HeapInuse, sample[0].Value.Uint64()
 }
 
 // tsv writes the staged rows as TabSeparated files, for clickhouse-client
