@@ -35,6 +35,17 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == fakesCommand {
+		n, err := strconv.Atoi(os.Args[2])
+		if err == nil {
+			err = serveFakes(n)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "doraflow-bench "+fakesCommand+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	addr := flag.String("clickhouse", "127.0.0.1:19400", "ClickHouse native address")
 	sizes := flag.String("sizes", "10000,100000,1000000,3050000", "organisation sizes, in entities (deployments, changes, incidents)")
 	reuse := flag.Bool("reuse", false, "measure metrics on the databases a previous run left, without loading again")

@@ -58,13 +58,17 @@ func (s Size) withDefaults() Size {
 // together (half each), spread over enough repositories that no single one
 // dominates; the other counts follow. SizeFor(100_000) is the benchmark
 // scale: 50,000 pull requests and 50,000 runs in 25 repositories.
+//
+// From 24,000 entities on, an organisation grows by repositories of about
+// 4,000 entities each, as real ones do, so that the benchmarks show how
+// cost grows with the organisation rather than with one repository.
 func SizeFor(entities int) Size {
 	if entities < 200 {
 		entities = 200
 	}
 	prs := entities / 2
 	runs := entities - prs
-	repos := min(max((entities+3999)/4000, 6), 64)
+	repos := max((entities+3999)/4000, 6)
 	per := (prs + repos - 1) / repos
 	return Size{
 		Repos:              repos,
