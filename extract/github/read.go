@@ -293,7 +293,7 @@ func (rr *repoRead) ship(ctx context.Context, deps []doraflow.Deployment) error 
 		if !known && rr.hist != nil {
 			sha, ok, err := rr.hist.PreviousSHA(ctx, rr.full, d.Environment, d.DeployedAt)
 			if err != nil {
-				return stopError{fmt.Errorf("github: previous deployment of %s to %s: %w", rr.full, d.Environment, err)}
+				return stopError{fmt.Errorf("github: %w", err)}
 			}
 			if ok {
 				base = sha

@@ -99,7 +99,8 @@ type ETagStore interface {
 type History interface {
 	// PreviousSHA returns the sha of the latest successful deployment of
 	// repo (owner/name) to environment with deployed_at before before;
-	// ok is false when there is none.
+	// ok is false when there is none. Its errors name the repository and
+	// environment.
 	PreviousSHA(ctx context.Context, repo, environment string, before time.Time) (sha string, ok bool, err error)
 }
 
