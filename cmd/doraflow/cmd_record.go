@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"doraflow/extract/custom"
+	"doraflow/pipeline"
 )
 
 func cmdRecord(ctx context.Context, e *env, args []string) error {
@@ -37,20 +38,11 @@ func recordDeployment(ctx context.Context, e *env, args []string) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	if _, err := r.Deployment(time.Now(), "custom"); err != nil {
-		return recordUsage("record deployment", err)
-	}
-	p, store, _, err := e.pipeline(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	d, created, err := p.RecordDeployment(ctx, r)
-	if err != nil {
-		return recordUsage("record deployment", err)
-	}
-	fmt.Fprintf(e.stdout, "%s deployment %s (service %s, %s, %s)\n", verb(created), d.ID, d.Service, d.Environment, d.DeployedAt.Format(timeLayout))
-	return nil
+	_, check := r.Deployment(time.Now(), "custom")
+	return record(ctx, e, "record deployment", check, func(p *pipeline.Pipeline) (string, error) {
+		d, created, err := p.RecordDeployment(ctx, r)
+		return fmt.Sprintf("%s deployment %s (service %s, %s, %s)", verb(created), d.ID, d.Service, d.Environment, d.DeployedAt.Format(timeLayout)), err
+	})
 }
 
 func recordIncident(ctx context.Context, e *env, args []string) error {
@@ -66,23 +58,35 @@ func recordIncident(ctx context.Context, e *env, args []string) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	if _, err := r.Incident("custom"); err != nil {
-		return recordUsage("record incident", err)
+	_, check := r.Incident("custom")
+	return record(ctx, e, "record incident", check, func(p *pipeline.Pipeline) (string, error) {
+		in, created, err := p.RecordIncident(ctx, r)
+		state := "open"
+		if in.Resolved() {
+			state = "resolved " + in.ResolvedAt.Format(timeLayout)
+		}
+		return fmt.Sprintf("%s incident %s (service %s, created %s, %s)", verb(created), in.ID, in.Service, in.CreatedAt.Format(timeLayout), state), err
+	})
+}
+
+// record runs one record command: a record that check finds invalid is
+// refused before ClickHouse is opened; then do records it and returns the
+// line to print. Field errors of either become usage errors naming the
+// flag.
+func record(ctx context.Context, e *env, cmd string, check error, do func(*pipeline.Pipeline) (string, error)) error {
+	if check != nil {
+		return recordUsage(cmd, check)
 	}
 	p, store, _, err := e.pipeline(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	in, created, err := p.RecordIncident(ctx, r)
+	line, err := do(p)
 	if err != nil {
-		return recordUsage("record incident", err)
+		return recordUsage(cmd, err)
 	}
-	state := "open"
-	if in.Resolved() {
-		state = "resolved " + in.ResolvedAt.Format(timeLayout)
-	}
-	fmt.Fprintf(e.stdout, "%s incident %s (service %s, created %s, %s)\n", verb(created), in.ID, in.Service, in.CreatedAt.Format(timeLayout), state)
+	fmt.Fprintln(e.stdout, line)
 	return nil
 }
 
