@@ -30,11 +30,14 @@ stop-demo:
 	scripts/clickhouse.sh stop $(DEMO_CH_DIR)
 
 ## test: the full test suite against a real, disposable ClickHouse
+# A server that was already running (a developer's, between runs) is
+# reused and left running; one that make started is stopped.
 test:
-	scripts/clickhouse.sh start $(TEST_CH_DIR) $(TEST_CH_PORT)
-	status=0; $(MAKE) --no-print-directory test-go report-check REPORT_CH_DIR=$(TEST_CH_DIR) REPORT_CH_PORT=$(TEST_CH_PORT) \
+	reused=; scripts/clickhouse.sh running $(TEST_CH_DIR) $(TEST_CH_PORT) && reused=1; \
+		scripts/clickhouse.sh start $(TEST_CH_DIR) $(TEST_CH_PORT) || exit $$?; \
+		status=0; $(MAKE) --no-print-directory test-go report-check REPORT_CH_DIR=$(TEST_CH_DIR) REPORT_CH_PORT=$(TEST_CH_PORT) \
 		REPORT_SHOT=.local/report-check/report.png || status=$$?; \
-		scripts/clickhouse.sh stop $(TEST_CH_DIR); exit $$status
+		[ -n "$$reused" ] || scripts/clickhouse.sh stop $(TEST_CH_DIR); exit $$status
 	$(MAKE) --no-print-directory test-faults
 
 # test-go expects a ClickHouse at DORAFLOW_TEST_CLICKHOUSE (make test starts one).

@@ -6,6 +6,7 @@
 #   scripts/clickhouse.sh install          install Debian's clickhouse-server if missing
 #   scripts/clickhouse.sh start DIR PORT   start a server in DIR on tcp PORT (http PORT+1), or reuse it
 #   scripts/clickhouse.sh stop DIR         stop the server of DIR
+#   scripts/clickhouse.sh running DIR PORT exit 0 when the server of DIR answers on PORT
 set -euo pipefail
 
 die() { echo "clickhouse.sh: $*" >&2; exit 1; }
@@ -105,9 +106,17 @@ stop() {
 	rm -f "$dir/pid"
 }
 
+# running tells make whether a server was already up before it started
+# one, so that it stops only what it started.
+running() {
+	local dir=$1 port=$2
+	[ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && ping "$port"
+}
+
 case "${1:-}" in
 	install) install ;;
 	start) [ $# -eq 3 ] || die "usage: $0 start DIR PORT"; install; start "$2" "$3" ;;
 	stop) [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
-	*) die "usage: $0 install | start DIR PORT | stop DIR" ;;
+	running) [ $# -eq 3 ] || die "usage: $0 running DIR PORT"; running "$2" "$3" ;;
+	*) die "usage: $0 install | start DIR PORT | stop DIR | running DIR PORT" ;;
 esac
