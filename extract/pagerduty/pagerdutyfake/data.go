@@ -159,64 +159,52 @@ func New() *Data {
 
 // AddTeam adds a team. The id and name are required.
 func (d *Data) AddTeam(t Team) error {
-	if t.ID == "" || t.Name == "" {
-		return fmt.Errorf("%w: team needs an id and a name (got id=%q name=%q)", ErrInvalid, t.ID, t.Name)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.teams[t.ID]; ok {
-		return fmt.Errorf("%w: team %s", ErrDuplicate, t.ID)
-	}
-	d.teams[t.ID] = &t
-	return nil
+	return add(d, d.teams, "team", t.ID, t.Name, &t, nil)
 }
 
 // AddService adds a service. The id and name are required and every team
 // it names must have been added before.
 func (d *Data) AddService(s Service) error {
-	if s.ID == "" || s.Name == "" {
-		return fmt.Errorf("%w: service needs an id and a name (got id=%q name=%q)", ErrInvalid, s.ID, s.Name)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.services[s.ID]; ok {
-		return fmt.Errorf("%w: service %s", ErrDuplicate, s.ID)
-	}
-	for _, id := range s.TeamIDs {
-		if _, ok := d.teams[id]; !ok {
-			return fmt.Errorf("%w: service %s names team %s, which was not added", ErrNotFound, s.ID, id)
-		}
-	}
 	s.TeamIDs = slices.Clone(s.TeamIDs)
-	d.services[s.ID] = &s
-	return nil
+	return add(d, d.services, "service", s.ID, s.Name, &s, func() error {
+		for _, id := range s.TeamIDs {
+			if _, ok := d.teams[id]; !ok {
+				return fmt.Errorf("%w: service %s names team %s, which was not added", ErrNotFound, s.ID, id)
+			}
+		}
+		return nil
+	})
 }
 
 // AddPriority adds a priority. The id and name are required.
 func (d *Data) AddPriority(p Priority) error {
-	if p.ID == "" || p.Name == "" {
-		return fmt.Errorf("%w: priority needs an id and a name (got id=%q name=%q)", ErrInvalid, p.ID, p.Name)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.priorities[p.ID]; ok {
-		return fmt.Errorf("%w: priority %s", ErrDuplicate, p.ID)
-	}
-	d.priorities[p.ID] = &p
-	return nil
+	return add(d, d.priorities, "priority", p.ID, p.Name, &p, nil)
 }
 
 // AddUser adds a user. The id and name are required.
 func (d *Data) AddUser(u User) error {
-	if u.ID == "" || u.Name == "" {
-		return fmt.Errorf("%w: user needs an id and a name (got id=%q name=%q)", ErrInvalid, u.ID, u.Name)
+	return add(d, d.users, "user", u.ID, u.Name, &u, nil)
+}
+
+// add stores x under id in m, one of d's maps, after the checks every
+// added object shares: an id and a name, and no other object of its kind
+// with that id. check, when not nil, vets x's references to other objects;
+// it runs under d.mu, as they may be added concurrently.
+func add[T any](d *Data, m map[string]*T, kind, id, name string, x *T, check func() error) error {
+	if id == "" || name == "" {
+		return fmt.Errorf("%w: %s needs an id and a name (got id=%q name=%q)", ErrInvalid, kind, id, name)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.users[u.ID]; ok {
-		return fmt.Errorf("%w: user %s", ErrDuplicate, u.ID)
+	if _, ok := m[id]; ok {
+		return fmt.Errorf("%w: %s %s", ErrDuplicate, kind, id)
 	}
-	d.users[u.ID] = &u
+	if check != nil {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	m[id] = x
 	return nil
 }
 
@@ -452,11 +440,9 @@ func (d *Data) Len() int {
 func (d *Data) Services() []Service {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	out := make([]Service, 0, len(d.services))
-	for _, s := range d.sortedServices() {
-		c := *s
-		c.TeamIDs = slices.Clone(s.TeamIDs)
-		out = append(out, c)
+	out := copies(d.sortedServices())
+	for i := range out {
+		out[i].TeamIDs = slices.Clone(out[i].TeamIDs)
 	}
 	return out
 }
@@ -465,33 +451,30 @@ func (d *Data) Services() []Service {
 func (d *Data) Teams() []Team {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	out := make([]Team, 0, len(d.teams))
-	for _, t := range d.sortedTeams() {
-		out = append(out, *t)
-	}
-	return out
+	return copies(d.sortedTeams())
 }
 
 // Priorities returns a copy of every priority, in the account's order.
 func (d *Data) Priorities() []Priority {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	out := make([]Priority, 0, len(d.priorities))
-	for _, p := range d.sortedPriorities() {
-		out = append(out, *p)
-	}
-	return out
+	return copies(d.sortedPriorities())
 }
 
 // Users returns a copy of every user, sorted by id.
 func (d *Data) Users() []User {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	out := make([]User, 0, len(d.users))
-	for _, u := range d.users {
-		out = append(out, *u)
+	return copies(sortedValues(d.users, func(a, b *User) int { return strings.Compare(a.ID, b.ID) }))
+}
+
+// copies returns shallow copies of the objects ps points to, so callers
+// cannot change the stored ones.
+func copies[T any](ps []*T) []T {
+	out := make([]T, len(ps))
+	for i, p := range ps {
+		out[i] = *p
 	}
-	slices.SortFunc(out, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -506,46 +489,44 @@ func (d *Data) Storm() (s Storm, ok bool) {
 	return *d.storm, true
 }
 
+// sortedServices returns the services by name, ignoring case, then id.
 func (d *Data) sortedServices() []*Service {
-	out := make([]*Service, 0, len(d.services))
-	for _, s := range d.services {
-		out = append(out, s)
-	}
-	slices.SortFunc(out, func(a, b *Service) int {
-		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out
+	return sortedValues(d.services, func(a, b *Service) int { return byName(a.Name, a.ID, b.Name, b.ID) })
 }
 
+// sortedTeams returns the teams by name, ignoring case, then id.
 func (d *Data) sortedTeams() []*Team {
-	out := make([]*Team, 0, len(d.teams))
-	for _, t := range d.teams {
-		out = append(out, t)
-	}
-	slices.SortFunc(out, func(a, b *Team) int {
-		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out
+	return sortedValues(d.teams, func(a, b *Team) int { return byName(a.Name, a.ID, b.Name, b.ID) })
 }
 
+// sortedPriorities returns the priorities in the account's order.
 func (d *Data) sortedPriorities() []*Priority {
-	out := make([]*Priority, 0, len(d.priorities))
-	for _, p := range d.priorities {
-		out = append(out, p)
-	}
-	slices.SortFunc(out, func(a, b *Priority) int {
+	return sortedValues(d.priorities, func(a, b *Priority) int {
 		if a.Order != b.Order {
 			return a.Order - b.Order
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+}
+
+// sortedValues returns the values of m in the order cmp gives; maps have
+// none, and responses must not change from one request to the next.
+func sortedValues[T any](m map[string]*T, cmp func(a, b *T) int) []*T {
+	out := make([]*T, 0, len(m))
+	for _, x := range m {
+		out = append(out, x)
+	}
+	slices.SortFunc(out, cmp)
 	return out
+}
+
+// byName orders objects by name, ignoring case, and then by id so that
+// equal names still sort the same way every time.
+func byName(aName, aID, bName, bID string) int {
+	if c := strings.Compare(strings.ToLower(aName), strings.ToLower(bName)); c != 0 {
+		return c
+	}
+	return strings.Compare(aID, bID)
 }
 
 // before is the order of the incident indexes: created_at, then number.

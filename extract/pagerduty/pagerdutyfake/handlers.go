@@ -446,53 +446,32 @@ func (s *Server) listIncidents(r *http.Request, v *view) response {
 	if bad != nil {
 		return *bad
 	}
-	d := s.data
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	v.d = d
-	items, more, total := q.run(d, offset, limit, wantTotal)
-	e := &enc{b: make([]byte, 0, 512+2400*len(items))}
-	e.beginObject()
-	e.key("incidents")
-	e.beginArray()
-	for _, p := range items {
-		v.incident(e, p)
-	}
-	e.endArray()
-	listTail(e, limit, offset, more, total, wantTotal)
-	e.endObject()
-	return jsonResponse(http.StatusOK, e.b)
+	return s.withData(v, func(d *Data) response {
+		items, more, total := q.run(d, offset, limit, wantTotal)
+		// Incidents are the large documents: size the buffer once up front.
+		e := &enc{b: make([]byte, 0, 512+2400*len(items))}
+		return listBody(e, v, "incidents", items, (*view).incident, listPage{limit, offset, more, total, wantTotal})
+	})
 }
 
 func (s *Server) getIncident(id string, v *view) response {
 	if bad := checkIncludes(v, incidentIncludes); bad != nil {
 		return *bad
 	}
-	d := s.data
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	v.d = d
-	p, ok := d.incidents[id]
-	if !ok {
+	return getOne(s, v, "incident", func(d *Data) (*Incident, bool) {
+		if p, ok := d.incidents[id]; ok {
+			return p, true
+		}
 		// The API also accepts an incident number in place of the id.
 		if n, err := strconv.Atoi(id); err == nil && n > 0 {
 			for _, x := range d.all {
 				if x.Number == n {
-					p, ok = x, true
-					break
+					return x, true
 				}
 			}
 		}
-	}
-	if !ok {
-		return errNotFound()
-	}
-	e := &enc{}
-	e.beginObject()
-	e.key("incident")
-	v.incident(e, p)
-	e.endObject()
-	return jsonResponse(http.StatusOK, e.b)
+		return nil, false
+	}, (*view).incident)
 }
 
 func (s *Server) listServices(r *http.Request, v *view) response {
@@ -508,131 +487,120 @@ func (s *Server) listServices(r *http.Request, v *view) response {
 	default:
 		return errInvalidInput("Sort by must be name, name:asc or name:desc.")
 	}
-	limit, offset, wantTotal, bad := s.pagination(vals)
-	if bad != nil {
-		return *bad
-	}
 	teams := set(vals, "team_ids")
 	query := strings.ToLower(last(vals, "query"))
-	d := s.data
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	v.d = d
-	var all []*Service
-	for _, svc := range d.sortedServices() {
-		if teams != nil && !slices.ContainsFunc(svc.TeamIDs, func(id string) bool { return teams[id] }) {
-			continue
+	return listOf(s, r, v, "services", func(d *Data) []*Service {
+		var all []*Service
+		for _, svc := range d.sortedServices() {
+			if teams != nil && !slices.ContainsFunc(svc.TeamIDs, func(id string) bool { return teams[id] }) {
+				continue
+			}
+			if nameMatches(svc.Name, query) {
+				all = append(all, svc)
+			}
 		}
-		if query != "" && !strings.Contains(strings.ToLower(svc.Name), query) {
-			continue
+		if desc {
+			slices.Reverse(all)
 		}
-		all = append(all, svc)
-	}
-	if desc {
-		slices.Reverse(all)
-	}
-	lo, hi, more := page(len(all), offset, limit)
-	e := &enc{}
-	e.beginObject()
-	e.key("services")
-	e.beginArray()
-	for _, svc := range all[lo:hi] {
-		v.service(e, svc)
-	}
-	e.endArray()
-	listTail(e, limit, offset, more, len(all), wantTotal)
-	e.endObject()
-	return jsonResponse(http.StatusOK, e.b)
+		return all
+	}, (*view).service)
 }
 
 func (s *Server) getService(id string, v *view) response {
 	if bad := checkIncludes(v, serviceIncludes); bad != nil {
 		return *bad
 	}
-	d := s.data
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	v.d = d
-	svc, ok := d.services[id]
-	if !ok {
-		return errNotFound()
-	}
-	e := &enc{}
-	e.beginObject()
-	e.key("service")
-	v.service(e, svc)
-	e.endObject()
-	return jsonResponse(http.StatusOK, e.b)
+	return getOne(s, v, "service", func(d *Data) (*Service, bool) {
+		svc, ok := d.services[id]
+		return svc, ok
+	}, (*view).service)
 }
 
 func (s *Server) listTeams(r *http.Request, v *view) response {
-	vals := r.URL.Query()
-	limit, offset, wantTotal, bad := s.pagination(vals)
-	if bad != nil {
-		return *bad
-	}
-	query := strings.ToLower(last(vals, "query"))
-	d := s.data
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	v.d = d
-	var all []*Team
-	for _, t := range d.sortedTeams() {
-		if query == "" || strings.Contains(strings.ToLower(t.Name), query) {
-			all = append(all, t)
+	query := strings.ToLower(last(r.URL.Query(), "query"))
+	return listOf(s, r, v, "teams", func(d *Data) []*Team {
+		var all []*Team
+		for _, t := range d.sortedTeams() {
+			if nameMatches(t.Name, query) {
+				all = append(all, t)
+			}
 		}
-	}
-	lo, hi, more := page(len(all), offset, limit)
-	e := &enc{}
-	e.beginObject()
-	e.key("teams")
-	e.beginArray()
-	for _, t := range all[lo:hi] {
-		v.team(e, t)
-	}
-	e.endArray()
-	listTail(e, limit, offset, more, len(all), wantTotal)
-	e.endObject()
-	return jsonResponse(http.StatusOK, e.b)
+		return all
+	}, (*view).team)
 }
 
 func (s *Server) getTeam(id string, v *view) response {
-	d := s.data
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	v.d = d
-	t, ok := d.teams[id]
-	if !ok {
-		return errNotFound()
-	}
-	e := &enc{}
-	e.beginObject()
-	e.key("team")
-	v.team(e, t)
-	e.endObject()
-	return jsonResponse(http.StatusOK, e.b)
+	return getOne(s, v, "team", func(d *Data) (*Team, bool) {
+		t, ok := d.teams[id]
+		return t, ok
+	}, (*view).team)
 }
 
 func (s *Server) listPriorities(r *http.Request, v *view) response {
+	return listOf(s, r, v, "priorities", (*Data).sortedPriorities, (*view).priority)
+}
+
+// nameMatches reports whether name contains query, already lower-cased,
+// ignoring case; the empty query matches every name, as the API's does.
+func nameMatches(name, query string) bool {
+	return query == "" || strings.Contains(strings.ToLower(name), query)
+}
+
+// getOne answers a GET /<collection>/{id}: {"<key>": object}, or 404 when
+// find has no object. find and render run under the data read lock, so the
+// object and what it references are rendered as of one instant.
+func getOne[T any](s *Server, v *view, key string, find func(*Data) (*T, bool), render func(*view, *enc, *T)) response {
+	return s.withData(v, func(d *Data) response {
+		x, ok := find(d)
+		if !ok {
+			return errNotFound()
+		}
+		e := &enc{}
+		e.beginObject()
+		e.key(key)
+		render(v, e, x)
+		e.endObject()
+		return jsonResponse(http.StatusOK, e.b)
+	})
+}
+
+// listOf answers a classic paginated GET /<collection> over the whole list
+// collect returns, in order, under the data read lock. The caller checks
+// its own parameters first, so that their errors come before pagination's.
+func listOf[T any](s *Server, r *http.Request, v *view, key string, collect func(*Data) []*T, render func(*view, *enc, *T)) response {
 	limit, offset, wantTotal, bad := s.pagination(r.URL.Query())
 	if bad != nil {
 		return *bad
 	}
+	return s.withData(v, func(d *Data) response {
+		all := collect(d)
+		lo, hi, more := page(len(all), offset, limit)
+		return listBody(&enc{}, v, key, all[lo:hi], render, listPage{limit, offset, more, len(all), wantTotal})
+	})
+}
+
+// withData runs fn under the data read lock with v rendering against the
+// data, so that a response shows the account as of one instant even while a
+// test changes it.
+func (s *Server) withData(v *view, fn func(d *Data) response) response {
 	d := s.data
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	v.d = d
-	all := d.sortedPriorities()
-	lo, hi, more := page(len(all), offset, limit)
-	e := &enc{}
+	return fn(d)
+}
+
+// listBody writes a list response into e: {"<key>": [items…]} followed by
+// the pagination members. The caller holds the data read lock.
+func listBody[T any](e *enc, v *view, key string, items []*T, render func(*view, *enc, *T), p listPage) response {
 	e.beginObject()
-	e.key("priorities")
+	e.key(key)
 	e.beginArray()
-	for _, p := range all[lo:hi] {
-		v.priority(e, p)
+	for _, x := range items {
+		render(v, e, x)
 	}
 	e.endArray()
-	listTail(e, limit, offset, more, len(all), wantTotal)
+	listTail(e, p)
 	e.endObject()
 	return jsonResponse(http.StatusOK, e.b)
 }

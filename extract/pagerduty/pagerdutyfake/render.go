@@ -146,12 +146,24 @@ const (
 // self at <api>/<collection>/<id> and html_url at <web>/<htmlCollection>/<id>.
 func (v *view) ref(e *enc, id, typ, summary, collection, htmlCollection string) {
 	e.beginObject()
+	v.identity(e, id, typ, summary, collection, htmlCollection)
+	e.endObject()
+}
+
+// identity writes the members every object and reference opens with: id,
+// type, summary, self and html_url, as ref describes. An empty
+// htmlCollection writes html_url null, for objects the web UI has no page
+// for.
+func (v *view) identity(e *enc, id, typ, summary, collection, htmlCollection string) {
 	e.kstr("id", id)
 	e.kstr("type", typ)
 	e.kstr("summary", summary)
 	e.kcat("self", v.api, "/", collection, "/", id)
+	if htmlCollection == "" {
+		e.knull("html_url")
+		return
+	}
 	e.kcat("html_url", v.web, "/", htmlCollection, "/", id)
-	e.endObject()
 }
 
 func (v *view) serviceRef(e *enc, s *Service) {
@@ -170,14 +182,28 @@ func (v *view) escalationPolicyRef(e *enc) {
 	v.ref(e, escalationPolicyID, "escalation_policy_reference", escalationPolicyName, "escalation_policies", "escalation_policies")
 }
 
+// teams writes the "teams" member of a service or an incident: the known
+// teams among ids, in full when include[]=teams asked for them, else as
+// references.
+func (v *view) teams(e *enc, ids []string) {
+	e.key("teams")
+	e.beginArray()
+	for _, id := range ids {
+		if t, ok := v.d.teams[id]; ok {
+			if v.include["teams"] {
+				v.team(e, t)
+			} else {
+				v.teamRef(e, t)
+			}
+		}
+	}
+	e.endArray()
+}
+
 // team writes a full team object.
 func (v *view) team(e *enc, t *Team) {
 	e.beginObject()
-	e.kstr("id", t.ID)
-	e.kstr("type", "team")
-	e.kstr("summary", t.Name)
-	e.kcat("self", v.api, "/teams/", t.ID)
-	e.kcat("html_url", v.web, "/teams/", t.ID)
+	v.identity(e, t.ID, "team", t.Name, "teams", "teams")
 	e.kstr("name", t.Name)
 	e.kstr("description", t.Description)
 	e.kstr("default_role", "manager")
@@ -188,11 +214,7 @@ func (v *view) team(e *enc, t *Team) {
 // user writes a full user object.
 func (v *view) user(e *enc, u *User) {
 	e.beginObject()
-	e.kstr("id", u.ID)
-	e.kstr("type", "user")
-	e.kstr("summary", u.Name)
-	e.kcat("self", v.api, "/users/", u.ID)
-	e.kcat("html_url", v.web, "/users/", u.ID)
+	v.identity(e, u.ID, "user", u.Name, "users", "users")
 	e.kstr("name", u.Name)
 	e.kstr("email", u.Email)
 	e.kstr("time_zone", "Etc/UTC")
@@ -210,11 +232,7 @@ func (v *view) user(e *enc, u *User) {
 // priority writes a priority object; incidents embed it whole, as the API does.
 func (v *view) priority(e *enc, p *Priority) {
 	e.beginObject()
-	e.kstr("id", p.ID)
-	e.kstr("type", "priority")
-	e.kstr("summary", p.Name)
-	e.kcat("self", v.api, "/priorities/", p.ID)
-	e.knull("html_url")
+	v.identity(e, p.ID, "priority", p.Name, "priorities", "")
 	e.kstr("name", p.Name)
 	e.kstr("description", p.Description)
 	e.kstr("color", p.Color)
@@ -226,11 +244,7 @@ func (v *view) priority(e *enc, p *Priority) {
 // service writes a full service object.
 func (v *view) service(e *enc, s *Service) {
 	e.beginObject()
-	e.kstr("id", s.ID)
-	e.kstr("type", "service")
-	e.kstr("summary", s.Name)
-	e.kcat("self", v.api, "/services/", s.ID)
-	e.kcat("html_url", v.web, "/service-directory/", s.ID)
+	v.identity(e, s.ID, "service", s.Name, "services", "service-directory")
 	e.kstr("name", s.Name)
 	e.kstr("description", s.Description)
 	e.kint("auto_resolve_timeout", 14400)
@@ -250,18 +264,7 @@ func (v *view) service(e *enc, s *Service) {
 	e.key("escalation_policy")
 	v.escalationPolicyRef(e)
 	e.knull("response_play")
-	e.key("teams")
-	e.beginArray()
-	for _, id := range s.TeamIDs {
-		if t, ok := v.d.teams[id]; ok {
-			if v.include["teams"] {
-				v.team(e, t)
-			} else {
-				v.teamRef(e, t)
-			}
-		}
-	}
-	e.endArray()
+	v.teams(e, s.TeamIDs)
 	e.kemptyArray("integrations")
 	e.key("incident_urgency_rule")
 	e.beginObject()
@@ -356,18 +359,7 @@ func (v *view) incident(e *enc, p *Incident) {
 	e.kbool("is_mergeable", true)
 	e.key("escalation_policy")
 	v.escalationPolicyRef(e)
-	e.key("teams")
-	e.beginArray()
-	for _, id := range p.TeamIDs {
-		if t, ok := v.d.teams[id]; ok {
-			if v.include["teams"] {
-				v.team(e, t)
-			} else {
-				v.teamRef(e, t)
-			}
-		}
-	}
-	e.endArray()
+	v.teams(e, p.TeamIDs)
 	e.key("priority")
 	if pr, ok := v.d.priorities[p.PriorityID]; ok {
 		v.priority(e, pr)
@@ -394,16 +386,24 @@ func (v *view) incident(e *enc, p *Incident) {
 	e.endObject()
 }
 
+// listPage is what the pagination members of a list response report.
+type listPage struct {
+	limit, offset int
+	more          bool
+	total         int
+	withTotal     bool // total was asked for; otherwise it is null
+}
+
 // listTail writes the classic pagination members of a list response.
-func listTail(e *enc, limit, offset int, more bool, total int, withTotal bool) {
-	e.kint("limit", int64(limit))
-	e.kint("offset", int64(offset))
-	if withTotal {
-		e.kint("total", int64(total))
+func listTail(e *enc, p listPage) {
+	e.kint("limit", int64(p.limit))
+	e.kint("offset", int64(p.offset))
+	if p.withTotal {
+		e.kint("total", int64(p.total))
 	} else {
 		e.knull("total")
 	}
-	e.kbool("more", more)
+	e.kbool("more", p.more)
 }
 
 // errorBody returns PagerDuty's error document.
