@@ -70,16 +70,7 @@ func hCommits(c *call) int {
 		}
 		list = out
 	}
-	p := parsePager(c.q)
-	a, b := p.bounds(len(list))
-	c.w.arr()
-	for _, i := range list[a:b] {
-		c.w.elem()
-		c.commit(i, false)
-	}
-	c.w.endArr()
-	c.paginate(p, len(list))
-	return http.StatusOK
+	return c.pagedArray(len(list), func(k int) { c.commit(list[k], false) })
 }
 
 func touches(files []string, path string) bool {
@@ -130,16 +121,7 @@ func hCommitPulls(c *call) int {
 			}
 		}
 	}
-	pg := parsePager(c.q)
-	lo, hi := pg.bounds(len(prs))
-	c.w.arr()
-	for _, p := range prs[lo:hi] {
-		c.w.elem()
-		c.pr(p, false)
-	}
-	c.w.endArr()
-	c.paginate(pg, len(prs))
-	return http.StatusOK
+	return c.pagedArray(len(prs), func(k int) { c.pr(prs[k], false) })
 }
 
 // GitHub's compare limits: without page parameters it returns the last
@@ -242,13 +224,10 @@ func hBranches(c *call) int {
 	r := c.repo
 	bs := slices.Clone(r.Branches)
 	slices.SortFunc(bs, func(a, b Branch) int { return strings.Compare(a.Name, b.Name) })
-	pg := parsePager(c.q)
-	lo, hi := pg.bounds(len(bs))
 	w := &c.w
-	w.arr()
-	for _, b := range bs[lo:hi] {
+	return c.pagedArray(len(bs), func(k int) {
+		b := bs[k]
 		sha := r.Commits[b.Head].SHA.String()
-		w.elem()
 		w.obj()
 		w.str("name", b.Name)
 		w.objKey("commit")
@@ -257,10 +236,7 @@ func hBranches(c *call) int {
 		w.end()
 		w.bool("protected", b.Name == r.DefaultBranch)
 		w.end()
-	}
-	w.endArr()
-	c.paginate(pg, len(bs))
-	return http.StatusOK
+	})
 }
 
 // hBranch answers GET /repos/{o}/{r}/branches/{branch}.

@@ -71,14 +71,5 @@ func hDeploymentStatuses(c *call) int {
 		return c.notFound()
 	}
 	n := len(d.Statuses)
-	pg := parsePager(c.q)
-	lo, hi := pg.bounds(n)
-	c.w.arr()
-	for k := lo; k < hi; k++ {
-		c.w.elem()
-		c.deploymentStatus(d, &d.Statuses[n-1-k])
-	}
-	c.w.endArr()
-	c.paginate(pg, n)
-	return http.StatusOK
+	return c.pagedArray(n, func(k int) { c.deploymentStatus(d, &d.Statuses[n-1-k]) })
 }

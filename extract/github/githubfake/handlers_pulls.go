@@ -64,20 +64,13 @@ func hPulls(c *call) int {
 			return out
 		})
 	}
-	p := parsePager(c.q)
-	lo, hi := p.bounds(len(v))
-	c.w.arr()
-	for k := lo; k < hi; k++ {
+	return c.pagedArray(len(v), func(k int) {
 		i := v[k]
 		if dir == "desc" {
 			i = v[len(v)-1-k]
 		}
-		c.w.elem()
 		c.pr(&r.PRs[i], false)
-	}
-	c.w.endArr()
-	c.paginate(p, len(v))
-	return http.StatusOK
+	})
 }
 
 func (c *call) pathPR() *PullRequest {
@@ -112,16 +105,7 @@ func hPullCommits(c *call) int {
 		return c.notFound()
 	}
 	total := min(int(p.NumCommits), maxPRCommits)
-	pg := parsePager(c.q)
-	lo, hi := pg.bounds(total)
-	c.w.arr()
-	for k := lo; k < hi; k++ {
-		c.w.elem()
-		c.commit(p.FirstCommit+int32(k), false)
-	}
-	c.w.endArr()
-	c.paginate(pg, total)
-	return http.StatusOK
+	return c.pagedArray(total, func(k int) { c.commit(p.FirstCommit+int32(k), false) })
 }
 
 // hPullFiles answers GET /repos/{o}/{r}/pulls/{n}/files.

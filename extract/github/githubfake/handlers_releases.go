@@ -10,16 +10,7 @@ import (
 // included (the token is taken to have push access).
 func hReleases(c *call) int {
 	r := c.repo
-	pg := parsePager(c.q)
-	lo, hi := pg.bounds(len(c.ix.releases))
-	c.w.arr()
-	for _, i := range c.ix.releases[lo:hi] {
-		c.w.elem()
-		c.release(&r.Releases[i])
-	}
-	c.w.endArr()
-	c.paginate(pg, len(c.ix.releases))
-	return http.StatusOK
+	return c.pagedArray(len(c.ix.releases), func(k int) { c.release(&r.Releases[c.ix.releases[k]]) })
 }
 
 // hLatestRelease answers GET /repos/{o}/{r}/releases/latest: the most
@@ -71,15 +62,11 @@ func hRelease(c *call) int {
 // hTags answers GET /repos/{o}/{r}/tags, highest version first.
 func hTags(c *call) int {
 	r := c.repo
-	pg := parsePager(c.q)
-	lo, hi := pg.bounds(len(c.ix.tags))
 	w := &c.w
 	api := c.repoAPI()
-	w.arr()
-	for _, i := range c.ix.tags[lo:hi] {
-		t := &r.Tags[i]
+	return c.pagedArray(len(c.ix.tags), func(k int) {
+		t := &r.Tags[c.ix.tags[k]]
 		sha := r.Commits[t.Commit].SHA.String()
-		w.elem()
 		w.obj()
 		w.str("name", t.Name)
 		w.strs("zipball_url", api, "/zipball/refs/tags/", t.Name)
@@ -90,10 +77,7 @@ func hTags(c *call) int {
 		w.end()
 		w.strs("node_id", "REF_kwDO", b36(r.ID), "_", t.Name)
 		w.end()
-	}
-	w.endArr()
-	c.paginate(pg, len(c.ix.tags))
-	return http.StatusOK
+	})
 }
 
 // hGitRef answers GET /repos/{o}/{r}/git/ref/{ref} for tags/NAME and

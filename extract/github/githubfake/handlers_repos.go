@@ -111,16 +111,7 @@ func repoList(c *call, defSort string) int {
 		}
 		return n
 	})
-	p := parsePager(c.q)
-	lo, hi := p.bounds(len(repos))
-	c.w.arr()
-	for _, r := range repos[lo:hi] {
-		c.w.elem()
-		c.repoObj(r, true)
-	}
-	c.w.endArr()
-	c.paginate(p, len(repos))
-	return http.StatusOK
+	return c.pagedArray(len(repos), func(k int) { c.repoObj(repos[k], true) })
 }
 
 func lastDate(r *Repo) time.Time {

@@ -288,6 +288,22 @@ func (p pager) bounds(total int) (int, int) {
 	return lo, min(lo+p.per, total)
 }
 
+// pagedArray answers with the request's page of a JSON array of total
+// items and its Link header; item writes the k-th item (0-based over the
+// whole list) after its separator.
+func (c *call) pagedArray(total int, item func(k int)) int {
+	p := parsePager(c.q)
+	lo, hi := p.bounds(total)
+	c.w.arr()
+	for k := lo; k < hi; k++ {
+		c.w.elem()
+		item(k)
+	}
+	c.w.endArr()
+	c.paginate(p, total)
+	return http.StatusOK
+}
+
 // paginate sets the Link header the way GitHub writes it: absolute URLs
 // that keep the request's other parameters, rels prev, next, last, first,
 // and no header when everything fits on one page.
