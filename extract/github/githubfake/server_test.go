@@ -91,11 +91,7 @@ func TestListPullsFilters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []int
-			for _, p := range prs {
-				got = append(got, p.GetNumber())
-			}
-			if !slices.Equal(got, tc.want) {
+			if got := prNumbers(prs); !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -327,11 +323,7 @@ func TestCommitEndpoints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []int
-			for _, p := range prs {
-				got = append(got, p.GetNumber())
-			}
-			if !slices.Equal(got, tc.want) {
+			if got := prNumbers(prs); !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -908,4 +900,13 @@ func TestLinkHeaderFormat(t *testing.T) {
 	if got := res.Header.Get("Link"); got != want {
 		t.Errorf("Link:\n got %s\nwant %s", got, want)
 	}
+}
+
+// prNumbers returns the numbers of prs, in order.
+func prNumbers(prs []*github.PullRequest) []int {
+	var out []int
+	for _, p := range prs {
+		out = append(out, p.GetNumber())
+	}
+	return out
 }
