@@ -64,9 +64,10 @@ var allTime = [2]time.Time{time.Unix(0, 0).UTC(), time.Date(2105, 1, 1, 0, 0, 0,
 const servicesPerEventQuery = 16
 
 // events runs events_current.sql, calling fn for each event with whether
-// it counts: for every service in batches when q names none.
+// it counts: for every service in batches when q names neither services
+// nor deployments (naming deployments keeps the result small already).
 func (s *Store) events(ctx context.Context, q eventQuery, fn func(doraflow.Event, bool)) error {
-	if len(q.services) > 0 {
+	if len(q.services) > 0 || len(q.deployments) > 0 {
 		return s.eventBatch(ctx, q, fn)
 	}
 	services, err := s.eventServices(ctx)

@@ -33,10 +33,15 @@ type factQuery struct {
 
 func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error) {
 	f := doraflow.FactSet{Ships: map[string][]string{}, Commits: map[string]map[string][]string{}}
-	args := func(ids []string) []any {
-		return []any{ch.Named("services", nonNil(q.services)), ch.Named("ids", nonNil(ids))}
+	// read runs one query of the four; one with no ids and no services
+	// to look for is skipped rather than sent to scan its table for no rows.
+	read := func(query string, ids []string, scan func(driver.Rows) error) error {
+		if len(ids) == 0 && len(q.services) == 0 {
+			return nil
+		}
+		return s.each(ctx, query, scan, ch.Named("services", nonNil(q.services)), ch.Named("ids", nonNil(ids)))
 	}
-	err := s.each(ctx, "deployments_current", func(r driver.Rows) error {
+	err := read("deployments_current", q.deployments, func(r driver.Rows) error {
 		var d doraflow.Deployment
 		var source, method, status string
 		if err := r.Scan(&d.ID, &d.Block, &source, &method, &d.Service, &d.Team, &d.Environment, &d.Repository, &d.SHA, &d.DeployedAt, &status, &d.URL, &d.Title, &d.Author); err != nil {
@@ -45,11 +50,11 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 		d.Source, d.Method, d.Status = doraflow.Source(source), doraflow.Method(method), doraflow.Status(status)
 		f.Deployments = append(f.Deployments, d)
 		return nil
-	}, args(q.deployments)...)
+	})
 	if err != nil {
 		return f, err
 	}
-	err = s.each(ctx, "ships_current", func(r driver.Rows) error {
+	err = read("ships_current", q.deployments, func(r driver.Rows) error {
 		var id string
 		var changes []string
 		var made [][]string
@@ -68,11 +73,11 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 			f.Commits[id][changes[i]] = commits
 		}
 		return nil
-	}, args(q.deployments)...)
+	})
 	if err != nil {
 		return f, err
 	}
-	err = s.each(ctx, "changes_current", func(r driver.Rows) error {
+	err = read("changes_current", q.changes, func(r driver.Rows) error {
 		var c doraflow.Change
 		var kind string
 		var number int64
@@ -82,11 +87,11 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 		c.Kind, c.Number = doraflow.ChangeKind(kind), int(number)
 		f.Changes = append(f.Changes, c)
 		return nil
-	}, args(q.changes)...)
+	})
 	if err != nil {
 		return f, err
 	}
-	err = s.each(ctx, "incidents_current", func(r driver.Rows) error {
+	err = read("incidents_current", q.incidents, func(r driver.Rows) error {
 		var in doraflow.Incident
 		var source string
 		var resolved *time.Time
@@ -99,7 +104,7 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 		}
 		f.Incidents = append(f.Incidents, in)
 		return nil
-	}, args(q.incidents)...)
+	})
 	return f, err
 }
 

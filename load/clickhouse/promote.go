@@ -114,32 +114,19 @@ func (s *Store) count(ctx context.Context, table string) (uint64, error) {
 // deployments that incidents point to or that ship staged changes.
 func (s *Store) AffectedServices(ctx context.Context, ranges map[string]Range) ([]string, error) {
 	set := map[string]bool{}
-	add := func(query string, r Range) error {
-		rows, err := s.conn.Query(ctx, query, ch.Named("lo", r.Lo), ch.Named("hi", r.Hi))
-		if err != nil {
-			return fmt.Errorf("find affected services: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var svc string
-			if err := rows.Scan(&svc); err != nil {
-				return fmt.Errorf("find affected services: %w", err)
-			}
-			set[svc] = true
-		}
-		return rows.Err()
-	}
 	for _, t := range StagingTables {
 		r := ranges[t.Staging]
 		if r.Empty() {
 			continue
 		}
-		q, err := sql.Query("affected_" + t.Facts)
+		err := s.each(ctx, "affected_"+t.Facts, func(rows driver.Rows) error {
+			var svc string
+			err := rows.Scan(&svc)
+			set[svc] = true
+			return err
+		}, ch.Named("lo", r.Lo), ch.Named("hi", r.Hi))
 		if err != nil {
-			return nil, err
-		}
-		if err := add(q, r); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("find affected services: %w", err)
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -153,24 +140,17 @@ func (s *Store) AffectedServices(ctx context.Context, ranges map[string]Range) (
 // AllServices returns every service that has facts or events, for a full
 // recomputation of the events.
 func (s *Store) AllServices(ctx context.Context) ([]string, error) {
-	q, err := sql.Query("all_services")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.conn.Query(ctx, q)
+	var out []string
+	err := s.each(ctx, "all_services", func(rows driver.Rows) error {
+		var svc string
+		err := rows.Scan(&svc)
+		out = append(out, svc)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var svc string
-		if err := rows.Scan(&svc); err != nil {
-			return nil, fmt.Errorf("list services: %w", err)
-		}
-		out = append(out, svc)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ServiceSizes returns how many deployment and incident fact rows each of
