@@ -1,5 +1,6 @@
 # doraflow — the commands a newcomer needs. `make demo` and `make test` work
-# on a fresh Debian machine: they install and start what they need.
+# on a fresh Debian machine with Go and make: they install (ClickHouse,
+# gcc for -race, Chromium for the report check) and start what they need.
 
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN := bin/doraflow
@@ -13,7 +14,7 @@ DEMO_CH_PORT := 19100
 FAULTS_CH_DIR  := .local/clickhouse-faults
 FAULTS_CH_PORT := 19300
 
-.PHONY: all build demo test test-go vet clean stop-demo bench report-check test-faults fuzz
+.PHONY: all build demo test test-go vet cc clean stop-demo bench report-check test-faults fuzz
 
 all: build
 
@@ -41,11 +42,20 @@ test:
 	$(MAKE) --no-print-directory test-faults
 
 # test-go expects a ClickHouse at DORAFLOW_TEST_CLICKHOUSE (make test starts one).
-test-go: vet
+test-go: vet cc
 	DORAFLOW_TEST_CLICKHOUSE=127.0.0.1:$(TEST_CH_PORT) $(GO) test -race -count=1 -timeout 15m ./...
 
+# cc: go test -race needs cgo, so a C compiler; install Debian's gcc when
+# it is missing.
+cc:
+	@command -v gcc >/dev/null 2>&1 || { \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "make: installing gcc for go test -race (apt-get)" >&2; \
+		$$sudo apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq gcc libc6-dev >/dev/null; }
+
 ## test-faults: the pipeline under faults (5xx, rate limits, a ClickHouse restart, kill -9, reruns, upstream deletions) on its own ClickHouse
-test-faults:
+test-faults: cc
 	scripts/clickhouse.sh start $(FAULTS_CH_DIR) $(FAULTS_CH_PORT)
 	status=0; DORAFLOW_FAULTS_CLICKHOUSE=127.0.0.1:$(FAULTS_CH_PORT) DORAFLOW_FAULTS_CLICKHOUSE_DIR=$(CURDIR)/$(FAULTS_CH_DIR) \
 		$(GO) test -race -count=1 -timeout 5m -v -run '^TestFaults$$' ./faults/ || status=$$?; \
@@ -93,7 +103,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./metrics/
 
 vet:
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@gofmt="$$($(GO) env GOROOT)/bin/gofmt"; [ -x "$$gofmt" ] || { echo "vet: no gofmt next to $(GO)"; exit 1; }; \
+		unformatted=$$("$$gofmt" -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')) || exit 1; \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
