@@ -29,13 +29,26 @@ type Config struct {
 	Server      Server
 }
 
-// ClickHouse says where the store is.
+// ClickHouse says where the store is and how to reach it.
 type ClickHouse struct {
 	Addr     []string // host:port, default ["127.0.0.1:9000"]
 	Database string   // default "dora"
 	Username string   // default "default"
 	Password Secret
 	Cluster  string // "" for a single server
+	Protocol string // "native" (default) or "http"
+	Secure   bool   // TLS, for either protocol
+	TLS      ClickHouseTLS
+	// Settings are ClickHouse settings sent with every query, each value
+	// as the file writes it (a scalar).
+	Settings map[string]string
+}
+
+// ClickHouseTLS says how to verify the server when Secure is set.
+type ClickHouseTLS struct {
+	CAFile             string // PEM bundle; "" for the system roots
+	ServerName         string // name to verify, when not the host of addr
+	InsecureSkipVerify bool   // never verify (warned at every start)
 }
 
 // GitHub configures the GitHub extractor.

@@ -41,7 +41,7 @@ func Find(flagPath string) (path string, explicit bool) {
 // mapping blocks.
 func Default() *Config {
 	return &Config{
-		ClickHouse: ClickHouse{Addr: []string{"127.0.0.1:9000"}, Database: "dora", Username: "default"},
+		ClickHouse: ClickHouse{Addr: []string{"127.0.0.1:9000"}, Database: "dora", Username: "default", Protocol: "native"},
 		GitHub:     GitHub{BaseURL: "https://api.github.com/", Concurrency: 4},
 		PagerDuty:  PagerDuty{BaseURL: "https://api.pagerduty.com"},
 		Timezone:   "UTC",
@@ -166,12 +166,30 @@ func (d *decoder) config(data []byte) *Config {
 	}
 	f := d.mapping(root, "", topKeys, nil)
 
-	ch := f.sub("clickhouse", []string{"addr", "database", "username", "password", "cluster"}, nil)
+	ch := f.sub("clickhouse", []string{"addr", "database", "username", "password", "cluster", "protocol", "secure", "tls", "settings"}, nil)
 	d.addrs(ch, &c.ClickHouse.Addr)
 	str(ch, "database", &c.ClickHouse.Database, identifier("database name"))
 	str(ch, "username", &c.ClickHouse.Username, nil)
 	str(ch, "password", &c.ClickHouse.Password, nil)
 	str(ch, "cluster", &c.ClickHouse.Cluster, identifier("cluster name"))
+	str(ch, "protocol", &c.ClickHouse.Protocol, oneOf("protocol", []string{"native", "http"}))
+	boolean(ch, "secure", &c.ClickHouse.Secure)
+	tls := ch.sub("tls", []string{"ca_file", "server_name", "insecure_skip_verify"}, nil)
+	str(tls, "ca_file", &c.ClickHouse.TLS.CAFile, nil)
+	str(tls, "server_name", &c.ClickHouse.TLS.ServerName, nil)
+	boolean(tls, "insecure_skip_verify", &c.ClickHouse.TLS.InsecureSkipVerify)
+	if t := c.ClickHouse.TLS; !c.ClickHouse.Secure {
+		// TLS options without TLS would be silently ignored.
+		for _, k := range []struct {
+			key string
+			set bool
+		}{{"ca_file", t.CAFile != ""}, {"server_name", t.ServerName != ""}, {"insecure_skip_verify", t.InsecureSkipVerify}} {
+			if k.set {
+				d.problem(tls.vals[k.key], join(tls.path, k.key), "has no effect while clickhouse.secure is false: set secure: true to connect with TLS, or remove it")
+			}
+		}
+	}
+	c.ClickHouse.Settings = d.settings(ch)
 
 	gh := f.sub("github", []string{"base_url", "token", "concurrency"}, nil)
 	str(gh, "base_url", &c.GitHub.BaseURL, baseURL("https://api.github.com/ or https://HOST/api/v3/"))
@@ -205,6 +223,50 @@ func (d *decoder) config(data []byte) *Config {
 	str(sv, "listen", &c.Server.Listen, hostPort("127.0.0.1:8080 or :8080", true))
 	list(sv, "tokens", &c.Server.Tokens, token)
 	return c
+}
+
+// settings reads clickhouse.settings: a mapping of ClickHouse setting
+// names to single values.
+func (d *decoder) settings(ch fields) map[string]string {
+	n, ok := ch.vals["settings"]
+	if !ok {
+		return nil
+	}
+	path := join(ch.path, "settings")
+	m := resolve(n)
+	if isNull(m) {
+		return nil
+	}
+	if m.Kind != yaml.MappingNode {
+		d.problem(n, path, "expected a mapping of ClickHouse settings like {max_execution_time: 60}, got %s", kindName(m))
+		return nil
+	}
+	var names []string
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		names = append(names, m.Content[i].Value)
+	}
+	f := d.mapping(n, path, names, nil)
+	out := map[string]string{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		name := k.Value
+		if _, kept := f.vals[name]; !kept {
+			continue // a duplicate, reported by mapping
+		}
+		if !isIdentifier(name) {
+			d.problem(k, join(path, name), "invalid setting name %q: ClickHouse settings are letters, digits and _ (like max_execution_time)", name)
+			continue
+		}
+		v, vn, vpath, ok := f.scalar(name)
+		switch {
+		case !ok:
+		case v == "":
+			d.problem(vn, vpath, "no value: give the setting a value, or remove it")
+		default:
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // addrs reads clickhouse.addr: one host:port, or a list of them.

@@ -2,6 +2,8 @@ package config
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,10 @@ func secrets(ss []Secret) *yaml.Node {
 		vs[i] = s.String()
 	}
 	return flowList(vs)
+}
+
+func boolNode(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
 }
 
 func mappingNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"} }
@@ -85,7 +91,7 @@ func filtersNode(m doraflow.Method, flt Filters) *yaml.Node {
 		case def.list != nil && len(*def.list(&flt)) > 0:
 			set(n, def.key, flowList(*def.list(&flt)))
 		case def.flag != nil:
-			set(n, def.key, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(*def.flag(&flt))})
+			set(n, def.key, boolNode(*def.flag(&flt)))
 		}
 	}
 	return n
@@ -124,6 +130,18 @@ func (c *Config) Redacted() string {
 	set(ch, "username", scalar(c.ClickHouse.Username))
 	set(ch, "password", scalar(c.ClickHouse.Password.String()))
 	set(ch, "cluster", scalar(c.ClickHouse.Cluster))
+	set(ch, "protocol", scalar(c.ClickHouse.Protocol))
+	set(ch, "secure", boolNode(c.ClickHouse.Secure))
+	tls := mappingNode()
+	set(tls, "ca_file", scalar(c.ClickHouse.TLS.CAFile))
+	set(tls, "server_name", scalar(c.ClickHouse.TLS.ServerName))
+	set(tls, "insecure_skip_verify", boolNode(c.ClickHouse.TLS.InsecureSkipVerify))
+	set(ch, "tls", tls)
+	settings := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+	for _, k := range slices.Sorted(maps.Keys(c.ClickHouse.Settings)) {
+		set(settings, k, scalar(c.ClickHouse.Settings[k]))
+	}
+	set(ch, "settings", settings)
 	set(root, "clickhouse", ch)
 
 	gh := mappingNode()
