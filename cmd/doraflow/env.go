@@ -138,14 +138,25 @@ func (e *env) logger() (zerolog.Logger, error) {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
 }
 
-// open connects to the config's ClickHouse.
+// open connects to the config's ClickHouse, warning first when it is told
+// not to verify the server's certificate.
 func (e *env) open(ctx context.Context, cfg *config.Config) (*clickhouse.Store, error) {
+	c := cfg.ClickHouse
+	if c.Secure && c.TLS.InsecureSkipVerify {
+		if log, err := e.logger(); err == nil {
+			log.Warn().Strs("addr", c.Addr).Msg("clickhouse.tls.insecure_skip_verify is true: the server's certificate is not verified, so anyone on the path can read and change what doraflow sends and stores; set clickhouse.tls.ca_file instead")
+		}
+	}
 	return clickhouse.Open(ctx, clickhouse.Options{
-		Addr:     cfg.ClickHouse.Addr,
-		Database: cfg.ClickHouse.Database,
-		Username: cfg.ClickHouse.Username,
-		Password: cfg.ClickHouse.Password.Value(),
-		Cluster:  cfg.ClickHouse.Cluster,
+		Addr:     c.Addr,
+		Database: c.Database,
+		Username: c.Username,
+		Password: c.Password.Value(),
+		Cluster:  c.Cluster,
+		Protocol: clickhouse.Protocol(c.Protocol),
+		Secure:   c.Secure,
+		TLS:      clickhouse.TLSOptions{CAFile: c.TLS.CAFile, ServerName: c.TLS.ServerName, InsecureSkipVerify: c.TLS.InsecureSkipVerify},
+		Settings: c.Settings,
 	})
 }
 

@@ -9,19 +9,16 @@ package clickhouse
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
+	"crypto/tls"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// Options say where the store is.
+// Options say where the store is and how to reach it.
 type Options struct {
 	Addr     []string
 	Database string
@@ -30,7 +27,15 @@ type Options struct {
 	// Cluster names a cluster of the servers' remote_servers: Migrate then
 	// creates every table ON CLUSTER with a Replicated engine, and the
 	// store keeps to one server (see cluster.go and docs/scaling.md).
-	Cluster     string
+	Cluster string
+	// Protocol is Native (the default when empty) or HTTP.
+	Protocol Protocol
+	// Secure turns on TLS, for either protocol, verified as TLS says.
+	Secure bool
+	TLS    TLSOptions
+	// Settings are ClickHouse settings sent with every query, as the
+	// config writes them; see settingValue for how they are typed.
+	Settings    map[string]string
 	DialTimeout time.Duration // default 5s
 }
 
@@ -40,6 +45,7 @@ type Store struct {
 	database string
 	addr     string
 	cluster  string
+	opts     Options // as opened, for the hints of connectError
 	// leaseServer is false on a cluster when the store talks to a server
 	// other than the first address, which holds the leases.
 	leaseServer bool
@@ -72,22 +78,25 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	if err != nil {
-		return nil, connectError(addr, err)
+		return nil, connectError(opts, addr, err)
 	}
 	err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(opts.Database))
 	boot.Close()
 	if err != nil {
-		return nil, connectError(addr, err)
+		return nil, connectError(opts, addr, err)
 	}
 	conn, err := dial(ctx, opts, opts.Database)
 	if err != nil {
-		return nil, connectError(addr, err)
+		return nil, connectError(opts, addr, err)
 	}
-	return &Store{conn: conn, database: opts.Database, addr: addr, cluster: opts.Cluster, leaseServer: leaseServer}, nil
+	return &Store{conn: conn, database: opts.Database, addr: addr, cluster: opts.Cluster, opts: opts, leaseServer: leaseServer}, nil
 }
 
 func dial(ctx context.Context, opts Options, database string) (driver.Conn, error) {
 	settings := ch.Settings{}
+	for k, v := range opts.Settings {
+		settings[k] = settingValue(v)
+	}
 	if opts.Cluster != "" {
 		// Replicated tables drop an inserted block identical to a recent
 		// one. doraflow never needs that (repeats are made harmless by
@@ -99,9 +108,21 @@ func dial(ctx context.Context, opts Options, database string) (driver.Conn, erro
 		// single server.
 		settings["insert_deduplicate"] = 0
 	}
+	protocol, err := opts.Protocol.driver()
+	if err != nil {
+		return nil, err
+	}
+	var tlsConf *tls.Config
+	if opts.Secure {
+		if tlsConf, err = opts.TLS.config(); err != nil {
+			return nil, err
+		}
+	}
 	conn, err := ch.Open(&ch.Options{
-		Addr: opts.Addr,
-		Auth: ch.Auth{Database: database, Username: opts.Username, Password: opts.Password},
+		Addr:     opts.Addr,
+		Protocol: protocol,
+		TLS:      tlsConf,
+		Auth:     ch.Auth{Database: database, Username: opts.Username, Password: opts.Password},
 		// Every timestamp doraflow stores is UTC; days in the config time
 		// zone are computed by doraflow, never by the server's zone.
 		Settings:    settings,
@@ -118,38 +139,13 @@ func dial(ctx context.Context, opts Options, database string) (driver.Conn, erro
 	return conn, nil
 }
 
-// connectError turns a driver error into one line naming the address and
-// what to do, never the password.
-func connectError(addr string, err error) error {
-	var opErr *net.OpError
-	switch {
-	case errors.As(err, &opErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("cannot reach ClickHouse at %s: %v (is the server running? check clickhouse.addr in the config)", addr, rootCause(err))
-	}
-	var exc *ch.Exception
-	if errors.As(err, &exc) && (exc.Code == 516 || exc.Code == 192 || exc.Code == 193) {
-		return fmt.Errorf("ClickHouse at %s refused the login: %s (check clickhouse.username and clickhouse.password)", addr, exc.Message)
-	}
-	return fmt.Errorf("ClickHouse at %s: %w", addr, err)
-}
-
-func rootCause(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
-}
-
 // Close releases the connection.
 func (s *Store) Close() error { return s.conn.Close() }
 
 // Ping checks that the server answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.conn.Ping(ctx); err != nil {
-		return connectError(s.addr, err)
+		return connectError(s.opts, s.addr, err)
 	}
 	return nil
 }
