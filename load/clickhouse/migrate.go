@@ -121,6 +121,10 @@ var addColumn = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s.*\bADD\s+COLUMN\b`)
 // and a migrate that died between the ALTER and recording its migration
 // runs the statement again.
 func columnAlreadyAdded(stmt string, err error) bool {
-	const illegalColumn = 44 // "Cannot add column …: column with this name already exists"
-	return exceptionCode(err) == illegalColumn && addColumn.MatchString(maskSQL(stmt))
+	const (
+		illegalColumn   = 44 // 18.16: "Cannot add column …: column with this name already exists"
+		duplicateColumn = 15 // current releases: DUPLICATE_COLUMN
+	)
+	code := exceptionCode(err)
+	return (code == illegalColumn || code == duplicateColumn) && addColumn.MatchString(maskSQL(stmt))
 }
