@@ -6,13 +6,23 @@ GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN := bin/doraflow
 
 # Disposable ClickHouse servers, each with its own data directory and ports.
+# The test server also serves native TLS on 19002 and HTTPS on 19003
+# (PORT+2, PORT+3) with a throwaway CA (TEST_CH_DIR/tls/ca.pem).
 TEST_CH_DIR  := .local/clickhouse-test
 TEST_CH_PORT := 19000
+# The current engine: chDB's libchdb.so (ClickHouse 26.5) behind the HTTP
+# front of cmd/chdbfront, HTTP on its port and HTTPS on the next.
+CHDB_LIB        := $(CURDIR)/.local/chdb/package/libchdb.so
+TEST_CHDB_DIR   := .local/chdb-test
+TEST_CHDB_PORT  := 19050
+TEST_CHDB_TLS   := 19051
 DEMO_CH_DIR  := .local/clickhouse-demo
 DEMO_CH_PORT := 19100
-# The fault suite's own server: it stops and starts it mid-run.
-FAULTS_CH_DIR  := .local/clickhouse-faults
-FAULTS_CH_PORT := 19300
+# The fault suite's own engines: it stops and starts them mid-run.
+FAULTS_CH_DIR    := .local/clickhouse-faults
+FAULTS_CH_PORT   := 19300
+FAULTS_CHDB_DIR  := .local/chdb-faults
+FAULTS_CHDB_PORT := 19350
 
 .PHONY: all build demo test test-go vet cc clean stop-demo bench report-check test-faults fuzz
 
@@ -30,20 +40,26 @@ demo: build
 stop-demo:
 	scripts/clickhouse.sh stop $(DEMO_CH_DIR)
 
-## test: the full test suite against a real, disposable ClickHouse
-# A server that was already running (a developer's, between runs) is
-# reused and left running; one that make started is stopped.
+## test: the full test suite against two real, disposable ClickHouse engines: Debian's server 18.16 and chDB 26.5
+# Servers that were already running (a developer's, between runs) are
+# reused and left running; those that make started are stopped.
 test:
 	reused=; scripts/clickhouse.sh running $(TEST_CH_DIR) $(TEST_CH_PORT) && reused=1; \
-		scripts/clickhouse.sh start $(TEST_CH_DIR) $(TEST_CH_PORT) || exit $$?; \
+		reused_chdb=; scripts/chdb.sh running $(TEST_CHDB_DIR) $(TEST_CHDB_PORT) && reused_chdb=1; \
+		scripts/clickhouse.sh start $(TEST_CH_DIR) $(TEST_CH_PORT) tls || exit $$?; \
+		scripts/chdb.sh start $(TEST_CHDB_DIR) $(TEST_CHDB_PORT) $(TEST_CHDB_TLS) $(TEST_CH_DIR)/tls/server.pem $(TEST_CH_DIR)/tls/server.key || exit $$?; \
 		status=0; $(MAKE) --no-print-directory test-go report-check REPORT_CH_DIR=$(TEST_CH_DIR) REPORT_CH_PORT=$(TEST_CH_PORT) \
 		REPORT_SHOT=.local/report-check/report.png || status=$$?; \
-		[ -n "$$reused" ] || scripts/clickhouse.sh stop $(TEST_CH_DIR); exit $$status
+		[ -n "$$reused" ] || scripts/clickhouse.sh stop $(TEST_CH_DIR); \
+		[ -n "$$reused_chdb" ] || scripts/chdb.sh stop $(TEST_CHDB_DIR); exit $$status
 	$(MAKE) --no-print-directory test-faults
 
-# test-go expects a ClickHouse at DORAFLOW_TEST_CLICKHOUSE (make test starts one).
+# test-go expects the engines that make test starts.
+TEST_ENGINES := 18.16=native://127.0.0.1:$(TEST_CH_PORT),26.5-chdb=http://127.0.0.1:$(TEST_CHDB_PORT)
+TEST_TLS     := native=127.0.0.1:19002,https=localhost:$(TEST_CHDB_TLS),old_https=127.0.0.1:19003,ca=$(CURDIR)/$(TEST_CH_DIR)/tls/ca.pem
 test-go: vet cc
-	DORAFLOW_TEST_CLICKHOUSE=127.0.0.1:$(TEST_CH_PORT) $(GO) test -race -count=1 -timeout 15m ./...
+	DORAFLOW_TEST_CLICKHOUSE=$(TEST_ENGINES) DORAFLOW_TEST_CLICKHOUSE_TLS=$(TEST_TLS) CHDB_LIB_PATH=$(CHDB_LIB) \
+		$(GO) test -race -count=1 -timeout 15m ./...
 
 # cc: go test -race needs cgo, so a C compiler; install Debian's gcc when
 # it is missing.
@@ -54,12 +70,14 @@ cc:
 		$$sudo apt-get update -qq >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq gcc libc6-dev >/dev/null; }
 
-## test-faults: the pipeline under faults (5xx, rate limits, a ClickHouse restart, kill -9, reruns, upstream deletions) on its own ClickHouse
+## test-faults: the pipeline under faults (5xx, rate limits, a ClickHouse restart, kill -9, reruns, upstream deletions) on engines of its own, 18.16 and chDB 26.5
 test-faults: cc
 	scripts/clickhouse.sh start $(FAULTS_CH_DIR) $(FAULTS_CH_PORT)
-	status=0; DORAFLOW_FAULTS_CLICKHOUSE=127.0.0.1:$(FAULTS_CH_PORT) DORAFLOW_FAULTS_CLICKHOUSE_DIR=$(CURDIR)/$(FAULTS_CH_DIR) \
-		$(GO) test -race -count=1 -timeout 5m -v -run '^TestFaults$$' ./faults/ || status=$$?; \
-		scripts/clickhouse.sh stop $(FAULTS_CH_DIR); exit $$status
+	scripts/chdb.sh start $(FAULTS_CHDB_DIR) $(FAULTS_CHDB_PORT) || { scripts/clickhouse.sh stop $(FAULTS_CH_DIR); exit 1; }
+	status=0; DORAFLOW_FAULTS_CLICKHOUSE=18.16=native://127.0.0.1:$(FAULTS_CH_PORT),26.5-chdb=http://127.0.0.1:$(FAULTS_CHDB_PORT) \
+		DORAFLOW_FAULTS_CLICKHOUSE_DIR=18.16=$(CURDIR)/$(FAULTS_CH_DIR),26.5-chdb=$(CURDIR)/$(FAULTS_CHDB_DIR) \
+		$(GO) test -race -count=1 -timeout 15m -v -run '^TestFaults$$' ./faults/ || status=$$?; \
+		scripts/clickhouse.sh stop $(FAULTS_CH_DIR); scripts/chdb.sh stop $(FAULTS_CHDB_DIR); exit $$status
 
 ## fuzz: every fuzz target for FUZZTIME each (go test runs only their seed corpus)
 FUZZTIME ?= 30s
@@ -95,10 +113,16 @@ BENCH_CH_DIR  := .local/clickhouse-bench
 BENCH_CH_PORT := 19400
 BENCH_SIZES   ?= 10000,100000,1000000,3050000
 BENCH_SOURCE_SIZES ?= 10000,100000,1000000
+# The engines compared side by side: the 18.16 server and chDB 26.5.
+BENCH_CHDB_DIR  := .local/chdb-bench
+BENCH_CHDB_PORT := 19450
+BENCH_ENGINE_SIZES ?= 10000,100000,1000000
 bench:
 	scripts/clickhouse.sh start $(BENCH_CH_DIR) $(BENCH_CH_PORT)
-	status=0; $(GO) run ./cmd/doraflow-bench --clickhouse 127.0.0.1:$(BENCH_CH_PORT) --sizes $(BENCH_SIZES) --source-sizes $(BENCH_SOURCE_SIZES) || status=$$?; \
-		scripts/clickhouse.sh stop $(BENCH_CH_DIR); [ $$status -eq 0 ] || exit $$status
+	scripts/chdb.sh start $(BENCH_CHDB_DIR) $(BENCH_CHDB_PORT) || { scripts/clickhouse.sh stop $(BENCH_CH_DIR); exit 1; }
+	status=0; $(GO) run ./cmd/doraflow-bench --clickhouse 127.0.0.1:$(BENCH_CH_PORT) --sizes $(BENCH_SIZES) --source-sizes $(BENCH_SOURCE_SIZES) \
+		--engines 18.16=native://127.0.0.1:$(BENCH_CH_PORT),26.5-chdb=http://127.0.0.1:$(BENCH_CHDB_PORT) --engine-sizes $(BENCH_ENGINE_SIZES) || status=$$?; \
+		scripts/clickhouse.sh stop $(BENCH_CH_DIR); scripts/chdb.sh stop $(BENCH_CHDB_DIR); [ $$status -eq 0 ] || exit $$status
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./extract/github/
 	$(GO) test -run '^$$' -bench . -benchmem ./metrics/
 

@@ -1,6 +1,7 @@
 package bi_test
 
 import (
+	"doraflow/load/clickhouse/clickhousetest"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -363,80 +364,82 @@ func reportFor(e *env, columns row, from, to metrics.Date, service, team, enviro
 // for the same days.
 func TestDashboardEqualsMetrics(t *testing.T) {
 	t.Parallel()
-	d := loadDashboard(t)
-	e := newEnv(t, time.UTC)
+	clickhousetest.Run(t, func(t *testing.T) {
+		d := loadDashboard(t)
+		e := newEnv(t, time.UTC)
 
-	values := map[string][]string{}
-	for _, v := range d.Templating.List {
-		if v.Type != "query" {
-			continue
+		values := map[string][]string{}
+		for _, v := range d.Templating.List {
+			if v.Type != "query" {
+				continue
+			}
+			for _, r := range e.query(v.Query) {
+				values[v.Name] = append(values[v.Name], r[v.Name].(string))
+			}
 		}
-		for _, r := range e.query(v.Query) {
-			values[v.Name] = append(values[v.Name], r[v.Name].(string))
+		wantValues := map[string][]string{
+			"service": {"api", "db", "solo", "web"}, "team": {"frontend", "platform"}, "environment": {"production", "staging"},
 		}
-	}
-	wantValues := map[string][]string{
-		"service": {"api", "db", "solo", "web"}, "team": {"frontend", "platform"}, "environment": {"production", "staging"},
-	}
-	for name, want := range wantValues {
-		if !slices.Equal(values[name], want) {
-			t.Errorf("variable %s offers %q, want %q", name, values[name], want)
+		for name, want := range wantValues {
+			if !slices.Equal(values[name], want) {
+				t.Errorf("variable %s offers %q, want %q", name, values[name], want)
+			}
 		}
-	}
 
-	// An absolute range of whole days, as Grafana's picker sends it: the
-	// end is the last millisecond of March 31st.
-	r := grafanaRange{from: quarterStart, to: time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC).Add(-time.Millisecond)}
-	from, to := date(2024, 1, 1), date(2024, 4, 1)
-	for _, sc := range []struct {
-		name                       string
-		selected                   map[string][]string
-		service, team, environment string
-		// compare is false for selections doraflow metrics cannot
-		// express; their queries must still return rows.
-		compare bool
-	}{
-		{name: "everything", compare: true},
-		// Every service picked one by one rather than All: the same numbers
-		// through an IN list of every value.
-		{name: "every service picked", selected: map[string][]string{"service": values["service"]}, compare: true},
-		{name: "service api", selected: map[string][]string{"service": {"api"}}, service: "api", compare: true},
-		{name: "team platform", selected: map[string][]string{"team": {"platform"}}, team: "platform", compare: true},
-		{name: "production", selected: map[string][]string{"environment": {"production"}}, environment: "production", compare: true},
-		{name: "api and web in production", selected: map[string][]string{"service": {"api", "web"}, "environment": {"production"}}},
-	} {
-		t.Run(sc.name, func(t *testing.T) {
-			results := map[int][]row{}
-			for _, p := range d.Panels {
-				if len(p.Targets) == 0 || p.Targets[0].RawSQL == "" {
-					continue
+		// An absolute range of whole days, as Grafana's picker sends it: the
+		// end is the last millisecond of March 31st.
+		r := grafanaRange{from: quarterStart, to: time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC).Add(-time.Millisecond)}
+		from, to := date(2024, 1, 1), date(2024, 4, 1)
+		for _, sc := range []struct {
+			name                       string
+			selected                   map[string][]string
+			service, team, environment string
+			// compare is false for selections doraflow metrics cannot
+			// express; their queries must still return rows.
+			compare bool
+		}{
+			{name: "everything", compare: true},
+			// Every service picked one by one rather than All: the same numbers
+			// through an IN list of every value.
+			{name: "every service picked", selected: map[string][]string{"service": values["service"]}, compare: true},
+			{name: "service api", selected: map[string][]string{"service": {"api"}}, service: "api", compare: true},
+			{name: "team platform", selected: map[string][]string{"team": {"platform"}}, team: "platform", compare: true},
+			{name: "production", selected: map[string][]string{"environment": {"production"}}, environment: "production", compare: true},
+			{name: "api and web in production", selected: map[string][]string{"service": {"api", "web"}, "environment": {"production"}}},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				results := map[int][]row{}
+				for _, p := range d.Panels {
+					if len(p.Targets) == 0 || p.Targets[0].RawSQL == "" {
+						continue
+					}
+					rows := e.query(expand(t, p.Targets[0].RawSQL, d.Templating.List, sc.selected, values, r))
+					if len(rows) == 0 {
+						t.Errorf("panel %q: no rows", p.Title)
+						continue
+					}
+					results[p.ID] = rows
+					if !sc.compare || sc.environment != "" && (rows[0]["service"] != nil || rows[0]["team"] != nil) {
+						continue
+					}
+					want := reportFor(e, rows[0], from, to, sc.service, sc.team, sc.environment)
+					if n := compare(t, "panel "+p.Title, rows, want); n == 0 {
+						t.Errorf("panel %q: no column is named after a metric, nothing was checked", p.Title)
+					}
 				}
-				rows := e.query(expand(t, p.Targets[0].RawSQL, d.Templating.List, sc.selected, values, r))
-				if len(rows) == 0 {
-					t.Errorf("panel %q: no rows", p.Title)
-					continue
+				for _, p := range d.Panels {
+					if len(p.Targets) == 0 {
+						continue
+					}
+					src := p.ID
+					if p.Datasource != nil && p.Datasource.UID == dashboardDatasource {
+						src = p.Targets[0].PanelID
+					}
+					checkShownFields(t, p, results[src])
 				}
-				results[p.ID] = rows
-				if !sc.compare || sc.environment != "" && (rows[0]["service"] != nil || rows[0]["team"] != nil) {
-					continue
-				}
-				want := reportFor(e, rows[0], from, to, sc.service, sc.team, sc.environment)
-				if n := compare(t, "panel "+p.Title, rows, want); n == 0 {
-					t.Errorf("panel %q: no column is named after a metric, nothing was checked", p.Title)
-				}
-			}
-			for _, p := range d.Panels {
-				if len(p.Targets) == 0 {
-					continue
-				}
-				src := p.ID
-				if p.Datasource != nil && p.Datasource.UID == dashboardDatasource {
-					src = p.Targets[0].PanelID
-				}
-				checkShownFields(t, p, results[src])
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // checkShownFields checks that the fields a panel picks from its query's

@@ -1,6 +1,7 @@
 package bi_test
 
 import (
+	"doraflow/load/clickhouse/clickhousetest"
 	"os"
 	"regexp"
 	"slices"
@@ -66,34 +67,36 @@ func parseDate(t *testing.T, s string) metrics.Date {
 // `doraflow metrics` command they match.
 func TestDocsExamples(t *testing.T) {
 	t.Parallel()
-	examples := docExamples(t, "../docs/sql.md")
-	if len(examples) < 5 {
-		t.Fatalf("found %d SQL examples in docs/sql.md; the parser is probably broken", len(examples))
-	}
-	e := newEnv(t, time.UTC)
-	for _, ex := range examples {
-		rows := e.query(ex.sql)
-		if len(rows) == 0 {
-			t.Errorf("docs/sql.md:%d: no rows", ex.line)
+	clickhousetest.Run(t, func(t *testing.T) {
+		examples := docExamples(t, "../docs/sql.md")
+		if len(examples) < 5 {
+			t.Fatalf("found %d SQL examples in docs/sql.md; the parser is probably broken", len(examples))
 		}
-		if ex.check == nil {
-			continue
-		}
-		c := ex.check
-		want := e.metricsFor(c["group"], c["period"], parseDate(t, c["from"]), parseDate(t, c["to"]), c["service"], c["team"])
-		if env := c["environment"]; env != "" {
-			kept := want.Rows[:0]
-			for _, r := range want.Rows {
-				if r.Environment == env {
-					kept = append(kept, r)
-				}
+		e := newEnv(t, time.UTC)
+		for _, ex := range examples {
+			rows := e.query(ex.sql)
+			if len(rows) == 0 {
+				t.Errorf("docs/sql.md:%d: no rows", ex.line)
 			}
-			want.Rows = kept
+			if ex.check == nil {
+				continue
+			}
+			c := ex.check
+			want := e.metricsFor(c["group"], c["period"], parseDate(t, c["from"]), parseDate(t, c["to"]), c["service"], c["team"])
+			if env := c["environment"]; env != "" {
+				kept := want.Rows[:0]
+				for _, r := range want.Rows {
+					if r.Environment == env {
+						kept = append(kept, r)
+					}
+				}
+				want.Rows = kept
+			}
+			if n := compare(t, "docs/sql.md:"+strconv.Itoa(ex.line), rows, want); n == 0 {
+				t.Errorf("docs/sql.md:%d: no column is named after a metric, nothing was checked", ex.line)
+			}
 		}
-		if n := compare(t, "docs/sql.md:"+strconv.Itoa(ex.line), rows, want); n == 0 {
-			t.Errorf("docs/sql.md:%d: no column is named after a metric, nothing was checked", ex.line)
-		}
-	}
+	})
 }
 
 // documentedColumns returns, for each "### `view`" section of a Markdown
@@ -129,23 +132,25 @@ func documentedColumns(t *testing.T, path string) map[string][]string {
 // public contract: docs/sql.md lists exactly the columns each view has.
 func TestViewsAreDocumented(t *testing.T) {
 	t.Parallel()
-	documented := documentedColumns(t, "../docs/sql.md")
-	e := openEnv(t, time.UTC) // the views exist before any data
-	views := e.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'View' ORDER BY name")
-	if len(views) != 4 {
-		t.Errorf("%d views, want the 4 of docs/sql.md", len(views))
-	}
-	for _, v := range views {
-		view := v["name"].(string)
-		var columns []string
-		for _, c := range e.query("DESCRIBE TABLE " + view) {
-			columns = append(columns, c["name"].(string))
+	clickhousetest.Run(t, func(t *testing.T) {
+		documented := documentedColumns(t, "../docs/sql.md")
+		e := openEnv(t, time.UTC) // the views exist before any data
+		views := e.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'View' ORDER BY name")
+		if len(views) != 4 {
+			t.Errorf("%d views, want the 4 of docs/sql.md", len(views))
 		}
-		doc := documented[view]
-		slices.Sort(doc)
-		slices.Sort(columns)
-		if !slices.Equal(doc, columns) {
-			t.Errorf("view %s has the columns %q, docs/sql.md documents %q", view, columns, doc)
+		for _, v := range views {
+			view := v["name"].(string)
+			var columns []string
+			for _, c := range e.query("DESCRIBE TABLE " + view) {
+				columns = append(columns, c["name"].(string))
+			}
+			doc := documented[view]
+			slices.Sort(doc)
+			slices.Sort(columns)
+			if !slices.Equal(doc, columns) {
+				t.Errorf("view %s has the columns %q, docs/sql.md documents %q", view, columns, doc)
+			}
 		}
-	}
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/rs/zerolog"
 
@@ -70,9 +69,7 @@ func openEnv(t *testing.T, loc *time.Location) *env {
 	t.Cleanup(func() { store.Close() })
 	_, err = store.Migrate(ctx)
 	must(t, err)
-	conn, err := ch.Open(&ch.Options{Addr: opts.Addr, Auth: ch.Auth{Database: opts.Database, Username: opts.Username, Password: opts.Password}})
-	must(t, err)
-	t.Cleanup(func() { conn.Close() })
+	conn := clickhousetest.Conn(t, opts)
 
 	return &env{t: t, ctx: ctx, loc: loc, store: store, p: pipeline.New(cfg, store, zerolog.Nop()), conn: conn}
 }

@@ -2,6 +2,7 @@ package bi_test
 
 import (
 	"bytes"
+	"doraflow/load/clickhouse/clickhousetest"
 	"fmt"
 	"slices"
 	"strings"
@@ -373,33 +374,35 @@ func date(y int, m time.Month, d int) metrics.Date { return metrics.Date{Year: y
 // its days as calendar days, the metrics as 23- or 25-hour days.)
 func TestViewsEqualMetrics(t *testing.T) {
 	t.Parallel()
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	must(t, err)
-	for _, tc := range []struct {
-		name    string
-		loc     *time.Location
-		windows [][2]metrics.Date
-	}{
-		{"utc", time.UTC, [][2]metrics.Date{{date(2024, 1, 1), date(2024, 4, 1)}, {date(2024, 1, 3), date(2024, 2, 15)}}},
-		{"berlin", berlin, [][2]metrics.Date{{date(2024, 1, 3), date(2024, 2, 15)}}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t, tc.loc)
-			for _, s := range checkedSlices(tc.windows) {
-				want := e.metricsFor(s.group, s.period, s.from, s.to, s.service, s.team)
-				if len(want.Rows) == 0 {
-					t.Fatalf("%s: the metrics have no rows: the data set misses this case", s)
+	clickhousetest.Run(t, func(t *testing.T) {
+		berlin, err := time.LoadLocation("Europe/Berlin")
+		must(t, err)
+		for _, tc := range []struct {
+			name    string
+			loc     *time.Location
+			windows [][2]metrics.Date
+		}{
+			{"utc", time.UTC, [][2]metrics.Date{{date(2024, 1, 1), date(2024, 4, 1)}, {date(2024, 1, 3), date(2024, 2, 15)}}},
+			{"berlin", berlin, [][2]metrics.Date{{date(2024, 1, 3), date(2024, 2, 15)}}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t, tc.loc)
+				for _, s := range checkedSlices(tc.windows) {
+					want := e.metricsFor(s.group, s.period, s.from, s.to, s.service, s.team)
+					if len(want.Rows) == 0 {
+						t.Fatalf("%s: the metrics have no rows: the data set misses this case", s)
+					}
+					if n := compare(t, "dora_metrics_daily "+s.String(), e.query(render(t, rollupTemplate, s.rollup())), want); n == 0 {
+						t.Errorf("%s: nothing compared", s)
+					}
+					var results [][]row
+					for _, q := range viewsSQL(t, s) {
+						results = append(results, e.query(q))
+					}
+					compare(t, "fact views "+s.String(), mergeByKey(s, results), want)
 				}
-				if n := compare(t, "dora_metrics_daily "+s.String(), e.query(render(t, rollupTemplate, s.rollup())), want); n == 0 {
-					t.Errorf("%s: nothing compared", s)
-				}
-				var results [][]row
-				for _, q := range viewsSQL(t, s) {
-					results = append(results, e.query(q))
-				}
-				compare(t, "fact views "+s.String(), mergeByKey(s, results), want)
-			}
-		})
-	}
+			})
+		}
+	})
 }

@@ -30,9 +30,18 @@ var scenarios = []struct {
 }
 
 // TestFaults runs the organisation cleanly, then through every scenario
-// for every source, and compares each with the clean run.
+// for every source, and compares each with the clean run, on every engine
+// of the suite in turn.
 func TestFaults(t *testing.T) {
-	s := newSuite(t)
+	list, dirs := engines(t)
+	bin := build(t)
+	for _, e := range list {
+		t.Run(e.Name, func(t *testing.T) { faultsOn(t, newSuite(t, e, dirs[e.Name], bin)) })
+	}
+}
+
+// faultsOn runs the clean run and every scenario on the suite's engine.
+func faultsOn(t *testing.T, s *suite) {
 	began := time.Now()
 	clean := s.start(t, "", fault{})
 	clean.backfill(from, chunk)
@@ -60,7 +69,7 @@ func TestFaults(t *testing.T) {
 			})
 		}
 	}
-	fmt.Println()
+	fmt.Printf("\nThe fault suite on %s:\n", s.engine.Name)
 	if err := writeTable(os.Stdout, outcomes); err != nil {
 		t.Fatal(err)
 	}

@@ -22,57 +22,95 @@ import (
 	"doraflow/config"
 	"doraflow/extract/custom"
 	"doraflow/load/clickhouse"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 )
 
-// The suite's ClickHouse, which `make test-faults` starts. It must be a
-// server of its own: scenario "ClickHouse restarted" stops and starts it.
+// The suite's ClickHouse engines, which `make test-faults` starts. They
+// must be engines of its own: scenario "ClickHouse restarted" stops and
+// starts them.
 const (
-	envAddr = "DORAFLOW_FAULTS_CLICKHOUSE"     // its host:port
-	envDir  = "DORAFLOW_FAULTS_CLICKHOUSE_DIR" // its data directory, for scripts/clickhouse.sh
+	// envAddr lists the engines as clickhousetest.EnvAddr does:
+	// NAME=PROTOCOL://HOST:PORT, comma-separated.
+	envAddr = "DORAFLOW_FAULTS_CLICKHOUSE"
+	// envDir gives each engine's directory, NAME=DIR, comma-separated: a
+	// native engine is a server of scripts/clickhouse.sh, an http engine
+	// the chDB front of scripts/chdb.sh.
+	envDir = "DORAFLOW_FAULTS_CLICKHOUSE_DIR"
 )
 
 // suite is what every scenario shares: the ClickHouse it may restart and a
 // doraflow binary to run, and kill, as a process of its own.
 type suite struct {
-	addr, dir, port string
-	script          string // scripts/clickhouse.sh
-	bin             string // doraflow, built from this tree
+	engine    clickhousetest.Engine
+	dir, port string
+	script    string // scripts/clickhouse.sh or scripts/chdb.sh
+	bin       string // doraflow, built from this tree
 }
 
-// newSuite checks the suite's ClickHouse and builds doraflow; it skips the
+// engines returns the suite's engines and their directories; it skips the
 // test when no ClickHouse of the suite's own is configured.
-func newSuite(t *testing.T) *suite {
+func engines(t *testing.T) ([]clickhousetest.Engine, map[string]string) {
 	t.Helper()
-	addr := os.Getenv(envAddr)
-	if addr == "" {
-		t.Skipf("the fault suite runs with `make test-faults` (part of `make test`), which starts a ClickHouse of its own; %s is not set", envAddr)
+	v := os.Getenv(envAddr)
+	if v == "" {
+		t.Skipf("the fault suite runs with `make test-faults` (part of `make test`), which starts ClickHouse engines of its own; %s is not set", envAddr)
 	}
-	if addr == os.Getenv("DORAFLOW_TEST_CLICKHOUSE") {
-		t.Fatalf("%s is the shared test server: the fault suite restarts its ClickHouse, so give it one of its own (make test-faults does)", envAddr)
-	}
-	dir := os.Getenv(envDir)
-	if dir == "" {
-		t.Fatalf("%s is not set: the suite needs the data directory of the server at %s to restart it", envDir, addr)
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatalf("%s=%q: %v", envAddr, addr, err)
-	}
-	script, err := filepath.Abs("../scripts/clickhouse.sh")
+	list, err := clickhousetest.ParseEngines(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The binary the user runs, not this test process: killing it is
-	// killing doraflow. go test puts its own go first in PATH.
+	shared, _ := clickhousetest.ParseEngines(os.Getenv(clickhousetest.EnvAddr))
+	dirs := map[string]string{}
+	for _, kv := range strings.Split(os.Getenv(envDir), ",") {
+		if name, dir, ok := strings.Cut(kv, "="); ok {
+			dirs[name] = dir
+		}
+	}
+	for _, e := range list {
+		for _, o := range shared {
+			if o.Addr == e.Addr {
+				t.Fatalf("%s: %s is the shared test engine %s: the fault suite restarts its ClickHouse, so give it one of its own (make test-faults does)", envAddr, e.Addr, o.Name)
+			}
+		}
+		if dirs[e.Name] == "" {
+			t.Fatalf("%s has no directory for engine %s: the suite needs it to restart the engine (NAME=DIR, comma-separated)", envDir, e.Name)
+		}
+	}
+	return list, dirs
+}
+
+// newSuite builds doraflow for the scenarios on engine e, whose files are
+// in dir.
+func newSuite(t *testing.T, e clickhousetest.Engine, dir, bin string) *suite {
+	t.Helper()
+	_, port, err := net.SplitHostPort(e.Addr)
+	if err != nil {
+		t.Fatalf("%s: engine %s at %q: %v", envAddr, e.Name, e.Addr, err)
+	}
+	name := "clickhouse.sh"
+	if e.Protocol == clickhouse.HTTP {
+		name = "chdb.sh"
+	}
+	script, err := filepath.Abs("../scripts/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &suite{engine: e, dir: dir, port: port, script: script, bin: bin}
+}
+
+// build builds the binary the user runs, not this test process: killing
+// it is killing doraflow. go test puts its own go first in PATH.
+func build(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "doraflow")
 	if out, err := exec.Command("go", "build", "-o", bin, "doraflow/cmd/doraflow").CombinedOutput(); err != nil {
 		t.Fatalf("build doraflow: %v\n%s", err, out)
 	}
-	return &suite{addr: addr, dir: dir, port: port, script: script, bin: bin}
+	return bin
 }
 
-// clickhouse runs scripts/clickhouse.sh stop or start on the suite's server.
+// clickhouse stops or starts the suite's engine with its script.
 func (s *suite) clickhouse(t *testing.T, verb string) {
 	t.Helper()
 	args := []string{verb, s.dir}
@@ -80,7 +118,7 @@ func (s *suite) clickhouse(t *testing.T, verb string) {
 		args = append(args, s.port)
 	}
 	if out, err := exec.Command(s.script, args...).CombinedOutput(); err != nil {
-		t.Fatalf("clickhouse.sh %s: %v\n%s", verb, err, out)
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(s.script), verb, err, out)
 	}
 }
 
@@ -142,8 +180,8 @@ func (s *suite) start(t *testing.T, faulty string, f fault) *run {
 		entries[i] = fmt.Sprintf("{name: %s, team: %s, repositories: [%s], pagerduty_services: [%s]}",
 			svc.Name, svc.Team, strings.Join(svc.Repositories, ", "), strings.Join(svc.PagerDutyServices, ", "))
 	}
-	yaml := fmt.Sprintf("clickhouse:\n  addr: %s\n  database: %s\n%sschedule:\n  initial_window: %s\n",
-		s.addr, database, sections.String(), end.Sub(from)) +
+	yaml := fmt.Sprintf("clickhouse:\n  addr: %s\n  protocol: %s\n  database: %s\n%sschedule:\n  initial_window: %s\n",
+		s.engine.Addr, s.engine.Protocol, database, sections.String(), end.Sub(from)) +
 		yamlList("services", entries) + yamlList("deployments", depBlocks) + yamlList("incidents", incBlocks)
 	r.cfgPath = filepath.Join(t.TempDir(), "doraflow.yaml")
 	if err := os.WriteFile(r.cfgPath, []byte(yaml), 0o600); err != nil {
@@ -174,13 +212,19 @@ func yamlList(key string, items []string) string {
 	return key + ":\n  - " + strings.Join(items, "\n  - ") + "\n"
 }
 
+// options are the store options of the run's engine, on database.
+func (r *run) options(database string) clickhouse.Options {
+	c := r.cfg.ClickHouse
+	return clickhouse.Options{Addr: c.Addr, Database: database, Username: c.Username, Protocol: clickhouse.Protocol(c.Protocol)}
+}
+
 // open connects to the run's database (again, after a restart).
 func (r *run) open() {
 	r.t.Helper()
 	if r.store != nil {
 		r.store.Close()
 	}
-	s, err := clickhouse.Open(context.Background(), clickhouse.Options{Addr: r.cfg.ClickHouse.Addr, Database: r.cfg.ClickHouse.Database, Username: r.cfg.ClickHouse.Username})
+	s, err := clickhouse.Open(context.Background(), r.options(r.cfg.ClickHouse.Database))
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -191,7 +235,7 @@ func (r *run) drop(database string) {
 	r.store.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	admin, err := clickhouse.Open(ctx, clickhouse.Options{Addr: r.cfg.ClickHouse.Addr, Database: "default", Username: r.cfg.ClickHouse.Username})
+	admin, err := clickhouse.Open(ctx, r.options("default"))
 	if err != nil {
 		r.t.Logf("drop %s: %v", database, err)
 		return

@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"doraflow/load/clickhouse/clickhousetest"
 	"reflect"
 	"testing"
 	"time"
@@ -13,73 +14,75 @@ import (
 // explain lists, for every grouping, and checks it equals metrics itself.
 func TestExplainAddsUpToMetrics(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	data := quarter()
-	data.Incidents = append(data.Incidents, incident("named", "web", day(5), day(6)))
-	data.Incidents[len(data.Incidents)-1].DeploymentID = "api-1"
-	h.stage(data)
-	h.promote()
-	q := window(1, 31)
-	list := func(what string) []pipeline.Item {
-		items, err := h.p.Explain(h.ctx, pipeline.ExplainQuery{What: what, From: q.From, To: q.To})
-		must(t, err)
-		return items
-	}
-	dayOf := func(t time.Time) metrics.Date { return metrics.DateOf(t, time.UTC) }
-	var cells []metrics.Cell
-	cell := func(it pipeline.Item, at time.Time) metrics.Cell {
-		return metrics.Cell{Day: dayOf(at), Service: it.Service, Team: it.Team, Environment: it.Environment, Repository: it.Repository}
-	}
-	for _, it := range list(pipeline.ExplainDeployments) {
-		c := cell(it, it.At)
-		c.Deployments = 1
-		cells = append(cells, c)
-	}
-	for _, it := range list(pipeline.ExplainFailures) {
-		c := cell(it, it.At)
-		c.FailedDeployments = 1
-		cells = append(cells, c)
-		if len(it.Because) == 0 {
-			t.Errorf("failed deployment %s lists no cause", it.ID)
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		data := quarter()
+		data.Incidents = append(data.Incidents, incident("named", "web", day(5), day(6)))
+		data.Incidents[len(data.Incidents)-1].DeploymentID = "api-1"
+		h.stage(data)
+		h.promote()
+		q := window(1, 31)
+		list := func(what string) []pipeline.Item {
+			items, err := h.p.Explain(h.ctx, pipeline.ExplainQuery{What: what, From: q.From, To: q.To})
+			must(t, err)
+			return items
 		}
-	}
-	for _, it := range list(pipeline.ExplainRework) {
-		c := cell(it, it.At)
-		c.ReworkDeployments = 1
-		cells = append(cells, c)
-	}
-	for _, it := range list(pipeline.ExplainChanges) {
-		c := cell(it, it.At)
-		c.LeadTimes = metrics.Multiset{*it.LeadTime: 1}
-		cells = append(cells, c)
-	}
-	for _, it := range list(pipeline.ExplainIncidents) {
-		if it.Created {
+		dayOf := func(t time.Time) metrics.Date { return metrics.DateOf(t, time.UTC) }
+		var cells []metrics.Cell
+		cell := func(it pipeline.Item, at time.Time) metrics.Cell {
+			return metrics.Cell{Day: dayOf(at), Service: it.Service, Team: it.Team, Environment: it.Environment, Repository: it.Repository}
+		}
+		for _, it := range list(pipeline.ExplainDeployments) {
 			c := cell(it, it.At)
-			c.Incidents = 1
+			c.Deployments = 1
 			cells = append(cells, c)
 		}
-		if it.Restored {
-			c := cell(it, *it.ResolvedAt)
-			c.Restores = metrics.Multiset{*it.TimeToRestore: 1}
+		for _, it := range list(pipeline.ExplainFailures) {
+			c := cell(it, it.At)
+			c.FailedDeployments = 1
+			cells = append(cells, c)
+			if len(it.Because) == 0 {
+				t.Errorf("failed deployment %s lists no cause", it.ID)
+			}
+		}
+		for _, it := range list(pipeline.ExplainRework) {
+			c := cell(it, it.At)
+			c.ReworkDeployments = 1
 			cells = append(cells, c)
 		}
-	}
-	for _, group := range []string{metrics.GroupService, metrics.GroupTeam, metrics.GroupRepository, metrics.GroupEnvironment, metrics.GroupNone} {
-		q.GroupBy, q.Period = group, metrics.PeriodNone
-		want := h.metrics(q)
-		q.Location = time.UTC
-		got, err := metrics.Compute(q, cells)
-		must(t, err)
-		if !reflect.DeepEqual(want.Rows, got.Rows) {
-			t.Errorf("group %s: explain adds up to\n%s\nmetrics say\n%s", group, js(got.Rows), js(want.Rows))
+		for _, it := range list(pipeline.ExplainChanges) {
+			c := cell(it, it.At)
+			c.LeadTimes = metrics.Multiset{*it.LeadTime: 1}
+			cells = append(cells, c)
 		}
-	}
-	// The named incident is explained as explicit, the other by the window.
-	for _, it := range list(pipeline.ExplainIncidents) {
-		want := map[string]string{"named": "explicit", "i1": "window"}[it.ID]
-		if want != "" && it.Reason != want {
-			t.Errorf("incident %s attributed %q, want %q", it.ID, it.Reason, want)
+		for _, it := range list(pipeline.ExplainIncidents) {
+			if it.Created {
+				c := cell(it, it.At)
+				c.Incidents = 1
+				cells = append(cells, c)
+			}
+			if it.Restored {
+				c := cell(it, *it.ResolvedAt)
+				c.Restores = metrics.Multiset{*it.TimeToRestore: 1}
+				cells = append(cells, c)
+			}
 		}
-	}
+		for _, group := range []string{metrics.GroupService, metrics.GroupTeam, metrics.GroupRepository, metrics.GroupEnvironment, metrics.GroupNone} {
+			q.GroupBy, q.Period = group, metrics.PeriodNone
+			want := h.metrics(q)
+			q.Location = time.UTC
+			got, err := metrics.Compute(q, cells)
+			must(t, err)
+			if !reflect.DeepEqual(want.Rows, got.Rows) {
+				t.Errorf("group %s: explain adds up to\n%s\nmetrics say\n%s", group, js(got.Rows), js(want.Rows))
+			}
+		}
+		// The named incident is explained as explicit, the other by the window.
+		for _, it := range list(pipeline.ExplainIncidents) {
+			want := map[string]string{"named": "explicit", "i1": "window"}[it.ID]
+			if want != "" && it.Reason != want {
+				t.Errorf("incident %s attributed %q, want %q", it.ID, it.Reason, want)
+			}
+		}
+	})
 }

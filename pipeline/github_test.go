@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"doraflow/load/clickhouse/clickhousetest"
 	"errors"
 	"slices"
 	"testing"
@@ -65,122 +66,128 @@ func (h *ghHarness) sync() pipeline.SyncResult {
 
 func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 	t.Parallel()
-	h := newGHHarness(t, []config.Block{
-		{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "production",
-			Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}},
-		{Name: "web-merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/web"}, Environment: "production",
-			Filters: config.Filters{Labels: []string{"deploy"}}},
-		// Overlaps web-merges: the web pull request is still one deployment,
-		// of the block listed first.
-		{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: "staging"},
-	})
-	h.sync()
-	r := h.metrics(window(1, 20))
-	api, web := row(t, r, "api"), row(t, r, "web")
-	// api: two deploy runs (production) + two merged PRs (staging, block
-	// every-merge); web: one merged PR, claimed by web-merges.
-	if api.Deployments != 4 || web.Deployments != 1 {
-		t.Fatalf("deployments: api %d web %d, want 4 and 1\n%s", api.Deployments, web.Deployments, js(r))
-	}
-	// Each api PR counts once per environment: 2 changes in production (via
-	// compare from the runs) and 2 in staging.
-	if api.Changes != 4 {
-		t.Fatalf("api changes = %d, want 4", api.Changes)
-	}
-	// explain names the commits behind each change a run shipped (found
-	// by compare; squash merges, so one commit each) and none for a
-	// merged pull request, which ships itself.
-	items, err := h.p.Explain(h.ctx, pipeline.ExplainQuery{What: pipeline.ExplainChanges, From: day(1), To: day(20), Service: "api"})
-	must(t, err)
-	for _, it := range items {
-		want := map[string][]string{"production": {it.SHA}, "staging": nil}[it.Environment]
-		if !slices.Equal(it.Commits, want) {
-			t.Errorf("explain change %s in %s: commits %v, want %v", it.ID, it.Environment, it.Commits, want)
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newGHHarness(t, []config.Block{
+			{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "production",
+				Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}},
+			{Name: "web-merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/web"}, Environment: "production",
+				Filters: config.Filters{Labels: []string{"deploy"}}},
+			// Overlaps web-merges: the web pull request is still one deployment,
+			// of the block listed first.
+			{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: "staging"},
+		})
+		h.sync()
+		r := h.metrics(window(1, 20))
+		api, web := row(t, r, "api"), row(t, r, "web")
+		// api: two deploy runs (production) + two merged PRs (staging, block
+		// every-merge); web: one merged PR, claimed by web-merges.
+		if api.Deployments != 4 || web.Deployments != 1 {
+			t.Fatalf("deployments: api %d web %d, want 4 and 1\n%s", api.Deployments, web.Deployments, js(r))
 		}
-	}
-	facts, err := h.store.ServiceFacts(h.ctx, []string{"web"})
-	must(t, err)
-	if len(facts.Deployments) != 1 || facts.Deployments[0].Block != "web-merges" || facts.Deployments[0].Environment != "production" {
-		t.Fatalf("web PR = %+v, want block web-merges in production", facts.Deployments)
-	}
-	reports, counts := h.snapshot()
+		// Each api PR counts once per environment: 2 changes in production (via
+		// compare from the runs) and 2 in staging.
+		if api.Changes != 4 {
+			t.Fatalf("api changes = %d, want 4", api.Changes)
+		}
+		// explain names the commits behind each change a run shipped (found
+		// by compare; squash merges, so one commit each) and none for a
+		// merged pull request, which ships itself.
+		items, err := h.p.Explain(h.ctx, pipeline.ExplainQuery{What: pipeline.ExplainChanges, From: day(1), To: day(20), Service: "api"})
+		must(t, err)
+		for _, it := range items {
+			want := map[string][]string{"production": {it.SHA}, "staging": nil}[it.Environment]
+			if !slices.Equal(it.Commits, want) {
+				t.Errorf("explain change %s in %s: commits %v, want %v", it.ID, it.Environment, it.Commits, want)
+			}
+		}
+		facts, err := h.store.ServiceFacts(h.ctx, []string{"web"})
+		must(t, err)
+		if len(facts.Deployments) != 1 || facts.Deployments[0].Block != "web-merges" || facts.Deployments[0].Environment != "production" {
+			t.Fatalf("web PR = %+v, want block web-merges in production", facts.Deployments)
+		}
+		reports, counts := h.snapshot()
 
-	// A second sync with nothing new upstream: all conditional, nothing new.
-	h.now = h.now.Add(time.Hour)
-	before := h.srv.Stats()
-	h.sync()
-	after := h.srv.Stats()
-	if again, againCounts := h.snapshot(); js(again) != js(reports) || js(againCounts) != js(counts) {
-		t.Fatalf("a no-change sync changed the store: %v -> %v", counts, againCounts)
-	}
-	// Every request is answered 304 but at most one (this tiny org's
-	// repository listing); the benchmark checks the share at scale.
-	if total, cached := after.Total-before.Total, after.NotModified-before.NotModified; total == 0 || cached < total-1 {
-		t.Fatalf("second sync: %d of %d requests answered 304, want all but one", cached, total)
-	}
+		// A second sync with nothing new upstream: all conditional, nothing new.
+		h.now = h.now.Add(time.Hour)
+		before := h.srv.Stats()
+		h.sync()
+		after := h.srv.Stats()
+		if again, againCounts := h.snapshot(); js(again) != js(reports) || js(againCounts) != js(counts) {
+			t.Fatalf("a no-change sync changed the store: %v -> %v", counts, againCounts)
+		}
+		// Every request is answered 304 but at most one (this tiny org's
+		// repository listing); the benchmark checks the share at scale.
+		if total, cached := after.Total-before.Total, after.NotModified-before.NotModified; total == 0 || cached < total-1 {
+			t.Fatalf("second sync: %d of %d requests answered 304, want all but one", cached, total)
+		}
 
-	// GitHub forgets a deploy run: its deployment stays.
-	h.srv.Update(func(o *githubfake.Org) {
-		repo := o.Repo("api")
-		repo.Runs = repo.Runs[1:]
+		// GitHub forgets a deploy run: its deployment stays.
+		h.srv.Update(func(o *githubfake.Org) {
+			repo := o.Repo("api")
+			repo.Runs = repo.Runs[1:]
+		})
+		if _, err := h.p.Backfill(h.ctx, pipeline.BackfillOptions{From: day(1), To: day(20)}); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := h.snapshot(); js(again) != js(reports) {
+			t.Fatal("a run deleted upstream changed the metrics")
+		}
 	})
-	if _, err := h.p.Backfill(h.ctx, pipeline.BackfillOptions{From: day(1), To: day(20)}); err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := h.snapshot(); js(again) != js(reports) {
-		t.Fatal("a run deleted upstream changed the metrics")
-	}
 }
 
 func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
 	t.Parallel()
-	h := newGHHarness(t, []config.Block{{Name: "manual", Method: doraflow.MethodCustom}})
-	org := h.srv
-	var first, second string
-	org.Update(func(o *githubfake.Org) {
-		api := o.Repo("api")
-		first = api.SHAOf(api.PRs[0].MergeCommit).String()
-		second = api.SHAOf(api.PRs[1].MergeCommit).String()
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newGHHarness(t, []config.Block{{Name: "manual", Method: doraflow.MethodCustom}})
+		org := h.srv
+		var first, second string
+		org.Update(func(o *githubfake.Org) {
+			api := o.Repo("api")
+			first = api.SHAOf(api.PRs[0].MergeCommit).String()
+			second = api.SHAOf(api.PRs[1].MergeCommit).String()
+		})
+		for _, rec := range []custom.DeploymentRecord{
+			{ID: "c1", Service: "api", Repository: "acme/api", SHA: first, DeployedAt: "2024-01-04T00:00:00Z"},
+			{ID: "c2", Service: "api", Repository: "acme/api", SHA: second, DeployedAt: "2024-01-08T00:00:00Z"},
+		} {
+			if _, _, err := h.p.RecordDeployment(h.ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.sync()
+		facts, err := h.store.FactsByID(h.ctx, []string{"c1", "c2"}, nil, nil)
+		must(t, err)
+		// c1 is the first deployment known: it ships only its own commit, the
+		// first pull request; c2 ships what came since c1: the second one.
+		want := map[string]string{"c1": "acme/api#pr-1", "c2": "acme/api#pr-2"}
+		for id, change := range want {
+			if got := facts.Ships[id]; len(got) != 1 || got[0] != change {
+				t.Errorf("%s ships %v, want [%s]", id, got, change)
+			}
+		}
+		if got := row(t, h.metrics(window(1, 20)), "api"); got.Changes != 2 || got.LeadTimeMedian == nil {
+			t.Fatalf("api: %d changes, lead %v; want 2 with a lead time", got.Changes, show(got.LeadTimeMedian))
+		}
 	})
-	for _, rec := range []custom.DeploymentRecord{
-		{ID: "c1", Service: "api", Repository: "acme/api", SHA: first, DeployedAt: "2024-01-04T00:00:00Z"},
-		{ID: "c2", Service: "api", Repository: "acme/api", SHA: second, DeployedAt: "2024-01-08T00:00:00Z"},
-	} {
-		if _, _, err := h.p.RecordDeployment(h.ctx, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h.sync()
-	facts, err := h.store.FactsByID(h.ctx, []string{"c1", "c2"}, nil, nil)
-	must(t, err)
-	// c1 is the first deployment known: it ships only its own commit, the
-	// first pull request; c2 ships what came since c1: the second one.
-	want := map[string]string{"c1": "acme/api#pr-1", "c2": "acme/api#pr-2"}
-	for id, change := range want {
-		if got := facts.Ships[id]; len(got) != 1 || got[0] != change {
-			t.Errorf("%s ships %v, want [%s]", id, got, change)
-		}
-	}
-	if got := row(t, h.metrics(window(1, 20)), "api"); got.Changes != 2 || got.LeadTimeMedian == nil {
-		t.Fatalf("api: %d changes, lead %v; want 2 with a lead time", got.Changes, show(got.LeadTimeMedian))
-	}
 }
 
 func TestGitHubWatermarkPerRepository(t *testing.T) {
 	t.Parallel()
-	h := newGHHarness(t, []config.Block{{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api", "acme/gone"},
-		Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}}})
-	if _, err := h.p.Sync(h.ctx, pipeline.SyncOptions{}); !errors.Is(err, github.ErrRepositories) {
-		t.Fatalf("sync with a missing repository: %v, want github.ErrRepositories", err)
-	}
-	marks, err := h.store.StatePrefix(h.ctx, "watermark/github/")
-	must(t, err)
-	// acme/api was read in full and moves on; acme/gone and the block as a
-	// whole keep their place, so the next sync reads acme/gone from the start.
-	if len(marks) != 1 || marks[0].Key != "watermark/github/deploys/acme/api" {
-		t.Fatalf("watermarks = %+v, want only acme/api's", marks)
-	}
-	if got := row(t, h.metrics(window(1, 20)), "api"); got.Deployments != 2 {
-		t.Fatalf("api deployments = %d, want 2 despite the missing repository", got.Deployments)
-	}
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newGHHarness(t, []config.Block{{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api", "acme/gone"},
+			Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}}})
+		if _, err := h.p.Sync(h.ctx, pipeline.SyncOptions{}); !errors.Is(err, github.ErrRepositories) {
+			t.Fatalf("sync with a missing repository: %v, want github.ErrRepositories", err)
+		}
+		marks, err := h.store.StatePrefix(h.ctx, "watermark/github/")
+		must(t, err)
+		// acme/api was read in full and moves on; acme/gone and the block as a
+		// whole keep their place, so the next sync reads acme/gone from the start.
+		if len(marks) != 1 || marks[0].Key != "watermark/github/deploys/acme/api" {
+			t.Fatalf("watermarks = %+v, want only acme/api's", marks)
+		}
+		if got := row(t, h.metrics(window(1, 20)), "api"); got.Deployments != 2 {
+			t.Fatalf("api deployments = %d, want 2 despite the missing repository", got.Deployments)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"doraflow/load/clickhouse/clickhousetest"
 	"errors"
 	"fmt"
 	"io"
@@ -84,45 +85,47 @@ func slowClient(addr, head, drip string) (time.Duration, error) {
 // timeout passes, and answers /healthz within a second all along.
 func TestServeCutsOffSlowClients(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
-	const headerTimeout, readTimeout = 300 * time.Millisecond, time.Second
-	base := h.serve(pipeline.ServeOptions{ReadHeaderTimeout: headerTimeout, ReadTimeout: readTimeout})
-	for _, c := range []struct {
-		name, head, drip string
-		timeout          time.Duration // the server's limit that must cut the client off
-	}{
-		{"headers a byte at a time", "POST /api/v1/deployments HTTP/1.1\r\n",
-			"Host: doraflow\r\nAuthorization: Bearer tok\r\nX-Slow: " + strings.Repeat("a", 200) + "\r\n\r\n", headerTimeout},
-		{"body a byte at a time", "POST /api/v1/deployments HTTP/1.1\r\nHost: doraflow\r\nAuthorization: Bearer tok\r\nContent-Length: 200\r\n\r\n",
-			`{"service":"api"}` + strings.Repeat(" ", 183), readTimeout},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			const clients = 100
-			took := make(chan time.Duration, clients)
-			errs := make(chan error, clients)
-			for range clients {
-				go func() {
-					d, err := slowClient(strings.TrimPrefix(base, "http://"), c.head, c.drip)
-					took <- d
-					errs <- err
-				}()
-			}
-			for i := range 5 {
-				if d, err := healthz(base); err != nil || d > time.Second {
-					t.Errorf("/healthz #%d while %d slow clients are connected: %s, %v; want 200 within 1s", i, clients, d, err)
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
+		const headerTimeout, readTimeout = 300 * time.Millisecond, time.Second
+		base := h.serve(pipeline.ServeOptions{ReadHeaderTimeout: headerTimeout, ReadTimeout: readTimeout})
+		for _, c := range []struct {
+			name, head, drip string
+			timeout          time.Duration // the server's limit that must cut the client off
+		}{
+			{"headers a byte at a time", "POST /api/v1/deployments HTTP/1.1\r\n",
+				"Host: doraflow\r\nAuthorization: Bearer tok\r\nX-Slow: " + strings.Repeat("a", 200) + "\r\n\r\n", headerTimeout},
+			{"body a byte at a time", "POST /api/v1/deployments HTTP/1.1\r\nHost: doraflow\r\nAuthorization: Bearer tok\r\nContent-Length: 200\r\n\r\n",
+				`{"service":"api"}` + strings.Repeat(" ", 183), readTimeout},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				const clients = 100
+				took := make(chan time.Duration, clients)
+				errs := make(chan error, clients)
+				for range clients {
+					go func() {
+						d, err := slowClient(strings.TrimPrefix(base, "http://"), c.head, c.drip)
+						took <- d
+						errs <- err
+					}()
 				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			// Slack for a loaded machine, far below the 10s the clients
-			// would take.
-			limit := c.timeout + 2*time.Second
-			for range clients {
-				if d, err := <-took, <-errs; err != nil || d > limit {
-					t.Fatalf("a slow client was cut off after %s (%v), want within %s", d, err, limit)
+				for i := range 5 {
+					if d, err := healthz(base); err != nil || d > time.Second {
+						t.Errorf("/healthz #%d while %d slow clients are connected: %s, %v; want 200 within 1s", i, clients, d, err)
+					}
+					time.Sleep(100 * time.Millisecond)
 				}
-			}
-		})
-	}
+				// Slack for a loaded machine, far below the 10s the clients
+				// would take.
+				limit := c.timeout + 2*time.Second
+				for range clients {
+					if d, err := <-took, <-errs; err != nil || d > limit {
+						t.Fatalf("a slow client was cut off after %s (%v), want within %s", d, err, limit)
+					}
+				}
+			})
+		}
+	})
 }
 
 // TestServeWithstandsARequestFlood sends records as fast as 60 connections
@@ -134,66 +137,68 @@ func TestServeCutsOffSlowClients(t *testing.T) {
 // connection and /healthz waited for one, up to answering 503.)
 func TestServeWithstandsARequestFlood(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
-	base := h.serve(pipeline.ServeOptions{PromoteDelay: 50 * time.Millisecond})
-	const workers, span = 60, 3 * time.Second
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
-	stop := time.Now().Add(span)
-	var mu sync.Mutex
-	statuses := map[int]int{}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; time.Now().Before(stop); i++ {
-				body := fmt.Sprintf(`{"id":"flood-%d-%d","service":"api","deployed_at":"2024-01-02T10:00:00Z"}`, w, i)
-				req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/deployments", strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer tok")
-				code := 0
-				if resp, err := client.Do(req); err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					code = resp.StatusCode
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
+		base := h.serve(pipeline.ServeOptions{PromoteDelay: 50 * time.Millisecond})
+		const workers, span = 60, 3 * time.Second
+		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+		stop := time.Now().Add(span)
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; time.Now().Before(stop); i++ {
+					body := fmt.Sprintf(`{"id":"flood-%d-%d","service":"api","deployed_at":"2024-01-02T10:00:00Z"}`, w, i)
+					req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/deployments", strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer tok")
+					code := 0
+					if resp, err := client.Do(req); err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						code = resp.StatusCode
+					}
+					mu.Lock()
+					statuses[code]++
+					mu.Unlock()
 				}
-				mu.Lock()
-				statuses[code]++
-				mu.Unlock()
+			}()
+		}
+		var slowest time.Duration
+		for time.Now().Before(stop) {
+			d, err := healthz(base)
+			if err != nil {
+				t.Errorf("/healthz during the flood: %v", err)
 			}
-		}()
-	}
-	var slowest time.Duration
-	for time.Now().Before(stop) {
-		d, err := healthz(base)
-		if err != nil {
-			t.Errorf("/healthz during the flood: %v", err)
+			slowest = max(slowest, d)
+			time.Sleep(100 * time.Millisecond)
 		}
-		slowest = max(slowest, d)
-		time.Sleep(100 * time.Millisecond)
-	}
-	wg.Wait()
-	if d, err := healthz(base); err != nil || d > time.Second || slowest > time.Second {
-		t.Fatalf("/healthz took %s during the flood and %s (%v) after it; want each within 1s", slowest, d, err)
-	}
-	created := statuses[http.StatusCreated]
-	if len(statuses) != 1 || created == 0 {
-		t.Fatalf("answers %v: want every record created (201)", statuses)
-	}
-	// The promoter picks everything up, in a few batched promotes.
-	eventually(t, func() bool {
-		n, err := h.store.RowCount(h.ctx, "deployments")
-		return err == nil && n == uint64(created)
+		wg.Wait()
+		if d, err := healthz(base); err != nil || d > time.Second || slowest > time.Second {
+			t.Fatalf("/healthz took %s during the flood and %s (%v) after it; want each within 1s", slowest, d, err)
+		}
+		created := statuses[http.StatusCreated]
+		if len(statuses) != 1 || created == 0 {
+			t.Fatalf("answers %v: want every record created (201)", statuses)
+		}
+		// The promoter picks everything up, in a few batched promotes.
+		eventually(t, func() bool {
+			n, err := h.store.RowCount(h.ctx, "deployments")
+			return err == nil && n == uint64(created)
+		})
+		runs, err := h.store.RecentRuns(h.ctx, 10000)
+		must(t, err)
+		promotes := 0
+		for _, r := range runs {
+			if r.Job == "promote" && r.Source == "api" {
+				promotes++
+			}
+		}
+		t.Logf("%d records in %s from %d connections, %d promotes, /healthz at most %s", created, span, workers, promotes, slowest)
+		if promotes == 0 || promotes*10 > created {
+			t.Fatalf("%d promotes for %d records: want them batched", promotes, created)
+		}
 	})
-	runs, err := h.store.RecentRuns(h.ctx, 10000)
-	must(t, err)
-	promotes := 0
-	for _, r := range runs {
-		if r.Job == "promote" && r.Source == "api" {
-			promotes++
-		}
-	}
-	t.Logf("%d records in %s from %d connections, %d promotes, /healthz at most %s", created, span, workers, promotes, slowest)
-	if promotes == 0 || promotes*10 > created {
-		t.Fatalf("%d promotes for %d records: want them batched", promotes, created)
-	}
 }

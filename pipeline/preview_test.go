@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"doraflow/load/clickhouse/clickhousetest"
 	"errors"
 	"reflect"
 	"testing"
@@ -97,91 +98,99 @@ func checkFunnel(t *testing.T, got pipeline.Funnel, want pipeline.Funnel) {
 
 func TestPreviewGitHubFunnels(t *testing.T) {
 	t.Parallel()
-	repo := []string{"acme/app"}
-	h := newPreviewHarness(t, []config.Block{
-		{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: repo,
-			Filters: config.Filters{Labels: []string{"deploy"}, ExcludeLabels: []string{"skip-deploy"}}},
-		{Name: "runs", Method: doraflow.MethodWorkflowRun, Repositories: repo,
-			Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
-		{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo, Filters: config.Filters{TagPattern: "v*"}},
-		{Name: "deploys", Method: doraflow.MethodDeployment, Repositories: repo, Filters: config.Filters{Environment: "production"}},
-		{Name: "nothing", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"no-such-label"}}},
+	clickhousetest.Run(t, func(t *testing.T) {
+		repo := []string{"acme/app"}
+		h := newPreviewHarness(t, []config.Block{
+			{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: repo,
+				Filters: config.Filters{Labels: []string{"deploy"}, ExcludeLabels: []string{"skip-deploy"}}},
+			{Name: "runs", Method: doraflow.MethodWorkflowRun, Repositories: repo,
+				Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
+			{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo, Filters: config.Filters{TagPattern: "v*"}},
+			{Name: "deploys", Method: doraflow.MethodDeployment, Repositories: repo, Filters: config.Filters{Environment: "production"}},
+			{Name: "nothing", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"no-such-label"}}},
+		})
+		before := h.rowCounts()
+
+		merges := previewOf(t, h.p, "merges")
+		checkFunnel(t, merges.Funnel, pipeline.Funnel{Listed: 5, Matched: 2, Filters: []pipeline.FilterCount{
+			{"without label deploy", 2}, {"with label skip-deploy", 1}}})
+		if len(merges.Matches) != 2 || merges.Matches[0].URL == "" || !merges.Matches[0].At.Before(merges.Matches[1].At) {
+			t.Errorf("matches: %+v", merges.Matches)
+		}
+		checkFunnel(t, previewOf(t, h.p, "runs").Funnel, pipeline.Funnel{Listed: 6, Matched: 2, Filters: []pipeline.FilterCount{
+			{"workflow not deploy.yml", 2}, {"branch not main", 1}, {"conclusion not success", 1}}})
+		checkFunnel(t, previewOf(t, h.p, "releases").Funnel, pipeline.Funnel{Listed: 4, Matched: 2, Filters: []pipeline.FilterCount{
+			{"tag not matching v*", 1}, {"prerelease", 1}}})
+		checkFunnel(t, previewOf(t, h.p, "deploys").Funnel, pipeline.Funnel{Listed: 3, Matched: 1, Filters: []pipeline.FilterCount{
+			{"environment not production", 1}, {"no success status in the window", 1}}})
+		nothing := previewOf(t, h.p, "nothing")
+		if nothing.Funnel.Matched != 0 || len(nothing.Matches) != 0 || len(nothing.Overlaps) != 0 {
+			t.Errorf("nothing: %+v", nothing)
+		}
+
+		// A preview stores nothing: no staging, no facts, no ETags.
+		if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
+			t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
+		}
 	})
-	before := h.rowCounts()
-
-	merges := previewOf(t, h.p, "merges")
-	checkFunnel(t, merges.Funnel, pipeline.Funnel{Listed: 5, Matched: 2, Filters: []pipeline.FilterCount{
-		{"without label deploy", 2}, {"with label skip-deploy", 1}}})
-	if len(merges.Matches) != 2 || merges.Matches[0].URL == "" || !merges.Matches[0].At.Before(merges.Matches[1].At) {
-		t.Errorf("matches: %+v", merges.Matches)
-	}
-	checkFunnel(t, previewOf(t, h.p, "runs").Funnel, pipeline.Funnel{Listed: 6, Matched: 2, Filters: []pipeline.FilterCount{
-		{"workflow not deploy.yml", 2}, {"branch not main", 1}, {"conclusion not success", 1}}})
-	checkFunnel(t, previewOf(t, h.p, "releases").Funnel, pipeline.Funnel{Listed: 4, Matched: 2, Filters: []pipeline.FilterCount{
-		{"tag not matching v*", 1}, {"prerelease", 1}}})
-	checkFunnel(t, previewOf(t, h.p, "deploys").Funnel, pipeline.Funnel{Listed: 3, Matched: 1, Filters: []pipeline.FilterCount{
-		{"environment not production", 1}, {"no success status in the window", 1}}})
-	nothing := previewOf(t, h.p, "nothing")
-	if nothing.Funnel.Matched != 0 || len(nothing.Matches) != 0 || len(nothing.Overlaps) != 0 {
-		t.Errorf("nothing: %+v", nothing)
-	}
-
-	// A preview stores nothing: no staging, no facts, no ETags.
-	if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
-		t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
-	}
 }
 
 func TestPreviewOverlapNamesTheEarlierBlock(t *testing.T) {
 	t.Parallel()
-	repo := []string{"acme/app"}
-	h := newPreviewHarness(t, []config.Block{
-		{Name: "deploy-label", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"deploy"}}},
-		{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo},
-		{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: repo},
+	clickhousetest.Run(t, func(t *testing.T) {
+		repo := []string{"acme/app"}
+		h := newPreviewHarness(t, []config.Block{
+			{Name: "deploy-label", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"deploy"}}},
+			{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo},
+			{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: repo},
+		})
+		res := previewOf(t, h.p, "every-merge")
+		if res.Funnel.Matched != 5 {
+			t.Errorf("matched %d, want 5", res.Funnel.Matched)
+		}
+		if want := []pipeline.Overlap{{Block: "deploy-label", Shared: 3}}; !reflect.DeepEqual(res.Overlaps, want) {
+			t.Errorf("overlaps %+v, want %+v", res.Overlaps, want)
+		}
+		// The first block is claimed by none.
+		if first := previewOf(t, h.p, "deploy-label"); len(first.Overlaps) != 0 {
+			t.Errorf("first block overlaps %+v", first.Overlaps)
+		}
 	})
-	res := previewOf(t, h.p, "every-merge")
-	if res.Funnel.Matched != 5 {
-		t.Errorf("matched %d, want 5", res.Funnel.Matched)
-	}
-	if want := []pipeline.Overlap{{Block: "deploy-label", Shared: 3}}; !reflect.DeepEqual(res.Overlaps, want) {
-		t.Errorf("overlaps %+v, want %+v", res.Overlaps, want)
-	}
-	// The first block is claimed by none.
-	if first := previewOf(t, h.p, "deploy-label"); len(first.Overlaps) != 0 {
-		t.Errorf("first block overlaps %+v", first.Overlaps)
-	}
 }
 
 func TestPreviewUnknownBlockAndUnconfiguredSource(t *testing.T) {
 	t.Parallel()
-	h := newPreviewHarness(t, []config.Block{{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/app"}}})
-	if _, err := h.p.Preview(h.ctx, "nope", 30); !errors.Is(err, pipeline.ErrUnknownBlock) {
-		t.Errorf("unknown block: %v", err)
-	}
-	h.cfg.Incidents = []config.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}}
-	if _, err := h.p.Preview(h.ctx, "pd", 30); !errors.Is(err, pipeline.ErrNotConfigured) {
-		t.Errorf("pagerduty without a source: %v", err)
-	}
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newPreviewHarness(t, []config.Block{{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/app"}}})
+		if _, err := h.p.Preview(h.ctx, "nope", 30); !errors.Is(err, pipeline.ErrUnknownBlock) {
+			t.Errorf("unknown block: %v", err)
+		}
+		h.cfg.Incidents = []config.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}}
+		if _, err := h.p.Preview(h.ctx, "pd", 30); !errors.Is(err, pipeline.ErrNotConfigured) {
+			t.Errorf("pagerduty without a source: %v", err)
+		}
+	})
 }
 
 func TestPreviewPagerDutyFunnel(t *testing.T) {
 	t.Parallel()
-	h := newPDHarness(t, []config.Block{
-		{Name: "high", Method: doraflow.MethodPagerDuty, Filters: config.Filters{Urgency: "high", Priorities: []string{"P1"}}},
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newPDHarness(t, []config.Block{
+			{Name: "high", Method: doraflow.MethodPagerDuty, Filters: config.Filters{Urgency: "high", Priorities: []string{"P1"}}},
+		})
+		h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
+		h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(6)})
+		h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", PriorityID: "PP1", CreatedAt: day(7)})
+		h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", CreatedAt: day(8)})
+		before := h.rowCounts()
+		res := previewOf(t, h.p, "high")
+		checkFunnel(t, res.Funnel, pipeline.Funnel{Listed: 4, Matched: 1, Filters: []pipeline.FilterCount{
+			{"urgency not high", 2}, {"priority not P1", 1}}})
+		if len(res.Matches) != 1 || res.Matches[0].URL == "" {
+			t.Errorf("matches %+v", res.Matches)
+		}
+		if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
+			t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
+		}
 	})
-	h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
-	h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(6)})
-	h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", PriorityID: "PP1", CreatedAt: day(7)})
-	h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", CreatedAt: day(8)})
-	before := h.rowCounts()
-	res := previewOf(t, h.p, "high")
-	checkFunnel(t, res.Funnel, pipeline.Funnel{Listed: 4, Matched: 1, Filters: []pipeline.FilterCount{
-		{"urgency not high", 2}, {"priority not P1", 1}}})
-	if len(res.Matches) != 1 || res.Matches[0].URL == "" {
-		t.Errorf("matches %+v", res.Matches)
-	}
-	if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
-		t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
-	}
 }

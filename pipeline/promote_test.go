@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"doraflow/load/clickhouse/clickhousetest"
 	"reflect"
 
 	"github.com/rs/zerolog"
@@ -64,123 +65,133 @@ func (h *harness) snapshot() ([]metrics.Report, map[string]uint64) {
 
 func TestPromoteTwiceChangesNothing(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	h.stage(quarter())
-	first := h.promote()
-	if first.FactRows["deployments"] != 5 || first.Events == 0 {
-		t.Fatalf("first promote = %+v, want 5 deployments and some events", first)
-	}
-	reports, counts := h.snapshot()
-	second := h.promote()
-	if second.Events != 0 || second.FactRows["deployments"]+second.FactRows["incidents"]+second.FactRows["changes"]+second.FactRows["ships"] != 0 {
-		t.Fatalf("second promote wrote %+v, want nothing", second)
-	}
-	// The same objects synced again (a re-run) add nothing either.
-	h.stage(quarter())
-	h.promote()
-	again, againCounts := h.snapshot()
-	if !reflect.DeepEqual(reports, again) || !reflect.DeepEqual(counts, againCounts) {
-		t.Fatalf("re-run changed the store: counts %v -> %v", counts, againCounts)
-	}
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.stage(quarter())
+		first := h.promote()
+		if first.FactRows["deployments"] != 5 || first.Events == 0 {
+			t.Fatalf("first promote = %+v, want 5 deployments and some events", first)
+		}
+		reports, counts := h.snapshot()
+		second := h.promote()
+		if second.Events != 0 || second.FactRows["deployments"]+second.FactRows["incidents"]+second.FactRows["changes"]+second.FactRows["ships"] != 0 {
+			t.Fatalf("second promote wrote %+v, want nothing", second)
+		}
+		// The same objects synced again (a re-run) add nothing either.
+		h.stage(quarter())
+		h.promote()
+		again, againCounts := h.snapshot()
+		if !reflect.DeepEqual(reports, again) || !reflect.DeepEqual(counts, againCounts) {
+			t.Fatalf("re-run changed the store: counts %v -> %v", counts, againCounts)
+		}
+	})
 }
 
 func TestPurgingStagingKeepsFactsAndMetrics(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	h.stage(quarter())
-	h.promote()
-	reports, counts := h.snapshot()
-	must(t, h.store.PurgeStaging(h.ctx))
-	h.promote()
-	// A source that forgot objects: a resync stages only part of them.
-	part := quarter()
-	part.Deployments, part.Incidents = part.Deployments[:1], nil
-	h.stage(part)
-	h.promote()
-	after, afterCounts := h.snapshot()
-	if !reflect.DeepEqual(reports, after) || !reflect.DeepEqual(counts, afterCounts) {
-		t.Fatalf("purge changed the store: counts %v -> %v", counts, afterCounts)
-	}
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.stage(quarter())
+		h.promote()
+		reports, counts := h.snapshot()
+		must(t, h.store.PurgeStaging(h.ctx))
+		h.promote()
+		// A source that forgot objects: a resync stages only part of them.
+		part := quarter()
+		part.Deployments, part.Incidents = part.Deployments[:1], nil
+		h.stage(part)
+		h.promote()
+		after, afterCounts := h.snapshot()
+		if !reflect.DeepEqual(reports, after) || !reflect.DeepEqual(counts, afterCounts) {
+			t.Fatalf("purge changed the store: counts %v -> %v", counts, afterCounts)
+		}
+	})
 }
 
 func TestPromoteResumesAfterACrash(t *testing.T) {
 	t.Parallel()
-	clean := newHarness(t, nil)
-	clean.stage(quarter())
-	clean.promote()
-	want, _ := clean.snapshot()
+	clickhousetest.Run(t, func(t *testing.T) {
+		clean := newHarness(t, nil)
+		clean.stage(quarter())
+		clean.promote()
+		want, _ := clean.snapshot()
 
-	h := newHarness(t, nil)
-	h.stage(quarter())
-	// Crash after the facts were written, before the events and the
-	// watermark: the next promote must finish the job, not double it.
-	high, err := h.store.StagingHigh(h.ctx)
-	must(t, err)
-	ranges := map[string]clickhouse.Range{}
-	for table, hi := range high {
-		ranges[table] = clickhouse.Range{Hi: hi}
-	}
-	_, err = h.store.PromoteFacts(h.ctx, ranges, []string{"manual"}, h.store.NextVersion())
-	must(t, err)
-	h.promote()
-	h.promote()
-	got, _ := h.snapshot()
-	if !reflect.DeepEqual(want, got) {
-		t.Fatalf("after a crash and resume the metrics differ from a clean run:\nclean: %s\ngot:   %s", js(want[0]), js(got[0]))
-	}
+		h := newHarness(t, nil)
+		h.stage(quarter())
+		// Crash after the facts were written, before the events and the
+		// watermark: the next promote must finish the job, not double it.
+		high, err := h.store.StagingHigh(h.ctx)
+		must(t, err)
+		ranges := map[string]clickhouse.Range{}
+		for table, hi := range high {
+			ranges[table] = clickhouse.Range{Hi: hi}
+		}
+		_, err = h.store.PromoteFacts(h.ctx, ranges, []string{"manual"}, h.store.NextVersion())
+		must(t, err)
+		h.promote()
+		h.promote()
+		got, _ := h.snapshot()
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("after a crash and resume the metrics differ from a clean run:\nclean: %s\ngot:   %s", js(want[0]), js(got[0]))
+		}
+	})
 }
 
 func TestLateUpdatesStayExactInTheRollup(t *testing.T) {
 	t.Parallel()
-	// A deployment moves to another service, an incident is resolved a day
-	// later and then re-attributed by name, a change's start moves: the
-	// rollup (which only ever sees inserts) must equal a clean load of the
-	// final state.
-	final := quarter()
-	final.Deployments[2].Service, final.Deployments[2].Team = "api", "platform" // web-1 moves to api
-	final.Incidents[1].ResolvedAt = day(11)
-	final.Incidents[1].DeploymentID = "api-2"
-	final.Changes[0].StartedAt = day(1).Add(-48 * time.Hour)
+	clickhousetest.Run(t, func(t *testing.T) {
+		// A deployment moves to another service, an incident is resolved a day
+		// later and then re-attributed by name, a change's start moves: the
+		// rollup (which only ever sees inserts) must equal a clean load of the
+		// final state.
+		final := quarter()
+		final.Deployments[2].Service, final.Deployments[2].Team = "api", "platform" // web-1 moves to api
+		final.Incidents[1].ResolvedAt = day(11)
+		final.Incidents[1].DeploymentID = "api-2"
+		final.Changes[0].StartedAt = day(1).Add(-48 * time.Hour)
 
-	clean := newHarness(t, nil)
-	clean.stage(final)
-	clean.promote()
-	want, _ := clean.snapshot()
+		clean := newHarness(t, nil)
+		clean.stage(final)
+		clean.promote()
+		want, _ := clean.snapshot()
 
-	h := newHarness(t, nil)
-	h.stage(quarter())
-	h.promote()
-	h.stage(final)
-	h.promote()
-	got, _ := h.snapshot()
-	for i := range want {
-		if !reflect.DeepEqual(want[i], got[i]) {
-			t.Fatalf("query %+v after updates:\nclean: %s\ngot:   %s", allQueries[i], js(want[i]), js(got[i]))
+		h := newHarness(t, nil)
+		h.stage(quarter())
+		h.promote()
+		h.stage(final)
+		h.promote()
+		got, _ := h.snapshot()
+		for i := range want {
+			if !reflect.DeepEqual(want[i], got[i]) {
+				t.Fatalf("query %+v after updates:\nclean: %s\ngot:   %s", allQueries[i], js(want[i]), js(got[i]))
+			}
 		}
-	}
+	})
 }
 
 func TestChangedRulesRebuildTheEvents(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	// The incident comes 10 days after the deployment: outside the default
-	// 168h window, inside a 0 (unlimited) one.
-	h.stage(doraflow.FactSet{
-		Deployments: []doraflow.Deployment{dep("d", "api", day(2))},
-		Incidents:   []doraflow.Incident{incident("i", "api", day(12), time.Time{})},
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newHarness(t, nil)
+		// The incident comes 10 days after the deployment: outside the default
+		// 168h window, inside a 0 (unlimited) one.
+		h.stage(doraflow.FactSet{
+			Deployments: []doraflow.Deployment{dep("d", "api", day(2))},
+			Incidents:   []doraflow.Incident{incident("i", "api", day(12), time.Time{})},
+		})
+		h.promote()
+		if got := row(t, h.metrics(window(1, 31)), "api"); got.FailedDeployments != 0 {
+			t.Fatalf("window 168h: failed %d, want 0", got.FailedDeployments)
+		}
+		cfg := *h.cfg
+		cfg.Attribution = config.Attribution{Window: 0}
+		h.p = pipeline.New(&cfg, h.store, zerolog.Nop())
+		res := h.promote()
+		if !res.Rebuilt {
+			t.Fatal("promote did not notice the changed attribution window")
+		}
+		if got := row(t, h.metrics(window(1, 31)), "api"); got.FailedDeployments != 1 {
+			t.Fatalf("window 0: failed %d, want 1", got.FailedDeployments)
+		}
 	})
-	h.promote()
-	if got := row(t, h.metrics(window(1, 31)), "api"); got.FailedDeployments != 0 {
-		t.Fatalf("window 168h: failed %d, want 0", got.FailedDeployments)
-	}
-	cfg := *h.cfg
-	cfg.Attribution = config.Attribution{Window: 0}
-	h.p = pipeline.New(&cfg, h.store, zerolog.Nop())
-	res := h.promote()
-	if !res.Rebuilt {
-		t.Fatal("promote did not notice the changed attribution window")
-	}
-	if got := row(t, h.metrics(window(1, 31)), "api"); got.FailedDeployments != 1 {
-		t.Fatalf("window 0: failed %d, want 1", got.FailedDeployments)
-	}
 }

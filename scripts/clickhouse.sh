@@ -4,7 +4,10 @@
 # next to any system-wide server.
 #
 #   scripts/clickhouse.sh install          install Debian's clickhouse-server if missing
-#   scripts/clickhouse.sh start DIR PORT   start a server in DIR on tcp PORT (http PORT+1), or reuse it
+#   scripts/clickhouse.sh start DIR PORT [tls]
+#                                          start a server in DIR on tcp PORT (http PORT+1), or reuse it;
+#                                          with tls also native TLS on PORT+2 and HTTPS on PORT+3, with a
+#                                          throwaway CA and certificate in DIR/tls (ca.pem signs them)
 #   scripts/clickhouse.sh stop DIR         stop the server of DIR
 #   scripts/clickhouse.sh running DIR PORT exit 0 when the server of DIR answers on PORT
 set -euo pipefail
@@ -29,9 +32,22 @@ install() {
 ping() { clickhouse-client --host 127.0.0.1 --port "$1" -q 'SELECT 1' >/dev/null 2>&1; }
 
 start() {
-	local dir=$1 port=$2 http=$(( $2 + 1 ))
+	local dir=$1 port=$2 http=$(( $2 + 1 )) tls=${3:-} secure=""
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
+	if [ "$tls" = tls ]; then
+		"$(dirname "$0")/tls-certs.sh" "$dir/tls"
+		secure="<tcp_port_secure>$(( port + 2 ))</tcp_port_secure>
+  <https_port>$(( port + 3 ))</https_port>
+  <openSSL><server>
+    <certificateFile>$dir/tls/server.pem</certificateFile>
+    <privateKeyFile>$dir/tls/server.key</privateKeyFile>
+    <verificationMode>none</verificationMode>
+    <loadDefaultCAFile>false</loadDefaultCAFile>
+    <disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols>
+    <preferServerCiphers>true</preferServerCiphers>
+  </server></openSSL>"
+	fi
 	if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && ping "$port"; then
 		echo "clickhouse.sh: reusing the server in $dir (port $port)" >&2
 		return 0
@@ -46,6 +62,7 @@ start() {
   <logger><level>warning</level><log>$dir/log/server.log</log><errorlog>$dir/log/error.log</errorlog><size>50M</size><count>2</count></logger>
   <tcp_port>$port</tcp_port>
   <http_port>$http</http_port>
+  $secure
   <listen_host>127.0.0.1</listen_host>
   <max_connections>1024</max_connections>
   <keep_alive_timeout>3</keep_alive_timeout>
@@ -115,8 +132,8 @@ running() {
 
 case "${1:-}" in
 	install) install ;;
-	start) [ $# -eq 3 ] || die "usage: $0 start DIR PORT"; install; start "$2" "$3" ;;
+	start) [ $# -eq 3 ] || { [ $# -eq 4 ] && [ "$4" = tls ]; } || die "usage: $0 start DIR PORT [tls]"; install; start "$2" "$3" "${4:-}" ;;
 	stop) [ $# -eq 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
 	running) [ $# -eq 3 ] || die "usage: $0 running DIR PORT"; running "$2" "$3" ;;
-	*) die "usage: $0 install | start DIR PORT | stop DIR | running DIR PORT" ;;
+	*) die "usage: $0 install | start DIR PORT [tls] | stop DIR | running DIR PORT" ;;
 esac

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"doraflow/load/clickhouse/clickhousetest"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,72 +25,74 @@ func TestMain(m *testing.M) {
 }
 
 func TestBackfillSurvivesKillDashNine(t *testing.T) {
-	data := pagerdutyfake.New()
-	if err := data.AddService(pagerdutyfake.Service{ID: "PAPI", Name: "api"}); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	const days = 40
-	for d := 0; d < days; d++ {
-		at := start.AddDate(0, 0, d).Add(10 * time.Hour)
-		if _, err := data.AddIncident(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: at, ResolvedAt: at.Add(time.Hour)}); err != nil {
+	clickhousetest.Run(t, func(t *testing.T) {
+		data := pagerdutyfake.New()
+		if err := data.AddService(pagerdutyfake.Service{ID: "PAPI", Name: "api"}); err != nil {
 			t.Fatal(err)
 		}
-	}
-	// Slow enough that the kill lands mid-backfill.
-	srv := pagerdutyfake.NewServer(data, pagerdutyfake.Options{Latency: 150 * time.Millisecond})
-	srv.Start()
-	defer srv.Close()
-	c := newCLI(t, fmt.Sprintf("pagerduty:\n  base_url: %s\n  token: %s\nincidents:\n  - name: pd\n    method: pagerduty\n", srv.URL(), pagerdutyfake.DefaultToken))
-	if code, _, errOut := c.run("migrate"); code != 0 {
-		t.Fatalf("migrate: %s", errOut)
-	}
-	args := []string{"--config", c.config, "backfill", "--from", "2024-01-01", "--to", "2024-02-10", "--chunk", "24h"}
-
-	child := exec.Command(os.Args[0], args...)
-	child.Env = append(os.Environ(), "DORAFLOW_AS_MAIN=1", "TEST_CH_PASSWORD=")
-	var childErr bytes.Buffer
-	child.Stderr = &childErr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	store := openStore(t, c)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if n, _ := store.RowCount(context.Background(), "stg_incidents"); n >= 5 {
-			break
+		start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		const days = 40
+		for d := 0; d < days; d++ {
+			at := start.AddDate(0, 0, d).Add(10 * time.Hour)
+			if _, err := data.AddIncident(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: at, ResolvedAt: at.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if time.Now().After(deadline) {
-			child.Process.Kill()
-			t.Fatalf("the backfill staged nothing within 60s: %s", childErr.String())
+		// Slow enough that the kill lands mid-backfill.
+		srv := pagerdutyfake.NewServer(data, pagerdutyfake.Options{Latency: 150 * time.Millisecond})
+		srv.Start()
+		defer srv.Close()
+		c := newCLI(t, fmt.Sprintf("pagerduty:\n  base_url: %s\n  token: %s\nincidents:\n  - name: pd\n    method: pagerduty\n", srv.URL(), pagerdutyfake.DefaultToken))
+		if code, _, errOut := c.run("migrate"); code != 0 {
+			t.Fatalf("migrate: %s", errOut)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := child.Process.Kill(); err != nil { // SIGKILL
-		t.Fatal(err)
-	}
-	_ = child.Wait()
-	staged, _ := store.RowCount(context.Background(), "stg_incidents")
-	if staged >= days {
-		t.Fatalf("the kill came too late (%d of %d staged); the test proves nothing", staged, days)
-	}
+		args := []string{"--config", c.config, "backfill", "--from", "2024-01-01", "--to", "2024-02-10", "--chunk", "24h"}
 
-	// Run the same command again: it resumes and finishes.
-	code, out, errOut := c.run(args[2:]...)
-	if code != 0 {
-		t.Fatalf("resumed backfill: exit %d\n%s", code, errOut)
-	}
-	if !strings.Contains(out, "backfilled") {
-		t.Fatalf("resumed backfill said %q", out)
-	}
-	n, err := store.RowCount(context.Background(), "incidents")
-	if err != nil || n != days {
-		t.Fatalf("incident facts = %d (%v), want %d: none lost, none doubled", n, err, days)
-	}
-	code, out, _ = c.run("metrics", "--from", "2024-01-01", "--to", "2024-02-10", "--group-by", "none", "--format", "csv")
-	if code != 0 || !strings.Contains(out, fmt.Sprintf(",%d,%d,", days, days)) {
-		t.Fatalf("metrics after resume: %s", out)
-	}
+		child := exec.Command(os.Args[0], args...)
+		child.Env = append(os.Environ(), "DORAFLOW_AS_MAIN=1", "TEST_CH_PASSWORD=")
+		var childErr bytes.Buffer
+		child.Stderr = &childErr
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		store := openStore(t, c)
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if n, _ := store.RowCount(context.Background(), "stg_incidents"); n >= 5 {
+				break
+			}
+			if time.Now().After(deadline) {
+				child.Process.Kill()
+				t.Fatalf("the backfill staged nothing within 60s: %s", childErr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := child.Process.Kill(); err != nil { // SIGKILL
+			t.Fatal(err)
+		}
+		_ = child.Wait()
+		staged, _ := store.RowCount(context.Background(), "stg_incidents")
+		if staged >= days {
+			t.Fatalf("the kill came too late (%d of %d staged); the test proves nothing", staged, days)
+		}
+
+		// Run the same command again: it resumes and finishes.
+		code, out, errOut := c.run(args[2:]...)
+		if code != 0 {
+			t.Fatalf("resumed backfill: exit %d\n%s", code, errOut)
+		}
+		if !strings.Contains(out, "backfilled") {
+			t.Fatalf("resumed backfill said %q", out)
+		}
+		n, err := store.RowCount(context.Background(), "incidents")
+		if err != nil || n != days {
+			t.Fatalf("incident facts = %d (%v), want %d: none lost, none doubled", n, err, days)
+		}
+		code, out, _ = c.run("metrics", "--from", "2024-01-01", "--to", "2024-02-10", "--group-by", "none", "--format", "csv")
+		if code != 0 || !strings.Contains(out, fmt.Sprintf(",%d,%d,", days, days)) {
+			t.Fatalf("metrics after resume: %s", out)
+		}
+	})
 }
 
 // openStore opens the CLI test's database.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"doraflow/load/clickhouse/clickhousetest"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -37,127 +38,129 @@ var nastyText = []string{
 // metrics and explain, and that every table still exists: all SQL is
 // parameterised or built from validated identifiers.
 func TestNastyTextIsStoredAndReportedAsText(t *testing.T) {
-	const token = "nasty-api-token"
-	addr := freeAddr(t)
-	c := newCLI(t, fmt.Sprintf("server:\n  listen: %s\n  tokens: [%s]\n", addr, token))
-	mustRun := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := c.run(args...)
-		if code != 0 {
-			t.Fatalf("doraflow %q: exit %d\n%s", args, code, errOut)
+	clickhousetest.Run(t, func(t *testing.T) {
+		const token = "nasty-api-token"
+		addr := freeAddr(t)
+		c := newCLI(t, fmt.Sprintf("server:\n  listen: %s\n  tokens: [%s]\n", addr, token))
+		mustRun := func(args ...string) string {
+			t.Helper()
+			code, out, errOut := c.run(args...)
+			if code != 0 {
+				t.Fatalf("doraflow %q: exit %d\n%s", args, code, errOut)
+			}
+			return out
 		}
-		return out
-	}
-	mustRun("migrate")
-	store := openStore(t, c)
-	ctx := context.Background()
-	tables, err := store.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+		mustRun("migrate")
+		store := openStore(t, c)
+		ctx := context.Background()
+		tables, err := store.Tables(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 
-	for _, s := range nastyText {
-		mustRun("record", "deployment", "--service", s, "--id", s+" cli", "--sha", s, "--title", s, "--deployed-at", "2024-01-02T10:00:00Z")
-		mustRun("record", "incident", "--service", s, "--id", s+" cli", "--title", s, "--deployment", s+" cli",
-			"--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T12:00:00Z")
-	}
-	d := c.startDaemon(addr)
-	for _, s := range nastyText {
-		for path, rec := range map[string]map[string]string{
-			"/api/v1/deployments": {"id": s + " api", "service": s, "sha": s, "title": s, "deployed_at": "2024-01-03T10:00:00Z"},
-			"/api/v1/incidents":   {"id": s + " api", "service": s, "title": s, "deployment_id": s + " api", "created_at": "2024-01-03T11:00:00Z", "resolved_at": "2024-01-03T12:00:00Z"},
-		} {
-			body, err := json.Marshal(rec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if code, resp := d.request(http.MethodPost, path, token, string(body)); code != http.StatusCreated {
-				t.Fatalf("POST %s %s: %d %s", path, body, code, resp)
+		for _, s := range nastyText {
+			mustRun("record", "deployment", "--service", s, "--id", s+" cli", "--sha", s, "--title", s, "--deployed-at", "2024-01-02T10:00:00Z")
+			mustRun("record", "incident", "--service", s, "--id", s+" cli", "--title", s, "--deployment", s+" cli",
+				"--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T12:00:00Z")
+		}
+		d := c.startDaemon(addr)
+		for _, s := range nastyText {
+			for path, rec := range map[string]map[string]string{
+				"/api/v1/deployments": {"id": s + " api", "service": s, "sha": s, "title": s, "deployed_at": "2024-01-03T10:00:00Z"},
+				"/api/v1/incidents":   {"id": s + " api", "service": s, "title": s, "deployment_id": s + " api", "created_at": "2024-01-03T11:00:00Z", "resolved_at": "2024-01-03T12:00:00Z"},
+			} {
+				body, err := json.Marshal(rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if code, resp := d.request(http.MethodPost, path, token, string(body)); code != http.StatusCreated {
+					t.Fatalf("POST %s %s: %d %s", path, body, code, resp)
+				}
 			}
 		}
-	}
-	if code := d.stop(); code != 0 {
-		t.Fatalf("doraflow run exited %d:\n%s", code, d.stderr.String())
-	}
-	mustRun("promote")
+		if code := d.stop(); code != 0 {
+			t.Fatalf("doraflow run exited %d:\n%s", code, d.stderr.String())
+		}
+		mustRun("promote")
 
-	after, err := store.Tables(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(after, tables) {
-		t.Fatalf("tables changed:\nbefore %v\nafter  %v", tables, after)
-	}
-	dump, err := store.DumpFacts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deployments, incidents := map[string]doraflow.Deployment{}, map[string]doraflow.Incident{}
-	for _, dep := range dump.Deployments {
-		deployments[dep.ID] = dep
-	}
-	for _, in := range dump.Incidents {
-		incidents[in.ID] = in
-	}
+		after, err := store.Tables(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(after, tables) {
+			t.Fatalf("tables changed:\nbefore %v\nafter  %v", tables, after)
+		}
+		dump, err := store.DumpFacts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deployments, incidents := map[string]doraflow.Deployment{}, map[string]doraflow.Incident{}
+		for _, dep := range dump.Deployments {
+			deployments[dep.ID] = dep
+		}
+		for _, in := range dump.Incidents {
+			incidents[in.ID] = in
+		}
 
-	var report struct {
-		Rows []struct {
-			Service     string `json:"service"`
-			Deployments int    `json:"deployments"`
-			Failed      int    `json:"failed_deployments"`
-			Incidents   int    `json:"incidents"`
-		} `json:"rows"`
-	}
-	window := []string{"--from", "2024-01-01", "--to", "2024-01-08"}
-	if err := json.Unmarshal([]byte(mustRun(append([]string{"metrics", "--format", "json"}, window...)...)), &report); err != nil {
-		t.Fatal(err)
-	}
-	csvRows, err := csv.NewReader(strings.NewReader(mustRun(append([]string{"metrics", "--format", "csv"}, window...)...))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var explained struct {
-		Items []struct {
-			Service string `json:"service"`
-			Title   string `json:"title"`
-		} `json:"items"`
-	}
-	if err := json.Unmarshal([]byte(mustRun(append([]string{"explain", "incidents", "--format", "json"}, window...)...)), &explained); err != nil {
-		t.Fatal(err)
-	}
+		var report struct {
+			Rows []struct {
+				Service     string `json:"service"`
+				Deployments int    `json:"deployments"`
+				Failed      int    `json:"failed_deployments"`
+				Incidents   int    `json:"incidents"`
+			} `json:"rows"`
+		}
+		window := []string{"--from", "2024-01-01", "--to", "2024-01-08"}
+		if err := json.Unmarshal([]byte(mustRun(append([]string{"metrics", "--format", "json"}, window...)...)), &report); err != nil {
+			t.Fatal(err)
+		}
+		csvRows, err := csv.NewReader(strings.NewReader(mustRun(append([]string{"metrics", "--format", "csv"}, window...)...))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var explained struct {
+			Items []struct {
+				Service string `json:"service"`
+				Title   string `json:"title"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(mustRun(append([]string{"explain", "incidents", "--format", "json"}, window...)...)), &explained); err != nil {
+			t.Fatal(err)
+		}
 
-	for _, s := range nastyText {
-		for _, via := range []string{" cli", " api"} {
-			dep, in := deployments[s+via], incidents[s+via]
-			if dep.Service != s || dep.SHA != s || dep.Title != s {
-				t.Errorf("deployment %q stored as %+v", s+via, dep)
+		for _, s := range nastyText {
+			for _, via := range []string{" cli", " api"} {
+				dep, in := deployments[s+via], incidents[s+via]
+				if dep.Service != s || dep.SHA != s || dep.Title != s {
+					t.Errorf("deployment %q stored as %+v", s+via, dep)
+				}
+				if in.Service != s || in.Title != s || in.DeploymentID != s+via {
+					t.Errorf("incident %q stored as %+v", s+via, in)
+				}
 			}
-			if in.Service != s || in.Title != s || in.DeploymentID != s+via {
-				t.Errorf("incident %q stored as %+v", s+via, in)
+			found := false
+			for _, r := range report.Rows {
+				if r.Service == s {
+					found = r.Deployments == 2 && r.Failed == 2 && r.Incidents == 2
+				}
+			}
+			if !found {
+				t.Errorf("metrics --format json: no row for %q with 2 deployments, 2 failed and 2 incidents: %+v", s, report.Rows)
+			}
+			if !hasCSVRow(csvRows, s) {
+				t.Errorf("metrics --format csv: no row for %q", s)
+			}
+			n := 0
+			for _, it := range explained.Items {
+				if it.Service == s && it.Title == s {
+					n++
+				}
+			}
+			if n != 2 {
+				t.Errorf("explain incidents --format json: %d items of %q, want 2", n, s)
 			}
 		}
-		found := false
-		for _, r := range report.Rows {
-			if r.Service == s {
-				found = r.Deployments == 2 && r.Failed == 2 && r.Incidents == 2
-			}
-		}
-		if !found {
-			t.Errorf("metrics --format json: no row for %q with 2 deployments, 2 failed and 2 incidents: %+v", s, report.Rows)
-		}
-		if !hasCSVRow(csvRows, s) {
-			t.Errorf("metrics --format csv: no row for %q", s)
-		}
-		n := 0
-		for _, it := range explained.Items {
-			if it.Service == s && it.Title == s {
-				n++
-			}
-		}
-		if n != 2 {
-			t.Errorf("explain incidents --format json: %d items of %q, want 2", n, s)
-		}
-	}
+	})
 }
 
 func hasCSVRow(rows [][]string, first string) bool {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"doraflow/load/clickhouse/clickhousetest"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -172,14 +173,16 @@ func previewCases() []previewCase {
 // TestPreviewOutput runs each case against the fakes and the test
 // ClickHouse and compares what it prints with its golden file.
 func TestPreviewOutput(t *testing.T) {
-	fakes := startPreviewFakes(t)
-	for _, tc := range previewCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			c := newCLI(t, fakes.config(tc.withoutGitHubToken)+tc.blocks)
-			c.clock = previewNow
-			checkPreviewCase(t, c, tc)
-		})
-	}
+	clickhousetest.Run(t, func(t *testing.T) {
+		fakes := startPreviewFakes(t)
+		for _, tc := range previewCases() {
+			t.Run(tc.name, func(t *testing.T) {
+				c := newCLI(t, fakes.config(tc.withoutGitHubToken)+tc.blocks)
+				c.clock = previewNow
+				checkPreviewCase(t, c, tc)
+			})
+		}
+	})
 }
 
 // TestPreviewNeedsNoClickHouse runs the same cases with ClickHouse on an
@@ -201,21 +204,23 @@ func TestPreviewNeedsNoClickHouse(t *testing.T) {
 // TestPreviewStoresNothing previews every block of a migrated database
 // and checks that no table of it changed.
 func TestPreviewStoresNothing(t *testing.T) {
-	fakes := startPreviewFakes(t)
-	c := newCLI(t, fakes.config(false)+"deployments:\n"+apiMergesBlock+"incidents:\n"+pdHighBlock)
-	c.clock = previewNow
-	if code, _, errOut := c.run("migrate"); code != 0 {
-		t.Fatalf("migrate: exit %d: %s", code, errOut)
-	}
-	before := rowCounts(t, c.db)
-	for _, block := range []string{"api-merges", "pd-high"} {
-		if code, _, errOut := c.run("preview", "--block", block); code != 0 {
-			t.Fatalf("preview %s: exit %d: %s", block, code, errOut)
+	clickhousetest.Run(t, func(t *testing.T) {
+		fakes := startPreviewFakes(t)
+		c := newCLI(t, fakes.config(false)+"deployments:\n"+apiMergesBlock+"incidents:\n"+pdHighBlock)
+		c.clock = previewNow
+		if code, _, errOut := c.run("migrate"); code != 0 {
+			t.Fatalf("migrate: exit %d: %s", code, errOut)
 		}
-	}
-	if after := rowCounts(t, c.db); !reflect.DeepEqual(after, before) {
-		t.Errorf("preview changed the database:\nbefore %v\n after %v", before, after)
-	}
+		before := rowCounts(t, c.db)
+		for _, block := range []string{"api-merges", "pd-high"} {
+			if code, _, errOut := c.run("preview", "--block", block); code != 0 {
+				t.Fatalf("preview %s: exit %d: %s", block, code, errOut)
+			}
+		}
+		if after := rowCounts(t, c.db); !reflect.DeepEqual(after, before) {
+			t.Errorf("preview changed the database:\nbefore %v\n after %v", before, after)
+		}
+	})
 }
 
 // checkPreviewCase runs tc's command line and checks its exit status and

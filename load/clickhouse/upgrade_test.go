@@ -1,0 +1,156 @@
+package clickhouse_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"doraflow"
+	"doraflow/load/clickhouse"
+	"doraflow/load/clickhouse/clickhousetest"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// TestUpgradeFromViewsWithoutAliases upgrades a database as the previous
+// release of doraflow left it, with facts in it. Its 0007 created views
+// whose joined subqueries have no alias (kept in testdata): 18.16 took
+// them, so that database is at 0008 with those views; a current server
+// refused them, so there it stopped at 0006, with dora_metrics_daily made
+// and 0007 unrecorded. Migrate must bring either to the current schema,
+// replace the views, and leave every fact as it was.
+func TestUpgradeFromViewsWithoutAliases(t *testing.T) {
+	t.Parallel()
+	old, err := os.ReadFile("testdata/0007_views_before_0009.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldViews := strings.Split(string(old), "\n-- statement\n")[1:]
+	if len(oldViews) != 3 {
+		t.Fatalf("testdata has %d joined views, want 3", len(oldViews))
+	}
+	clickhousetest.Run(t, func(t *testing.T) {
+		ctx := context.Background()
+		opts := clickhousetest.Options(t)
+		s, err := clickhouse.Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+		stageAndPromote(t, s,
+			[]doraflow.Deployment{{ID: "d1", Block: "manual", Source: doraflow.SourceCustom, Method: doraflow.MethodCustom, Service: "api", Environment: "production", DeployedAt: at, Status: doraflow.StatusSuccess}},
+			[]doraflow.Incident{{ID: "i1", Block: "manual", Source: doraflow.SourceCustom, Service: "api", CreatedAt: at.Add(time.Hour)}})
+		conn := clickhousetest.Conn(t, opts)
+		facts := tableDump(t, conn, factsQuery)
+		views := tableDump(t, conn, viewsQuery)
+		if len(facts) != 2 || len(views) != 2 {
+			t.Fatalf("before the upgrade: facts %v, views %v; want 2 each", facts, views)
+		}
+
+		// Back to what the previous release left.
+		for _, v := range []string{"dora_deployments", "dora_changes", "dora_incidents"} {
+			exec(t, conn, "DROP TABLE "+v)
+		}
+		recorded := 8
+		for _, stmt := range oldViews {
+			if err := conn.Exec(ctx, stmt); err != nil {
+				if !strings.Contains(err.Error(), "206") { // ALIAS_REQUIRED
+					t.Fatalf("old view: %v", err)
+				}
+				recorded = 6
+				break
+			}
+		}
+		if recorded == 6 {
+			// 0008 was never reached: its columns are not there either.
+			exec(t, conn, "ALTER TABLE stg_ships DROP COLUMN change_commits")
+			exec(t, conn, "ALTER TABLE ships DROP COLUMN change_commits")
+		}
+		exec(t, conn, "RENAME TABLE schema_migrations TO schema_migrations_now")
+		exec(t, conn, "CREATE TABLE schema_migrations AS schema_migrations_now")
+		exec(t, conn, "INSERT INTO schema_migrations (version, name, applied_at) SELECT version, name, applied_at FROM schema_migrations_now WHERE version <= "+strconv.Itoa(recorded))
+		exec(t, conn, "DROP TABLE schema_migrations_now")
+
+		res, err := s.Migrate(ctx)
+		if err != nil {
+			t.Fatalf("upgrade: %v", err)
+		}
+		want := map[int][]string{8: {"0009_views_aliased"}, 6: {"0007_views", "0008_ship_commits", "0009_views_aliased"}}[recorded]
+		if !slices.Equal(res.Applied, want) {
+			t.Errorf("upgrade from version %d applied %v, want %v", recorded, res.Applied, want)
+		}
+		if got := tableDump(t, conn, factsQuery); !slices.Equal(got, facts) {
+			t.Errorf("facts after the upgrade: %v, want them untouched: %v", got, facts)
+		}
+		if got := tableDump(t, conn, viewsQuery); !slices.Equal(got, views) {
+			t.Errorf("views after the upgrade: %v, want %v", got, views)
+		}
+	})
+}
+
+// The facts with their versions, and what the views make of them.
+const (
+	factsQuery = "SELECT id AS a, version AS b FROM deployments UNION ALL SELECT id AS a, version AS b FROM incidents"
+	viewsQuery = "SELECT id AS a, service AS b FROM dora_deployments UNION ALL SELECT id AS a, service AS b FROM dora_incidents"
+)
+
+// stageAndPromote stages the deployments and incidents and promotes them.
+func stageAndPromote(t *testing.T, s *clickhouse.Store, ds []doraflow.Deployment, is []doraflow.Incident) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.StageDeployments(ctx, ds); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StageIncidents(ctx, is); err != nil {
+		t.Fatal(err)
+	}
+	high, err := s.StagingHigh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranges := map[string]clickhouse.Range{}
+	for table, hi := range high {
+		ranges[table] = clickhouse.Range{Hi: hi}
+	}
+	if _, err := s.PromoteFacts(ctx, ranges, []string{"manual"}, s.NextVersion()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func exec(t *testing.T, conn driver.Conn, stmt string) {
+	t.Helper()
+	if err := conn.Exec(context.Background(), stmt); err != nil {
+		t.Fatalf("%s: %v", stmt, err)
+	}
+}
+
+// tableDump returns the rows of a query of two columns a and b as sorted
+// "a b" lines.
+func tableDump(t *testing.T, conn driver.Conn, query string) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), "SELECT toString(a), toString(b) FROM ("+query+") AS q ORDER BY 1, 2")
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a+" "+b)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
