@@ -13,6 +13,8 @@
 # CHDB_LIB_PATH, when set, is the libchdb.so to use instead of the fetched
 # one; GO is the go command (default: go on PATH, else /usr/local/go/bin/go).
 set -euo pipefail
+# shellcheck source=pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
 
 die() { echo "chdb.sh: $*" >&2; exit 1; }
 
@@ -101,26 +103,13 @@ start() {
 	die "the front in $dir did not answer on port $port (log above)"
 }
 
-stop() {
-	local dir=$1 pid
-	[ -f "$dir/pid" ] || return 0
-	pid=$(cat "$dir/pid")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		for _ in $(seq 1 60); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$dir/pid"
-}
+stop() { stop_pidfile "$1"; }
 
 # running tells make whether a front was already up before it started
 # one, so that it stops only what it started.
 running() {
 	local dir=$1 port=$2
-	[ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && ping "$dir" "$port"
+	alive_pidfile "$dir" && ping "$dir" "$port"
 }
 
 case "${1:-}" in

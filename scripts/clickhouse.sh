@@ -11,6 +11,8 @@
 #   scripts/clickhouse.sh stop DIR         stop the server of DIR
 #   scripts/clickhouse.sh running DIR PORT exit 0 when the server of DIR answers on PORT
 set -euo pipefail
+# shellcheck source=pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
 
 die() { echo "clickhouse.sh: $*" >&2; exit 1; }
 
@@ -48,7 +50,7 @@ start() {
     <preferServerCiphers>true</preferServerCiphers>
   </server></openSSL>"
 	fi
-	if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && ping "$port"; then
+	if alive_pidfile "$dir" && ping "$port"; then
 		echo "clickhouse.sh: reusing the server in $dir (port $port)" >&2
 		return 0
 	fi
@@ -108,26 +110,13 @@ XML
 	die "the server in $dir did not answer on port $port within 60s (logs above)"
 }
 
-stop() {
-	local dir=$1 pid
-	[ -f "$dir/pid" ] || return 0
-	pid=$(cat "$dir/pid")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		for _ in $(seq 1 60); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$dir/pid"
-}
+stop() { stop_pidfile "$1"; }
 
 # running tells make whether a server was already up before it started
 # one, so that it stops only what it started.
 running() {
 	local dir=$1 port=$2
-	[ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null && ping "$port"
+	alive_pidfile "$dir" && ping "$port"
 }
 
 case "${1:-}" in
