@@ -50,6 +50,8 @@ func main() {
 	sizes := flag.String("sizes", "10000,100000,1000000,3050000", "organisation sizes, in entities (deployments, changes, incidents)")
 	reuse := flag.Bool("reuse", false, "measure metrics on the databases a previous run left, without loading again")
 	sourceSizes := flag.String("source-sizes", "10000,100000,1000000", "organisation sizes for the whole pipeline through the fake GitHub and PagerDuty, in pull requests, runs and incidents; empty for none")
+	engineList := flag.String("engines", "", "compare promote and metrics reads on several engines in one run: NAME=native://HOST:PORT or NAME=http://HOST:PORT, comma-separated; empty for none")
+	engineSizes := flag.String("engine-sizes", "10000,100000,1000000", "organisation sizes, in entities, for --engines")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	err := profiled(*cpuProfile, func() error {
@@ -62,8 +64,22 @@ func main() {
 		if err != nil {
 			return err
 		}
+		engines, err := parseEngines(*engineList)
+		if err != nil {
+			return err
+		}
+		compared, err := parseSizes("--engine-sizes", *engineSizes)
+		if err != nil {
+			return err
+		}
 		if len(staged) > 0 {
 			if err := run(ctx, *addr, staged, *reuse, os.Stdout); err != nil {
+				return err
+			}
+			fmt.Println()
+		}
+		if len(engines) > 0 && len(compared) > 0 {
+			if err := runEngines(ctx, engines, compared, os.Stdout); err != nil {
 				return err
 			}
 			fmt.Println()
@@ -158,20 +174,28 @@ func measure(ctx context.Context, addr string, entities int, reuse bool) (result
 		return r, err
 	}
 	defer store.Close()
-	p := pipeline.New(cfg, store, zerolog.Nop())
-	q := metrics.Query{From: end.AddDate(-1, 0, 0), To: end, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodWeek}
 	runtime.GC()
 	peak := sampleHeap()
-	if r.rollup, err = median(func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{}); return err }); err != nil {
+	read := metricsReader(ctx, pipeline.New(cfg, store, zerolog.Nop()), end)
+	if r.rollup, err = median(read(false)); err != nil {
 		return r, err
 	}
 	r.rollupHeap = peak.stop()
 	peak = sampleHeap()
-	if r.events, err = median(func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{FromEvents: true}); return err }); err != nil {
+	if r.events, err = median(read(true)); err != nil {
 		return r, err
 	}
 	r.peakHeap = max(r.peakHeap, peak.stop())
 	return r, nil
+}
+
+// metricsReader returns what reads a year of weekly metrics by service up
+// to end, from the rollup or from the events.
+func metricsReader(ctx context.Context, p *pipeline.Pipeline, end time.Time) func(fromEvents bool) func() error {
+	q := metrics.Query{From: end.AddDate(-1, 0, 0), To: end, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodWeek}
+	return func(fromEvents bool) func() error {
+		return func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{FromEvents: fromEvents}); return err }
+	}
 }
 
 // load creates the database afresh, stages a generated organisation of
@@ -203,15 +227,8 @@ func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size
 			return err
 		}
 		start := time.Now()
-		for _, stage := range []func() error{
-			func() error { return store.StageChanges(ctx, f.Changes) },
-			func() error { return store.StageShips(ctx, f.Ships, f.Commits) },
-			func() error { return store.StageDeployments(ctx, f.Deployments) },
-			func() error { return store.StageIncidents(ctx, f.Incidents) },
-		} {
-			if err := stage(); err != nil {
-				return err
-			}
+		if err := stage(ctx, store, f); err != nil {
+			return err
 		}
 		r.stage += time.Since(start)
 		return nil
@@ -230,6 +247,21 @@ func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size
 		return err
 	}
 	r.promote = time.Since(start)
+	return nil
+}
+
+// stage writes one set of facts to staging.
+func stage(ctx context.Context, store *clickhouse.Store, f doraflow.FactSet) error {
+	for _, stage := range []func() error{
+		func() error { return store.StageChanges(ctx, f.Changes) },
+		func() error { return store.StageShips(ctx, f.Ships, f.Commits) },
+		func() error { return store.StageDeployments(ctx, f.Deployments) },
+		func() error { return store.StageIncidents(ctx, f.Incidents) },
+	} {
+		if err := stage(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -240,7 +240,7 @@ func benchIncidents(n int, now time.Time, days int) []doraflow.Incident {
 
 // freshStore drops the database and opens it migrated.
 func freshStore(ctx context.Context, opts clickhouse.Options) (*clickhouse.Store, error) {
-	admin, err := clickhouse.Open(ctx, clickhouse.Options{Addr: opts.Addr, Database: "default", Username: opts.Username})
+	admin, err := clickhouse.Open(ctx, clickhouse.Options{Addr: opts.Addr, Database: "default", Username: opts.Username, Protocol: opts.Protocol})
 	if err != nil {
 		return nil, err
 	}
