@@ -43,18 +43,18 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 	if opts.Chunk <= 0 {
 		opts.Chunk = 7 * 24 * time.Hour
 	}
-	jobs, err := p.jobs(SyncOptions{Source: opts.Source, Block: opts.Block}, false, &res)
+	w := &pass{res: &res}
+	jobs, err := p.jobs(SyncOptions{Source: opts.Source, Block: opts.Block}, false, w)
 	if err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
-	lease, err := p.store.TryLease(ctx, "sync", syncLeaseTTL)
-	if errors.Is(err, clickhouse.ErrLeaseHeld) {
+	if w.lease, err = p.store.TryLease(ctx, "sync", syncLeaseTTL); errors.Is(err, clickhouse.ErrLeaseHeld) {
 		return res, fmt.Errorf("backfill: %w (%v)", ErrBusy, err)
 	}
 	if err != nil {
 		return res, err
 	}
-	defer lease.Release(context.WithoutCancel(ctx))
+	defer w.lease.Release(context.WithoutCancel(ctx))
 
 	prog := Progress{Chunks: len(jobs) * chunks(opts.From, opts.To, opts.Chunk)}
 	for _, j := range jobs {
@@ -74,10 +74,10 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 			if err := p.ledger(ctx, "backfill", j, since, until, &res); err != nil {
 				return res, fmt.Errorf("backfill %s %s..%s: %w (run it again to resume)", j.block.Name, since.Format(time.RFC3339), until.Format(time.RFC3339), err)
 			}
-			if err := p.store.SetState(ctx, map[string]string{key: strconv.FormatInt(until.Unix(), 10)}); err != nil {
-				return res, err
+			if err := w.fence(ctx); err != nil {
+				return res, fmt.Errorf("backfill: %w", err)
 			}
-			if err := lease.Renew(ctx); err != nil {
+			if err := p.store.SetState(ctx, map[string]string{key: strconv.FormatInt(until.Unix(), 10)}); err != nil {
 				return res, err
 			}
 			prog.Done++

@@ -31,12 +31,12 @@ var errNoGitHub = errors.New("github is not configured: set github.token (and gi
 // its own watermark when it has one, and each repository read in full
 // moves its watermark: one repository that fails does not hold the
 // others back.
-func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, until time.Time, incremental bool, res *SyncResult) (int, error) {
+func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, until time.Time, incremental bool, w *pass) (int, error) {
 	if p.github == nil {
 		return 0, errNoGitHub
 	}
 	if !incremental {
-		stats, err := p.readRepositories(ctx, b, since, until, res)
+		stats, err := p.readRepositories(ctx, b, since, until, w)
 		return stats.Requests, err
 	}
 	repos, err := p.github.Repositories(ctx, b.Repositories)
@@ -72,7 +72,7 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 		}
 		one := b
 		one.Repositories = group
-		stats, err := p.readRepositories(ctx, one, start, until, res)
+		stats, err := p.readRepositories(ctx, one, start, until, w)
 		requests += stats.Requests
 		if err != nil && !errors.Is(err, github.ErrRepositories) {
 			return requests, err
@@ -90,6 +90,9 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 				moved[prefix+r] = strconv.FormatInt(until.Unix(), 10)
 			}
 		}
+		if err := w.fence(ctx); err != nil {
+			return requests, err
+		}
 		if err := p.store.SetState(ctx, moved); err != nil {
 			return requests, err
 		}
@@ -99,7 +102,7 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 
 // readRepositories reads block (all its repositories) over [since, until)
 // and stages what it finds.
-func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, until time.Time, res *SyncResult) (github.Stats, error) {
+func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, until time.Time, w *pass) (github.Stats, error) {
 	// The extractor logs each repository it could not read itself.
 	return p.github.Read(ctx, b, since, until, p.store, func(ctx context.Context, batch github.Batch) error {
 		for i := range batch.Deployments {
@@ -107,13 +110,16 @@ func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, 
 			d.Service = p.catalog.ServiceForRepository(b.Service, d.Repository)
 			d.Team = p.catalog.TeamOf(d.Service)
 		}
-		return p.stageBatch(ctx, doraflow.FactSet{Deployments: batch.Deployments, Changes: batch.Changes, Ships: batch.Ships, Commits: batch.Commits}, res)
+		return p.stageBatch(ctx, doraflow.FactSet{Deployments: batch.Deployments, Changes: batch.Changes, Ships: batch.Ships, Commits: batch.Commits}, w)
 	})
 }
 
 // stageBatch stages changes and ship sets before the deployments that
 // reference them, so a deployment is never promoted without them.
-func (p *Pipeline) stageBatch(ctx context.Context, f doraflow.FactSet, res *SyncResult) error {
+func (p *Pipeline) stageBatch(ctx context.Context, f doraflow.FactSet, w *pass) error {
+	if err := w.fence(ctx); err != nil {
+		return err
+	}
 	if err := p.store.StageChanges(ctx, f.Changes); err != nil {
 		return err
 	}
@@ -123,8 +129,8 @@ func (p *Pipeline) stageBatch(ctx context.Context, f doraflow.FactSet, res *Sync
 	if err := p.store.StageDeployments(ctx, f.Deployments); err != nil {
 		return err
 	}
-	res.Deployments += len(f.Deployments)
-	res.Changes += len(f.Changes)
+	w.res.Deployments += len(f.Deployments)
+	w.res.Changes += len(f.Changes)
 	p.telemetry.staged("deployments", len(f.Deployments))
 	p.telemetry.staged("changes", len(f.Changes))
 	return nil
@@ -138,7 +144,7 @@ const customChangesPerSync = 500
 // deployments recorded with a repository and sha ship (METRICS.md: other
 // methods ship the commits since the previous deployment of the same
 // repository and environment).
-func (p *Pipeline) shipCustom(ctx context.Context, res *SyncResult) error {
+func (p *Pipeline) shipCustom(ctx context.Context, w *pass) error {
 	if p.github == nil {
 		return nil
 	}
@@ -165,7 +171,7 @@ func (p *Pipeline) shipCustom(ctx context.Context, res *SyncResult) error {
 			ids[i] = c.ID
 		}
 		f := doraflow.FactSet{Changes: changes, Ships: map[string][]string{d.ID: ids}, Commits: map[string]map[string][]string{d.ID: commits}}
-		if err := p.stageBatch(ctx, f, res); err != nil {
+		if err := p.stageBatch(ctx, f, w); err != nil {
 			return err
 		}
 	}

@@ -18,7 +18,7 @@ var errNoPagerDuty = errors.New("pagerduty is not configured: set pagerduty.toke
 // until), with refreshOpen re-reads the incidents still open at the last
 // sync so that a resolution is not missed, and stages them with their
 // doraflow service.
-func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, until time.Time, refreshOpen bool, res *SyncResult) (int, error) {
+func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, until time.Time, refreshOpen bool, w *pass) (int, error) {
 	if p.pagerduty == nil {
 		return 0, errNoPagerDuty
 	}
@@ -30,10 +30,13 @@ func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, unt
 			rows[i].Service = p.catalog.ServiceForPagerDuty(b.Service, in.ServiceID, in.ServiceName)
 			rows[i].Team = p.catalog.TeamOf(rows[i].Service)
 		}
+		if err := w.fence(ctx); err != nil {
+			return err
+		}
 		if err := p.store.StageIncidents(ctx, rows); err != nil {
 			return err
 		}
-		res.Incidents += len(rows)
+		w.res.Incidents += len(rows)
 		p.telemetry.staged("incidents", len(rows))
 		return nil
 	}

@@ -105,6 +105,9 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 			return res, fmt.Errorf("promote: %w", err)
 		}
 	}
+	if err := lease.Check(ctx); err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
 	if res.FactRows, err = p.store.PromoteFacts(ctx, ranges, p.blockOrder(), p.store.NextVersion()); err != nil {
 		return res, fmt.Errorf("promote: %w", err)
 	}
@@ -178,11 +181,8 @@ func (p *Pipeline) recompute(ctx context.Context, lease *clickhouse.Lease, servi
 		return 0, nil
 	}
 	// The previous state written with each update must be the stored
-	// state; only the lease holder may write.
+	// state; only the lease holder may write (Check renews it too).
 	if err := lease.Check(ctx); err != nil {
-		return 0, err
-	}
-	if err := lease.Renew(ctx); err != nil {
 		return 0, err
 	}
 	return len(updates), p.store.InsertEvents(ctx, updates)

@@ -56,24 +56,28 @@ const syncLeaseTTL = 30 * time.Minute
 // extraction: their records are staged as they arrive.
 func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, error) {
 	var res SyncResult
-	jobs, err := p.jobs(opts, true, &res)
+	w := &pass{res: &res}
+	jobs, err := p.jobs(opts, true, w)
 	if err != nil {
 		return res, err
 	}
-	lease, err := p.store.TryLease(ctx, "sync", syncLeaseTTL)
-	if errors.Is(err, clickhouse.ErrLeaseHeld) {
+	if w.lease, err = p.store.TryLease(ctx, "sync", syncLeaseTTL); errors.Is(err, clickhouse.ErrLeaseHeld) {
 		return res, fmt.Errorf("%w (%v)", ErrBusy, err)
 	}
 	if err != nil {
 		return res, err
 	}
-	defer lease.Release(context.WithoutCancel(ctx))
+	defer w.lease.Release(context.WithoutCancel(ctx))
 	now := p.now().UTC().Truncate(time.Second)
 	var failed []error
 	for _, j := range jobs {
-		err := p.syncJob(ctx, j, now, &res)
-		if rerr := lease.Renew(ctx); err == nil {
-			err = rerr
+		err := p.syncJob(ctx, j, now, w)
+		if ferr := w.fence(ctx); err == nil {
+			// Renews the lease between blocks, or says it is lost.
+			err = ferr
+		}
+		if errors.Is(err, clickhouse.ErrLeaseLost) {
+			return res, fmt.Errorf("sync: %w", err)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -84,7 +88,7 @@ func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, erro
 		}
 	}
 	if opts.Source == "" || opts.Source == string(doraflow.SourceGitHub) {
-		if err := p.shipCustom(ctx, &res); err != nil {
+		if err := p.shipCustom(ctx, w); err != nil {
 			failed = append(failed, err)
 		}
 	}
@@ -95,9 +99,21 @@ func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, erro
 	return res, errors.Join(failed...)
 }
 
+// pass is one sync or backfill under way: what it has staged so far, and
+// the lease it must still hold before each write that matters (a staging
+// batch, a watermark, a checkpoint).
+type pass struct {
+	res   *SyncResult
+	lease *clickhouse.Lease
+}
+
+// fence returns an error wrapping clickhouse.ErrLeaseLost once the pass
+// no longer holds its lease, and renews the lease when it is due.
+func (w *pass) fence(ctx context.Context) error { return w.lease.Check(ctx) }
+
 // syncJob reads one block from its watermark and moves the watermark, never
 // backwards, once everything read is staged.
-func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, res *SyncResult) error {
+func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, w *pass) error {
 	key := watermarkKey(j.source, j.block.Name)
 	raw, ok, err := p.store.State(ctx, key)
 	if err != nil {
@@ -115,10 +131,13 @@ func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, res *SyncR
 		p.log.Warn().Str("block", j.block.Name).Time("watermark", mark).Time("now", now).Msg("clock is behind the block's watermark; skipping it")
 		return nil
 	}
-	if err := p.ledger(ctx, "sync", j, since, now, res); err != nil {
+	if err := p.ledger(ctx, "sync", j, since, now, w.res); err != nil {
 		return err
 	}
 	if now.After(mark) {
+		if err := w.fence(ctx); err != nil {
+			return err
+		}
 		return p.store.SetState(ctx, map[string]string{key: strconv.FormatInt(now.Unix(), 10)})
 	}
 	return nil
@@ -131,7 +150,7 @@ func watermarkKey(source, block string) string { return "watermark/" + source + 
 // open in the facts, wherever they lie in time (a sync must see their
 // resolution; a backfill would re-read them once per chunk for nothing),
 // and GitHub jobs keep a watermark per repository.
-func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, res *SyncResult) ([]job, error) {
+func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, w *pass) ([]job, error) {
 	if opts.Source != "" && opts.Source != string(doraflow.SourceGitHub) && opts.Source != string(doraflow.SourcePagerDuty) {
 		return nil, fmt.Errorf("sync: unknown source %q: use github or pagerduty", opts.Source)
 	}
@@ -153,7 +172,7 @@ func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, res *SyncResult) ([]
 		default:
 			b := b
 			add(string(doraflow.SourceGitHub), b, func(ctx context.Context, since, until time.Time) (int, error) {
-				return p.readDeployments(ctx, b, since, until, refreshOpen, res)
+				return p.readDeployments(ctx, b, since, until, refreshOpen, w)
 			})
 		}
 	}
@@ -164,7 +183,7 @@ func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, res *SyncResult) ([]
 		case doraflow.MethodPagerDuty:
 			b := b
 			add(string(doraflow.SourcePagerDuty), b, func(ctx context.Context, since, until time.Time) (int, error) {
-				return p.readIncidents(ctx, b, since, until, refreshOpen, res)
+				return p.readIncidents(ctx, b, since, until, refreshOpen, w)
 			})
 		}
 	}

@@ -32,12 +32,12 @@ var ErrNotLeaseServer = errors.New("not connected to the lease server")
 
 // dialFirst connects to the first address of opts.Addr that answers and
 // returns the connection and that address.
-func dialFirst(ctx context.Context, opts Options, database string) (driver.Conn, string, error) {
+func dialFirst(ctx context.Context, opts Options, database, id string) (driver.Conn, string, error) {
 	var errs dialErrors
 	for _, addr := range opts.Addr {
 		one := opts
 		one.Addr = []string{addr}
-		conn, err := dial(ctx, one, database)
+		conn, err := dial(ctx, one, database, id)
 		if err == nil {
 			return conn, addr, nil
 		}

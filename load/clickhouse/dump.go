@@ -68,9 +68,10 @@ func (s *Store) DumpFacts(ctx context.Context) (FactDump, error) {
 	return d, nil
 }
 
-// Tables lists the tables of the store's database, sorted by name.
+// Tables lists the tables of the store's database, sorted by name: its
+// schema, without the lease tables, whose generations come and go.
 func (s *Store) Tables(ctx context.Context) ([]string, error) {
-	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? ORDER BY name", s.database)
+	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND NOT startsWith(name, ?) ORDER BY name", s.database, leasePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}

@@ -42,7 +42,7 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 	}
 	lockCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	lease, err := s.AcquireLease(lockCtx, "migrate", time.Minute, 200*time.Millisecond)
+	lease, err := s.AcquireLease(lockCtx, "migrate", 5*time.Minute, 200*time.Millisecond)
 	if err != nil {
 		return res, fmt.Errorf("migrate: %w", err)
 	}
@@ -65,6 +65,9 @@ func (s *Store) Migrate(ctx context.Context) (MigrateResult, error) {
 		if done[m.Version] {
 			res.Current = m.Version
 			continue
+		}
+		if err := lease.Check(ctx); err != nil {
+			return res, fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
 		for i, stmt := range m.Statements {
 			if err := s.conn.Exec(ctx, stmt); err != nil && !columnAlreadyAdded(stmt, err) {

@@ -10,6 +10,8 @@ package clickhouse
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +48,10 @@ type Store struct {
 	addr     string
 	cluster  string
 	opts     Options // as opened, for the hints of connectError
+	// id names this store's process to the server ("host/pid/nonce"):
+	// every query carries it (see clientProduct), and a lease holder is
+	// known by it.
+	id string
 	// leaseServer is false on a cluster when the store talks to a server
 	// other than the first address, which holds the leases.
 	leaseServer bool
@@ -61,17 +67,19 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		opts.DialTimeout = 5 * time.Second
 	}
 	addr := strings.Join(opts.Addr, ",")
+	host, _ := os.Hostname()
+	id := fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())
 	// The database may not exist yet, and a connection whose default
 	// database is missing fails its handshake: create it first.
 	var boot driver.Conn
 	var err error
 	leaseServer := true
 	if opts.Cluster == "" {
-		boot, err = dial(ctx, opts, "")
+		boot, err = dial(ctx, opts, "", id)
 	} else {
 		// Keep to the first server that answers (see cluster.go).
 		var picked string
-		boot, picked, err = dialFirst(ctx, opts, "")
+		boot, picked, err = dialFirst(ctx, opts, "", id)
 		if err == nil {
 			leaseServer = picked == opts.Addr[0]
 			opts.Addr, addr = []string{picked}, picked
@@ -85,14 +93,19 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, connectError(opts, addr, err)
 	}
-	conn, err := dial(ctx, opts, opts.Database)
+	conn, err := dial(ctx, opts, opts.Database, id)
 	if err != nil {
 		return nil, connectError(opts, addr, err)
 	}
-	return &Store{conn: conn, database: opts.Database, addr: addr, cluster: opts.Cluster, opts: opts, leaseServer: leaseServer}, nil
+	return &Store{conn: conn, database: opts.Database, addr: addr, cluster: opts.Cluster, opts: opts, id: id, leaseServer: leaseServer}, nil
 }
 
-func dial(ctx context.Context, opts Options, database string) (driver.Conn, error) {
+// clientProduct names doraflow in the client name (native) and the
+// User-Agent (HTTP) of every query, followed by the store's id, so that
+// system.processes tells which process a running query belongs to.
+const clientProduct = "doraflow"
+
+func dial(ctx context.Context, opts Options, database, id string) (driver.Conn, error) {
 	settings := ch.Settings{}
 	for k, v := range opts.Settings {
 		settings[k] = settingValue(v)
@@ -119,10 +132,11 @@ func dial(ctx context.Context, opts Options, database string) (driver.Conn, erro
 		}
 	}
 	conn, err := ch.Open(&ch.Options{
-		Addr:     opts.Addr,
-		Protocol: protocol,
-		TLS:      tlsConf,
-		Auth:     ch.Auth{Database: database, Username: opts.Username, Password: opts.Password},
+		Addr:       opts.Addr,
+		Protocol:   protocol,
+		TLS:        tlsConf,
+		Auth:       ch.Auth{Database: database, Username: opts.Username, Password: opts.Password},
+		ClientInfo: ch.ClientInfo{Products: []struct{ Name, Version string }{{Name: clientProduct, Version: id}}},
 		// Every timestamp doraflow stores is UTC; days in the config time
 		// zone are computed by doraflow, never by the server's zone.
 		Settings:    settings,

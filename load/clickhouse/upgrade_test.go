@@ -52,7 +52,7 @@ func TestUpgradeFromViewsWithoutAliases(t *testing.T) {
 
 		// Back to what the previous release left.
 		for _, v := range []string{"dora_deployments", "dora_changes", "dora_incidents"} {
-			exec(t, conn, "DROP TABLE "+v)
+			mustExec(t, conn, "DROP TABLE "+v)
 		}
 		recorded := 8
 		for _, stmt := range oldViews {
@@ -66,13 +66,13 @@ func TestUpgradeFromViewsWithoutAliases(t *testing.T) {
 		}
 		if recorded == 6 {
 			// 0008 was never reached: its columns are not there either.
-			exec(t, conn, "ALTER TABLE stg_ships DROP COLUMN change_commits")
-			exec(t, conn, "ALTER TABLE ships DROP COLUMN change_commits")
+			mustExec(t, conn, "ALTER TABLE stg_ships DROP COLUMN change_commits")
+			mustExec(t, conn, "ALTER TABLE ships DROP COLUMN change_commits")
 		}
-		exec(t, conn, "RENAME TABLE schema_migrations TO schema_migrations_now")
-		exec(t, conn, "CREATE TABLE schema_migrations AS schema_migrations_now")
-		exec(t, conn, "INSERT INTO schema_migrations (version, name, applied_at) SELECT version, name, applied_at FROM schema_migrations_now WHERE version <= "+strconv.Itoa(recorded))
-		exec(t, conn, "DROP TABLE schema_migrations_now")
+		mustExec(t, conn, "RENAME TABLE schema_migrations TO schema_migrations_now")
+		mustExec(t, conn, "CREATE TABLE schema_migrations AS schema_migrations_now")
+		mustExec(t, conn, "INSERT INTO schema_migrations (version, name, applied_at) SELECT version, name, applied_at FROM schema_migrations_now WHERE version <= "+strconv.Itoa(recorded))
+		mustExec(t, conn, "DROP TABLE schema_migrations_now")
 
 		res, err := s.Migrate(ctx)
 		if err != nil {
@@ -152,7 +152,7 @@ func stageAndPromote(t *testing.T, s *clickhouse.Store, ds []doraflow.Deployment
 	}
 }
 
-func exec(t *testing.T, conn driver.Conn, stmt string) {
+func mustExec(t *testing.T, conn driver.Conn, stmt string) {
 	t.Helper()
 	if err := conn.Exec(context.Background(), stmt); err != nil {
 		t.Fatalf("%s: %v", stmt, err)

@@ -263,7 +263,7 @@ type table struct{ name, engine string }
 
 func tables(t *testing.T, conn driver.Conn, db string) []table {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), "SELECT name, engine FROM system.tables WHERE database = ? AND NOT startsWith(name, 'lease_') ORDER BY name", db)
+	rows, err := conn.Query(context.Background(), "SELECT name, engine FROM system.tables WHERE database = ? AND NOT startsWith(name, 'doraflow_lease_') ORDER BY name", db)
 	must(t, err)
 	defer rows.Close()
 	var out []table
