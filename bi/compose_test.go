@@ -1,6 +1,7 @@
 package bi_test
 
 import (
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -155,10 +156,17 @@ func dependsOn(t *testing.T, n yaml.Node) []string {
 }
 
 // composeDefault returns the value docker compose gives ${VAR:-default}
-// when VAR is not set, or the literal value.
+// when VAR is not set, a stand-in for a required ${VAR:?message}, or the
+// literal value.
 func composeDefault(v string) string {
 	if m := regexp.MustCompile(`^\$\{\w+:-(.*)\}$`).FindStringSubmatch(v); m != nil {
 		return m[1]
+	}
+	// A variable that must be set (${NAME:?message}) gets what a user's
+	// .env would give it: a long random-looking value, the same for the
+	// same name.
+	if m := regexp.MustCompile(`^\$\{(\w+):\?.*\}$`).FindStringSubmatch(v); m != nil {
+		return "from-dot-env-" + strings.ToLower(m[1]) + "-4f9c2a"
 	}
 	return v
 }
@@ -231,5 +239,80 @@ func TestDockerfile(t *testing.T) {
 	must(t, err)
 	if !strings.Contains(string(ignore), ".local") {
 		t.Errorf(".dockerignore must leave out .local (the test and demo servers' data)")
+	}
+}
+
+// requiredSecret matches a compose value that must be set, with no
+// default: ${NAME:?message}.
+var requiredSecret = regexp.MustCompile(`^\$\{\w+:\?[^}]+\}$`)
+
+// TestComposeHasNoDefaultSecrets holds docker-compose.yaml to what the
+// security review asked: no password or API token has a default (compose
+// refuses to start without them), and Grafana reads ClickHouse as a
+// read-only user that can see only doraflow's database.
+func TestComposeHasNoDefaultSecrets(t *testing.T) {
+	t.Parallel()
+	c := loadCompose(t)
+	for name, s := range c.Services {
+		for key, value := range s.Environment {
+			secret := strings.Contains(key, "PASSWORD") || strings.HasSuffix(key, "_TOKEN")
+			optional := key == "GITHUB_TOKEN" || key == "PAGERDUTY_TOKEN" // empty: that source is off
+			if secret && !optional && !requiredSecret.MatchString(value) {
+				t.Errorf("service %s: %s = %q has a default; use ${VAR:?message} so that compose refuses to start without it", name, key, value)
+			}
+		}
+	}
+	grafana := c.Services["grafana"]
+	user := grafana.Environment["CLICKHOUSE_USER"]
+	body, err := os.ReadFile(filepath.Join(repoRoot, "deploy/clickhouse/users.d/reader.xml"))
+	must(t, err)
+	var users struct {
+		Profiles []struct {
+			Inner []struct {
+				XMLName  xml.Name
+				Readonly int `xml:"readonly"`
+			} `xml:",any"`
+		} `xml:"profiles"`
+		Users []struct {
+			Inner []struct {
+				XMLName   xml.Name
+				Profile   string   `xml:"profile"`
+				Databases []string `xml:"allow_databases>database"`
+			} `xml:",any"`
+		} `xml:"users"`
+	}
+	must(t, xml.Unmarshal(body, &users))
+	readonly := map[string]int{}
+	for _, p := range users.Profiles {
+		for _, in := range p.Inner {
+			readonly[in.XMLName.Local] = in.Readonly
+		}
+	}
+	found := false
+	for _, u := range users.Users {
+		for _, in := range u.Inner {
+			if in.XMLName.Local != user {
+				continue
+			}
+			found = true
+			if readonly[in.Profile] == 0 || !slices.Equal(in.Databases, []string{"dora"}) {
+				t.Errorf("ClickHouse user %s: profile %s has readonly %d and databases %v; want read-only on dora alone", user, in.Profile, readonly[in.Profile], in.Databases)
+			}
+		}
+	}
+	if !found || user == "default" {
+		t.Errorf("grafana reads ClickHouse as %q, which is not a read-only user of deploy/clickhouse/users.d/reader.xml", user)
+	}
+	mounted := false
+	for _, m := range mounts(c.Services["clickhouse"]) {
+		mounted = mounted || filepath.Clean(m.source) == "deploy/clickhouse/users.d/reader.xml" && strings.HasPrefix(m.target, "/etc/clickhouse-server/users.d/")
+	}
+	if !mounted {
+		t.Error("clickhouse does not mount deploy/clickhouse/users.d/reader.xml into /etc/clickhouse-server/users.d/")
+	}
+	ds, err := os.ReadFile(datasourceFile)
+	must(t, err)
+	if !strings.Contains(string(ds), "editable: false") {
+		t.Errorf("%s: the data source must not be editable in Grafana's UI", datasourceFile)
 	}
 }
