@@ -80,7 +80,10 @@ func hostPort(example string, emptyHost bool) check {
 	}
 }
 
-// baseURL accepts an absolute http or https URL without credentials.
+// baseURL accepts an absolute https URL without credentials, or an http
+// one on a loopback host: the API token goes to this URL, and over plain
+// http anyone on the way could read it. The fakes of tests and
+// `doraflow demo` listen on http://127.0.0.1.
 func baseURL(example string) check {
 	return func(v string) string {
 		if v == "" {
@@ -93,9 +96,22 @@ func baseURL(example string) check {
 		case u.User != nil:
 			// Not quoted: the user part may hold a password.
 			return "URL must not contain credentials: put the token in the token key"
+		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+			return fmt.Sprintf("invalid URL %q: use https:// (plain http is allowed only for loopback addresses, for local fakes)", v)
 		}
 		return ""
 	}
+}
+
+// isLoopback reports whether host is localhost or an address in 127.0.0.0/8
+// or ::1, which never leave the machine. A name other than localhost is not
+// resolved: what it resolves to can change after the check.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // timezone accepts the names time.LoadLocation knows; thanks to the tzdata

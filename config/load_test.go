@@ -170,6 +170,14 @@ func TestInvalid(t *testing.T) {
 		{"urls", "github:\n  base_url: api.github.com\npagerduty:\n  base_url: ftp://x\n", []string{
 			`doraflow.yaml:2: github.base_url: invalid URL "api.github.com": use an absolute http(s) URL like https://api.github.com/ or https://HOST/api/v3/`,
 			`doraflow.yaml:4: pagerduty.base_url: invalid URL "ftp://x": use an absolute http(s) URL like https://api.pagerduty.com`}},
+		{"plain http", "github:\n  base_url: http://ghe.example.com/api/v3/\npagerduty:\n  base_url: http://api.pagerduty.com\n", []string{
+			`doraflow.yaml:2: github.base_url: invalid URL "http://ghe.example.com/api/v3/": use https:// (plain http is allowed only for loopback addresses, for local fakes)`,
+			`doraflow.yaml:4: pagerduty.base_url: invalid URL "http://api.pagerduty.com": use https:// (plain http is allowed only for loopback addresses, for local fakes)`}},
+		{"plain http to a name or address that only looks local", "github:\n  base_url: http://localhost.example.com/\npagerduty:\n  base_url: http://10.0.0.1:8080\n", []string{
+			`doraflow.yaml:2: github.base_url: invalid URL "http://localhost.example.com/": use https://`,
+			`doraflow.yaml:4: pagerduty.base_url: invalid URL "http://10.0.0.1:8080": use https://`}},
+		{"plain http with credentials is not quoted", "github:\n  base_url: http://u:SECRET@ghe.example.com/\n", []string{
+			`doraflow.yaml:2: github.base_url: URL must not contain credentials: put the token in the token key`}},
 		{"concurrency", "github:\n  concurrency: 0\n---\n# an empty document is fine\n", []string{
 			`doraflow.yaml:2: github.concurrency: invalid value "0": use a whole number from 1 to 100`}},
 		{"concurrency too high", "github:\n  concurrency: 101\n", []string{
@@ -246,6 +254,16 @@ func TestValid(t *testing.T) {
 		}},
 		{"base urls normalised", "github:\n  base_url: https://ghe.example.com/api/v3\npagerduty:\n  base_url: https://api.eu.pagerduty.com/\n", func(t *testing.T, c *Config) {
 			if c.GitHub.BaseURL != "https://ghe.example.com/api/v3/" || c.PagerDuty.BaseURL != "https://api.eu.pagerduty.com" {
+				t.Errorf("got %q and %q", c.GitHub.BaseURL, c.PagerDuty.BaseURL)
+			}
+		}},
+		{"plain http on loopback, for local fakes", "github:\n  base_url: http://127.0.0.1:8080/\npagerduty:\n  base_url: http://localhost:9090\n", func(t *testing.T, c *Config) {
+			if c.GitHub.BaseURL != "http://127.0.0.1:8080/" || c.PagerDuty.BaseURL != "http://localhost:9090" {
+				t.Errorf("got %q and %q", c.GitHub.BaseURL, c.PagerDuty.BaseURL)
+			}
+		}},
+		{"plain http on other loopback addresses", "github:\n  base_url: http://[::1]:8080/\npagerduty:\n  base_url: http://127.8.9.10\n", func(t *testing.T, c *Config) {
+			if c.GitHub.BaseURL != "http://[::1]:8080/" || c.PagerDuty.BaseURL != "http://127.8.9.10" {
 				t.Errorf("got %q and %q", c.GitHub.BaseURL, c.PagerDuty.BaseURL)
 			}
 		}},

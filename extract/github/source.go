@@ -37,6 +37,7 @@ import (
 	"doraflow"
 	"doraflow/config"
 	"doraflow/httpretry"
+	"doraflow/sameorigin"
 )
 
 const (
@@ -59,9 +60,10 @@ type Options struct {
 	// BaseURL is the REST API root: https://api.github.com/ or, for GitHub
 	// Enterprise Server, https://HOST/api/v3/.
 	BaseURL string
-	// Token is sent as a bearer token in the Authorization header only:
-	// never logged, never part of an error. Empty means anonymous requests
-	// (60 an hour on github.com).
+	// Token is sent as a bearer token in the Authorization header only,
+	// and only to BaseURL's scheme, host and port: a redirect anywhere else
+	// is refused. Never logged, never part of an error. Empty means
+	// anonymous requests (60 an hour on github.com).
 	Token string
 	// Concurrency caps the requests in flight and the repositories read at
 	// once (github.concurrency), default 4.
@@ -218,11 +220,19 @@ func New(opts Options) (*Source, error) {
 				Int("attempt", attempt).Dur("wait", wait).Str("reason", d.Reason).Msg("retrying GitHub request")
 		},
 	})
-	hc := &http.Client{Transport: &front{next: retry, basePath: u.Path, cache: newBodyCache(bodyCacheBytes)}}
-	gh := github.NewClient(hc)
+	// The token is set by sameorigin's guard, the layer over front (so the
+	// stack of transport.go starts go-github → guard → front), and not by
+	// go-github's WithAuthToken: that one sets it on every request the
+	// client makes, wherever a redirect points, because Go drops
+	// Authorization on a redirect to another host only when the caller's
+	// request carried it. Above httpretry, a refusal is never retried.
+	var auth string
 	if opts.Token != "" {
-		gh = gh.WithAuthToken(opts.Token)
+		auth = "Bearer " + opts.Token
 	}
+	hc := sameorigin.Guard(&http.Client{Transport: &front{next: retry, basePath: u.Path, cache: newBodyCache(bodyCacheBytes)}},
+		sameorigin.Of(u), auth)
+	gh := github.NewClient(hc)
 	gh.BaseURL = u
 	gh.UserAgent = "doraflow"
 	s.gh = gh
@@ -291,10 +301,17 @@ func (e *apiError) Error() string {
 func (e *apiError) Unwrap() error { return e.err }
 
 // callError describes a failed call to endpoint: a refused token becomes
-// ErrUnauthorized, a cancelled context its own error.
+// ErrUnauthorized, a cancelled context its own error, a redirect off the
+// API's origin sameorigin's error.
 func callError(ctx context.Context, endpoint string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("github: %s: %w", endpoint, ctxErr)
+	}
+	// A refused redirect names the request and the target itself;
+	// go-github's *url.Error around it would repeat the target.
+	var refused *sameorigin.Error
+	if errors.As(err, &refused) {
+		return fmt.Errorf("github: %w", refused)
 	}
 	status := httpStatus(err)
 	if status == http.StatusUnauthorized {

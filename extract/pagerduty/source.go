@@ -28,6 +28,7 @@ import (
 
 	"doraflow"
 	"doraflow/httpretry"
+	"doraflow/sameorigin"
 )
 
 const (
@@ -59,12 +60,15 @@ type Options struct {
 	// https://api.eu.pagerduty.com for the EU region.
 	BaseURL string
 	// Token is the REST API token. It is sent in the Authorization header
-	// only: never logged, never part of an error.
+	// only, and only to BaseURL's scheme, host and port: a redirect
+	// anywhere else is refused. Never logged, never part of an error.
 	Token string
 	// HTTPClient sends the requests. Nil means a client whose transport is
 	// httpretry's, retrying 429, 5xx and dropped connections a bounded
-	// number of times. A client given here is used as is (Sleep is then
-	// unused): it should retry on its own.
+	// number of times. A client given here keeps its transport (Sleep is
+	// then unused): it should retry on its own. Either way the Source
+	// sends through a copy whose transport and redirect policy refuse any
+	// origin other than BaseURL's, so the token goes nowhere else.
 	HTTPClient *http.Client
 	// Base, when set, is the transport under the default client's retry
 	// layer, e.g. one that counts requests; nil means a fresh clone of
@@ -150,8 +154,28 @@ func New(opts Options) (*Source, error) {
 		hc = s.retryingClient(opts.Base, opts.Sleep)
 	}
 	s.client = pd.NewClient(opts.Token, pd.WithAPIEndpoint(strings.TrimRight(opts.BaseURL, "/")))
-	s.client.HTTPClient = hc
+	// go-pagerduty sets Authorization on each request itself (hence ""),
+	// and Go's http.Client keeps it on a redirect to the same host name
+	// whatever the port or scheme: the guard refuses any redirect or
+	// request off the base URL's origin.
+	s.client.HTTPClient = guardedClient{sameorigin.Guard(hc, sameorigin.Of(u), "")}
 	return s, nil
+}
+
+// guardedClient is the HTTP client go-pagerduty calls. go-pagerduty
+// flattens a transport error into its own message with %v, so it gets a
+// refused redirect as sameorigin's error alone: within http.Client's
+// *url.Error, the message would name the target twice.
+type guardedClient struct{ *http.Client }
+
+func (c guardedClient) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.Client.Do(req)
+	var refused *sameorigin.Error
+	if errors.As(err, &refused) {
+		// resp, when there is one, is the redirect, its body closed.
+		return nil, refused
+	}
+	return resp, err
 }
 
 // retryingClient is the default HTTP client: its own connection pool (so
