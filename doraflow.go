@@ -12,7 +12,7 @@ import "time"
 // Method names how a mapping block recognises a deployment or an incident.
 type Method string
 
-// Deployment methods (METRICS.md, "Deployment").
+// Deployment methods (docs/metrics.md, "Deployment").
 const (
 	MethodMergedPR    Method = "merged_pr"
 	MethodWorkflowRun Method = "workflow_run"
@@ -137,7 +137,7 @@ func (i Incident) Resolved() bool { return !i.ResolvedAt.IsZero() }
 // EventKind names what a metric event counts.
 type EventKind string
 
-// Event kinds: one per building block of METRICS.md.
+// Event kinds: one per building block of docs/metrics.md.
 const (
 	// EventDeployment is a successful deployment, on its deployed_at.
 	EventDeployment EventKind = "deployment"

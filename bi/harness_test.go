@@ -287,7 +287,7 @@ func normalize(v reflect.Value) any {
 }
 
 // metricsOf returns the fields of a metrics row under the column names
-// the SQL uses: the JSON names of METRICS.md, and <metric>_level for the
+// the SQL uses: the JSON names of docs/metrics.md, and <metric>_level for the
 // levels. Nulls are nil.
 func metricsOf(r metrics.Row) map[string]any {
 	f := func(p *float64) any {

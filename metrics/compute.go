@@ -19,7 +19,7 @@ type Report struct {
 	Rows []Row
 }
 
-// Row holds the metrics of one grouping key (and period); see METRICS.md
+// Row holds the metrics of one grouping key (and period); see docs/metrics.md
 // for each field. A nil pointer is a ratio or percentile over nothing.
 type Row struct {
 	// The grouping key: Service and Team for GroupService (the team of the
@@ -176,7 +176,7 @@ func (a *Aggregator) Add(c Cell) {
 	b.failed += c.FailedDeployments
 	b.rework += c.ReworkDeployments
 	b.leads.add(c.LeadTimes)
-	// Repository rows count no incidents (METRICS.md), even should the
+	// Repository rows count no incidents (docs/metrics.md), even should the
 	// store hand over an incident with a repository.
 	if a.q.GroupBy != GroupRepository {
 		b.incidents += c.Incidents

@@ -1,5 +1,5 @@
 // Package metrics turns the metric building blocks that the store reads
-// from ClickHouse into the rows of METRICS.md (the contract users rely on)
+// from ClickHouse into the rows of docs/metrics.md (the contract users rely on)
 // and renders them as JSON, CSV or a terminal table.
 //
 // The store yields [Cell]s: either one per calendar day and combination of

@@ -7,7 +7,7 @@ import (
 )
 
 // WriteJSON writes r in the shape of `doraflow metrics --format json`
-// (METRICS.md): the window in RFC 3339 UTC, then one object per row with
+// (docs/metrics.md): the window in RFC 3339 UTC, then one object per row with
 // its grouping key under its own name, period_start when there is a
 // period, the metrics in the contract's order and their levels. Nulls are
 // null, never 0.

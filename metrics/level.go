@@ -6,7 +6,7 @@ import (
 )
 
 // Level is a DORA performance level: the band of the Accelerate State of
-// DevOps 2023 clusters that a metric falls in (METRICS.md, "Performance
+// DevOps 2023 clusters that a metric falls in (docs/metrics.md, "Performance
 // levels").
 type Level string
 

@@ -141,7 +141,7 @@ func (p *Pipeline) stageBatch(ctx context.Context, f doraflow.FactSet, w *pass) 
 const customChangesPerSync = 500
 
 // shipCustom looks up, through GitHub's compare, what the custom
-// deployments recorded with a repository and sha ship (METRICS.md: other
+// deployments recorded with a repository and sha ship (docs/metrics.md: other
 // methods ship the commits since the previous deployment of the same
 // repository and environment).
 func (p *Pipeline) shipCustom(ctx context.Context, w *pass) error {

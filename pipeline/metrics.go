@@ -16,7 +16,7 @@ type MetricsOptions struct {
 	FromEvents bool
 }
 
-// Metrics computes the metrics of METRICS.md for q. A window that starts
+// Metrics computes the metrics of docs/metrics.md for q. A window that starts
 // and ends at midnight in the config time zone is answered from the
 // day-grain rollup that dora_daily_mv keeps; any other window from the
 // metric events, at event precision.

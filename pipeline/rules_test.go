@@ -1,6 +1,6 @@
 package pipeline_test
 
-// Golden tests of the rules of METRICS.md, end to end: facts are staged,
+// Golden tests of the rules of docs/metrics.md, end to end: facts are staged,
 // promoted, rolled up by the materialized view and read back, and every
 // expected number is worked out by hand in the comments. The harness also
 // checks that the rollup and the per-event table agree on each query.

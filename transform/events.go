@@ -22,7 +22,7 @@ const (
 )
 
 // Events computes the metric events of the given services from the facts
-// (METRICS.md): a deployment event per successful deployment, a change
+// (docs/metrics.md): a deployment event per successful deployment, a change
 // event per change at its first deployment in each service and
 // environment, and an incident and (once resolved) a restore event per
 // incident. facts must hold every deployment of those services, what they

@@ -1,6 +1,6 @@
 package transform_test
 
-// Table tests of Events, one table per rule family of METRICS.md. They run
+// Table tests of Events, one table per rule family of docs/metrics.md. They run
 // without ClickHouse and without a clock: facts in, the exact events out.
 // pipeline/rules_test.go checks the same rules end to end, through the
 // store, the rollup and the metrics queries.
@@ -241,7 +241,7 @@ func TestEventsChanges(t *testing.T) {
 			},
 		},
 		{
-			// Not in METRICS.md: ties resolve by deployment id, the same way on every run.
+			// Not in docs/metrics.md: ties resolve by deployment id, the same way on every run.
 			name:     "deployments of the same second: the smaller id is first",
 			services: []string{"api"},
 			facts: doraflow.FactSet{
@@ -544,7 +544,7 @@ func TestEventsAttribution(t *testing.T) {
 			},
 		},
 		{
-			// Not in METRICS.md: of two deployments in the same second, the
+			// Not in docs/metrics.md: of two deployments in the same second, the
 			// one with the larger id is the latest, the same way on every run.
 			name:     "deployments of the same second: the larger id is the latest",
 			services: api,

@@ -3,7 +3,7 @@
 // every rule of the metric definitions is testable on its own.
 //
 // Two steps live here: tagging rows with service, team and environment
-// (Catalog), and deriving the metric events of METRICS.md from the current
+// (Catalog), and deriving the metric events of docs/metrics.md from the current
 // facts (Events, Diff).
 package transform
 

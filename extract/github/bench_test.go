@@ -168,7 +168,7 @@ func sampleHeap() func() heap {
 }
 
 // minimumRequests is the fewest requests the two benchmark blocks need
-// over [since, until) by the definitions of METRICS.md, computed from the
+// over [since, until) by the definitions of docs/metrics.md, computed from the
 // organisation itself:
 //
 //	  1                                  the organisation's repositories (githubfake's plan)

@@ -15,7 +15,7 @@ import (
 	"doraflow"
 )
 
-// What a deployment ships (METRICS.md, "Change"): the commits reachable
+// What a deployment ships (docs/metrics.md, "Change"): the commits reachable
 // from the deployed sha but not from the previous deployment's (GET
 // /compare/{base}...{head}), collapsed into changes. A commit that is the
 // merge or squash commit of a merged pull request, or one of its commits,
@@ -464,7 +464,7 @@ func (c *startCache) putLocked(k prKey, v int64) {
 }
 
 // Shipped returns the changes a deployment of sha ships after baseSHA in
-// repo (owner/name), collapsed as METRICS.md says: the commits reachable
+// repo (owner/name), collapsed as docs/metrics.md says: the commits reachable
 // from sha but not from baseSHA, or with baseSHA "" (the first deployment
 // known) only the deployed commit, with the commits that made each change
 // (change id -> SHAs, oldest first). The pipeline uses it for custom

@@ -2,7 +2,7 @@
 // that a deployment block of method merged_pr, workflow_run, release or
 // deployment matches, with the changes each one ships, from the GitHub REST
 // API (github.com or GitHub Enterprise Server) through go-github, and hands
-// them to a sink in bounded batches (METRICS.md defines both).
+// them to a sink in bounded batches (docs/metrics.md defines both).
 //
 // Three things keep the request count near the floor the definitions
 // impose:

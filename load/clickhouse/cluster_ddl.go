@@ -85,7 +85,7 @@ func (c clusterDDL) rewrite(stmt string) (string, error) {
 	mask := maskSQL(stmt)
 	head := ddlHead.FindStringSubmatchIndex(mask)
 	if head == nil {
-		return "", fmt.Errorf("cluster rewrite: %q is not a CREATE, DROP or ALTER that doraflow knows how to run ON CLUSTER (teach clusterDDL in load/clickhouse/cluster.go)", firstLine(stmt))
+		return "", fmt.Errorf("cluster rewrite: %q is not a CREATE, DROP or ALTER that doraflow knows how to run ON CLUSTER (teach clusterDDL in load/clickhouse/cluster_ddl.go)", firstLine(stmt))
 	}
 	kind := kindOf(mask[head[2]:head[3]])
 	name := unquote(stmt[head[4]:head[5]])

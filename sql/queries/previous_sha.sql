@@ -1,5 +1,5 @@
 -- The sha of the latest successful deployment of @repo to @environment
--- before @before, merged-PR deployments aside (METRICS.md: what a
+-- before @before, merged-PR deployments aside (docs/metrics.md: what a
 -- deployment ships is compared with the previous one of the same
 -- repository and environment).
 SELECT sha
