@@ -129,7 +129,17 @@ type Schedule struct {
 // Server configures the HTTP API of `doraflow run`.
 type Server struct {
 	Listen string // default "127.0.0.1:8080"
+	// Tokens are the bearer tokens the API accepts, each at least
+	// MinTokenLength characters; none refuses every request.
 	Tokens []Secret
+	TLS    ServerTLS
+}
+
+// ServerTLS makes `doraflow run` serve HTTPS. Both files are set, or
+// neither (plain HTTP); they are read when the server starts.
+type ServerTLS struct {
+	CertFile string // PEM certificate chain, the server's first
+	KeyFile  string // PEM private key of the certificate
 }
 
 // Secret is a credential. Its String, GoString and marshalled forms never

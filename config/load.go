@@ -219,9 +219,7 @@ func (d *decoder) config(data []byte) *Config {
 	duration(sc, "lookback", &c.Schedule.Lookback, true)
 	duration(sc, "initial_window", &c.Schedule.InitialWindow, false)
 
-	sv := f.sub("server", []string{"listen", "tokens"}, nil)
-	str(sv, "listen", &c.Server.Listen, hostPort("127.0.0.1:8080 or :8080", true))
-	list(sv, "tokens", &c.Server.Tokens, token)
+	d.server(f, &c.Server)
 	return c
 }
 

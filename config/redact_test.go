@@ -12,7 +12,7 @@ var secretEnv = env(
 	"GH", "ghp_SECRETgithub",
 	"PD_NEWLINE", "pdSECRETpager\n",
 	"CH", "chSECRETpassword",
-	"API", "apiSECRETtoken",
+	"API", "apiSECRETtoken-0123456789", // server.tokens need 16 characters
 	"API2", "apiSECRETother token",
 	"EMPTY", "",
 )
@@ -62,7 +62,7 @@ github:
 pagerduty:
   token: "pdSECRETpager"
 server:
-  tokens: ["${API}", apiSECRETother]
+  tokens: ["${API}", apiSECRETother-0123456789]
 `
 	c, err := Parse([]byte(src), "doraflow.yaml", secretEnv)
 	if err != nil {
@@ -93,13 +93,28 @@ func TestRedactedLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := Parse([]byte(c.Redacted()), "effective.yaml", testEnv)
+	again, err := Parse([]byte(unredacted(c.Redacted())), "effective.yaml", withRedacted)
 	if err != nil {
 		t.Fatalf("Redacted output does not load:\n%v\n%s", err, c.Redacted())
 	}
 	if again.Redacted() != c.Redacted() {
 		t.Errorf("reloading changed the configuration:\n%s\nwas:\n%s", again.Redacted(), c.Redacted())
 	}
+}
+
+// unredacted puts a variable where Redacted shows a secret, so that the
+// effective configuration loads again: "[redacted]" itself is too short
+// for server.tokens (and must never become a token anyone can guess).
+func unredacted(out string) string {
+	return strings.ReplaceAll(out, "'[redacted]'", `"${REDACTED_SECRET}"`)
+}
+
+// withRedacted is testEnv with the variable unredacted puts in.
+func withRedacted(name string) (string, bool) {
+	if name == "REDACTED_SECRET" {
+		return "a-secret-put-back-0123456789", true
+	}
+	return testEnv(name)
 }
 
 func TestRedactedInvalidText(t *testing.T) {

@@ -187,6 +187,10 @@ func (c *Config) Redacted() string {
 	sv := mappingNode()
 	set(sv, "listen", scalar(c.Server.Listen))
 	set(sv, "tokens", secrets(c.Server.Tokens))
+	stls := mappingNode()
+	set(stls, "cert_file", scalar(c.Server.TLS.CertFile))
+	set(stls, "key_file", scalar(c.Server.TLS.KeyFile))
+	set(sv, "tls", stls)
 	set(root, "server", sv)
 
 	out, err := encode(root)

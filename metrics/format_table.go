@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // null is how the table shows a null value or an empty name.
@@ -41,7 +43,7 @@ func WriteTable(w io.Writer, r Report) error {
 		row := &r.Rows[i]
 		var cells []string
 		for _, k := range keyValues(row, r.GroupBy) {
-			cells = append(cells, orNull(k))
+			cells = append(cells, orNull(Text(k)))
 		}
 		if r.Period != PeriodNone {
 			cells = append(cells, csvDate(row.PeriodStart))
@@ -138,6 +140,49 @@ func tableLevel(l *Level) string {
 		return null
 	}
 	return string(*l)
+}
+
+// Text makes a name, id or title safe to print in a terminal: every
+// control character (C0, DEL, C1, the line and paragraph separators), every
+// bidirectional formatting character (U+061C, U+200E, U+200F, U+202A to
+// U+202E, U+2066 to U+2069) and every byte that is not UTF-8 is written as
+// a Go escape (\x1b, \t, \u202e, \x9b), so that text from a source or
+// a caller can neither send escape sequences to the terminal, nor break a
+// table's columns or lines, nor show its characters in another order than
+// they are stored. Printable text, backslashes included, is left as it is:
+// the table is for reading, and JSON and CSV carry the exact value. Every
+// text cell of the terminal output, here and in explain and status, goes
+// through it.
+func Text(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// unsafeRune reports whether r would act on a terminal, or on the order
+// text is shown in, instead of showing itself. extract/custom refuses the
+// same runes in ids and names.
+func unsafeRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r), r == '\u2028', r == '\u2029':
+		return true
+	case r == '\u061c', r == '\u200e', r == '\u200f', r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
 }
 
 func orNull(s string) string {

@@ -2,17 +2,23 @@ package pipeline
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
 
 	"doraflow"
+	"doraflow/config"
 	"doraflow/extract/custom"
 )
 
@@ -31,6 +37,10 @@ type ServeOptions struct {
 	PromoteDelay time.Duration
 	// Ready, when set, is called once the API listens and the schedule runs.
 	Ready func(addr string)
+	// TLS, when set, serves HTTPS with it. Nil loads the certificate of
+	// server.tls (see ServerTLS), and serves plain HTTP when that names
+	// no files.
+	TLS *tls.Config
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound
 	// how long one client may hold a connection, so slow or stalled
 	// clients (slowloris) cannot use up the server; defaults 5s, 30s, 60s
@@ -41,8 +51,9 @@ type ServeOptions struct {
 // Serve is `doraflow run`: it syncs on the schedule.sync cron in the
 // config's time zone — never two syncs at once, in this process (the
 // scheduler's singleton mode) or across processes (the sync lease) — and
-// serves the write API, /healthz and /metrics until ctx ends. Records that
-// arrive over the API are staged at once and promoted within PromoteDelay.
+// serves the write API, /healthz and /metrics — over HTTPS when server.tls
+// names a certificate — until ctx ends. Records that arrive over the API
+// are staged at once and promoted within PromoteDelay.
 func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 	if opts.Clock == nil {
 		opts.Clock = clockwork.NewRealClock()
@@ -64,6 +75,12 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 	if p.telemetry == nil {
 		p.telemetry = NewTelemetry()
 	}
+	if opts.TLS == nil {
+		var err error
+		if opts.TLS, err = ServerTLS(p.cfg.Server.TLS); err != nil {
+			return fmt.Errorf("run: %w", err)
+		}
+	}
 	ln := opts.Listener
 	if ln == nil {
 		var err error
@@ -71,6 +88,7 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 			return fmt.Errorf("run: listen on %s (server.listen): %w", p.cfg.Server.Listen, err)
 		}
 	}
+	p.warnExposure(ln.Addr(), opts.TLS != nil)
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 
@@ -100,7 +118,9 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 		tokens[i] = t.Value()
 	}
 	mux := http.NewServeMux()
-	custom.NewHandler(&kickingRecorder{p: p, kick: kick, slots: make(chan struct{}, maxStagingAtOnce)}, tokens, p.log).Register(mux)
+	api := custom.NewHandler(&kickingRecorder{p: p, kick: kick, slots: make(chan struct{}, maxStagingAtOnce)}, tokens, p.log)
+	api.Refused = p.telemetry.refusedRequest
+	api.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		pingCtx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -119,11 +139,24 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 		WriteTimeout:      opts.WriteTimeout,
 		IdleTimeout:       opts.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         opts.TLS,
+		ErrorLog:          log.New(httpErrors{p.log}, "", 0),
+	}
+	scheme := "http"
+	if opts.TLS != nil {
+		scheme = "https"
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if opts.TLS != nil {
+			// The certificate is in TLSConfig: no files to name here.
+			serveErr <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		serveErr <- srv.Serve(ln)
+	}()
 	sched.Start()
-	p.log.Info().Str("listen", ln.Addr().String()).Str("sync", p.cfg.Schedule.Sync).Str("timezone", p.cfg.Location.String()).Msg("doraflow running")
+	p.log.Info().Str("listen", ln.Addr().String()).Str("scheme", scheme).Str("sync", p.cfg.Schedule.Sync).Str("timezone", p.cfg.Location.String()).Msg("doraflow running")
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr().String())
 	}
@@ -150,6 +183,66 @@ func (p *Pipeline) Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	p.log.Info().Msg("stopped")
 	return runErr
+}
+
+// ServerTLS loads the certificate and key of server.tls for the HTTP API:
+// nil when neither file is set (plain HTTP). An error names the key whose
+// file is missing, unreadable or wrong. The files are read once, at start:
+// restart doraflow run after renewing the certificate.
+func ServerTLS(c config.ServerTLS) (*tls.Config, error) {
+	if c.CertFile == "" && c.KeyFile == "" {
+		return nil, nil
+	}
+	if c.CertFile == "" || c.KeyFile == "" {
+		// config.Load refuses this; a Config built in code may not.
+		return nil, errors.New("server.tls: set both cert_file and key_file, or neither")
+	}
+	certPEM, err := os.ReadFile(c.CertFile)
+	if err != nil {
+		return nil, fmt.Errorf("server.tls.cert_file: %w (set it to a readable PEM certificate, or remove server.tls to serve plain HTTP)", err)
+	}
+	keyPEM, err := os.ReadFile(c.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("server.tls.key_file: %w (set it to the readable PEM private key of server.tls.cert_file)", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		// The error names what is wrong, never the key's content.
+		return nil, fmt.Errorf("server.tls.cert_file %s and key_file %s: %w (want a PEM certificate chain and its PEM private key)", c.CertFile, c.KeyFile, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// warnExposure warns, once each at start, about an API that is easy to
+// misuse: one that listens beyond loopback in clear text, where tokens
+// and records can be read on the way, and one with no tokens, which
+// refuses every write. Neither shows a token.
+func (p *Pipeline) warnExposure(addr net.Addr, https bool) {
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && !https {
+		p.log.Warn().Str("listen", addr.String()).Str("key", "server.tls").
+			Msg("the HTTP API listens beyond loopback without TLS: bearer tokens and records cross the network in clear text; set server.tls.cert_file and key_file, or listen on 127.0.0.1 behind a proxy that terminates TLS")
+	}
+	if len(p.cfg.Server.Tokens) == 0 {
+		p.log.Warn().Str("key", "server.tokens").
+			Msg("server.tokens is empty: every write to the HTTP API is refused with 401; add a token to accept records")
+	}
+}
+
+// httpErrors routes net/http's own error log — failed TLS handshakes,
+// accept errors, panics in handlers — into the structured log instead of
+// bare lines on stderr. Failed handshakes are debug: scanners and clients
+// that speak plain HTTP to the HTTPS port make them all the time on a
+// reachable port.
+type httpErrors struct{ log zerolog.Logger }
+
+func (h httpErrors) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	ev := h.log.Warn()
+	if strings.Contains(msg, "TLS handshake error") {
+		ev = h.log.Debug()
+	}
+	ev.Str("error", msg).Msg("HTTP server")
+	return len(p), nil
 }
 
 // scheduledSync runs one scheduled sync and logs its outcome: a scheduled

@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"doraflow/extract/custom"
 )
 
 // Telemetry counts what the pipeline does, for the /metrics endpoint of
@@ -21,6 +23,7 @@ type Telemetry struct {
 	rows        *prometheus.CounterVec
 	errors      *prometheus.CounterVec
 	apiRequests *prometheus.CounterVec
+	refused     *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 }
 
@@ -40,14 +43,31 @@ func NewTelemetry() *Telemetry {
 		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "doraflow_api_requests_total", Help: "Requests to source APIs, by source and HTTP status (\"error\" when no response came).",
 		}, []string{"source", "status"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doraflow_server_refused_requests_total",
+			Help: "Requests to the HTTP API of doraflow run refused before they were recorded, by reason (unauthorized: 401, invalid: 400, too_large: 413).",
+		}, []string{"reason"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "doraflow_run_duration_seconds", Help: "How long job runs take, by job.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 3, 10),
 		}, []string{"job"}),
 	}
-	t.Registry.MustRegister(t.runs, t.rows, t.errors, t.apiRequests, t.duration,
+	t.Registry.MustRegister(t.runs, t.rows, t.errors, t.apiRequests, t.refused, t.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every reason shows from the start, at 0: an alert on the rate of
+	// refusals then needs no special case for a series that is absent.
+	for _, reason := range []string{custom.RefusedUnauthorized, custom.RefusedInvalid, custom.RefusedTooLarge} {
+		t.refused.WithLabelValues(reason)
+	}
 	return t
+}
+
+// refusedRequest counts a request the HTTP API refused, by reason.
+func (t *Telemetry) refusedRequest(reason string) {
+	if t == nil {
+		return
+	}
+	t.refused.WithLabelValues(reason).Inc()
 }
 
 func (t *Telemetry) run(job, source string, took time.Duration, err error) {

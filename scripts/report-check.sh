@@ -31,7 +31,7 @@ fi
 
 mkdir -p "$out" "$(dirname "$shot")"
 scripts/clickhouse.sh start "$ch_dir" "$ch_port"
-"$bin" demo --clickhouse "127.0.0.1:$ch_port" --database "$database" >/dev/null
+"$bin" demo --clickhouse "127.0.0.1:$ch_port" --database "$database" --force >/dev/null
 cat >"$out/doraflow.yaml" <<YAML
 clickhouse:
   addr: 127.0.0.1:$ch_port

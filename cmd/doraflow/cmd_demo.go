@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,9 +21,10 @@ import (
 const demoToken = "demo-github-token"
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("demo", "demo [--clickhouse HOST:PORT] [--database NAME] [--seed N] [--format table|json|csv]")
+	fs := e.flags("demo", "demo [--clickhouse HOST:PORT] [--database NAME [--force]] [--seed N] [--format table|json|csv]")
 	addr := fs.String("clickhouse", "127.0.0.1:9000", "ClickHouse to load the simulated data into")
-	database := fs.String("database", "dora_demo", "database to (re)create for the demo; its previous content is dropped")
+	database := fs.String("database", demoDatabase, "database to (re)create for the demo; its previous content is dropped")
+	force := fs.Bool("force", false, "let the demo drop and recreate a database not named "+demoDatabase+" (never one holding tables the demo did not make)")
 	seed := fs.Int64("seed", 1, "seed of the simulation: the same seed gives the same organisation")
 	format := fs.String("format", "table", "output: "+strings.Join(formats, ", "))
 	if err := e.parse(fs, args); err != nil {
@@ -30,6 +32,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if !contains(formats, *format) {
 		return usageErr("demo: --format %q: use one of %s", *format, strings.Join(formats, ", "))
+	}
+	if *database != demoDatabase && !*force {
+		return usageErr("demo: --database %s: the demo drops and recreates its database; add --force to let it drop %s", *database, *database)
 	}
 	if e.logLevel == "" {
 		// The demo prints its own summary; keep routine logs out of it.
@@ -68,9 +73,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	opts, err := sources(cfg, store, log, nil)
 	if err != nil {
 		return err
@@ -121,21 +123,52 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// freshDatabase drops the demo database and opens it anew, so every demo
-// starts from the same state.
+// demoDatabase is the database the demo uses unless told otherwise.
+const demoDatabase = "dora_demo"
+
+// demoMark is the pipeline state key with which the demo marks the
+// databases it made, so that it never drops one it did not.
+const demoMark = "demo/made-by"
+
+// freshDatabase drops the demo database, when the demo made it, and makes
+// it anew, migrated and marked, so every demo starts from the same state.
+// A database holding tables without the demo's mark is someone's data:
+// it is refused, whatever the flags say.
 func freshDatabase(ctx context.Context, e *env, cfg *config.Config) (*clickhouse.Store, error) {
-	admin := *cfg
-	admin.ClickHouse.Database = "default"
-	s, err := e.open(ctx, &admin)
+	name := cfg.ClickHouse.Database
+	s, err := e.open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	err = s.DropDatabase(ctx, cfg.ClickHouse.Database)
+	tables, err := s.Tables(ctx)
+	if err == nil && len(tables) > 0 {
+		// Only a database with doraflow's schema can carry the mark.
+		by := ""
+		if slices.Contains(tables, "pipeline_state") {
+			by, _, err = s.State(ctx, demoMark)
+		}
+		if err == nil && by != "doraflow demo" {
+			err = fmt.Errorf("demo: database %s holds %d tables that doraflow demo did not make (%s, …): it is not dropped; give the demo another --database", name, len(tables), tables[0])
+		}
+	}
+	if err == nil {
+		err = s.DropDatabase(ctx, name)
+	}
 	s.Close()
 	if err != nil {
-		return nil, fmt.Errorf("demo: reset database %s: %w", cfg.ClickHouse.Database, err)
+		return nil, err
 	}
-	return e.open(ctx, cfg)
+	if s, err = e.open(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if _, err = s.Migrate(ctx); err == nil {
+		err = s.SetState(ctx, map[string]string{demoMark: "doraflow demo"})
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("demo: make database %s: %w", name, err)
+	}
+	return s, nil
 }
 
 func portOf(addr string) string {

@@ -133,13 +133,17 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 		fmt.Fprintln(w, "nothing in this window")
 		return nil
 	}
+	// Every text cell goes through metrics.Text: titles come from GitHub,
+	// PagerDuty and API callers, and may hold escape sequences, tabs or
+	// bidirectional overrides that would act on the terminal.
+	text := metrics.Text
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	switch what {
 	case pipeline.ExplainChanges:
 		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tCHANGE\tSTARTED\tLEAD TIME\tFIRST DEPLOYMENT\tCOMMITS\tTITLE\tURL")
 		for _, it := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), it.Service, it.Environment, it.ID, timeCell(it.StartedAt),
-				human(it.LeadTime), it.DeploymentID, shortSHAs(it.Commits), it.Title, it.URL)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.Environment), text(it.ID), timeCell(it.StartedAt),
+				human(it.LeadTime), text(it.DeploymentID), text(shortSHAs(it.Commits)), text(it.Title), text(it.URL))
 		}
 	case pipeline.ExplainIncidents:
 		fmt.Fprintln(tw, "CREATED\tSERVICE\tINCIDENT\tRESOLVED\tTIME TO RESTORE\tCOUNTS AS\tDEPLOYMENT\tWHY\tTITLE")
@@ -151,16 +155,16 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 			if it.Restored {
 				counts = append(counts, "restored")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), it.Service, it.ID, timeCell(it.ResolvedAt), human(it.TimeToRestore),
-				strings.Join(counts, "+"), dash(it.DeploymentID), dash(it.Reason), it.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.ID), timeCell(it.ResolvedAt), human(it.TimeToRestore),
+				strings.Join(counts, "+"), text(dash(it.DeploymentID)), text(dash(it.Reason)), text(it.Title))
 		}
 	default:
 		why := map[string]string{pipeline.ExplainFailures: "\tCAUSED", pipeline.ExplainRework: "\tREWORK PRS"}[what]
 		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tDEPLOYMENT\tBLOCK\tTITLE\tURL"+why)
 		for _, it := range items {
-			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", stamp(it.At), it.Service, it.Environment, it.ID, dash(it.Block), it.Title, it.URL)
+			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", stamp(it.At), text(it.Service), text(it.Environment), text(it.ID), text(dash(it.Block)), text(it.Title), text(it.URL))
 			if why != "" {
-				line += "\t" + strings.Join(it.Because, ", ")
+				line += "\t" + text(strings.Join(it.Because, ", "))
 			}
 			fmt.Fprintln(tw, line)
 		}

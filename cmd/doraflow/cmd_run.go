@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"doraflow/load/clickhouse"
+	"doraflow/metrics"
 	"doraflow/pipeline"
 )
 
@@ -15,6 +18,16 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	migrate := fs.Bool("migrate", false, "apply migrations before starting (docker compose uses it)")
 	if err := e.parse(fs, args); err != nil {
 		return err
+	}
+	// The certificate is read before ClickHouse is reached: a wrong path
+	// in server.tls is a config problem (exit 2), found at once.
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	serverTLS, err := pipeline.ServerTLS(cfg.Server.TLS)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("run: %w", err)}
 	}
 	tel := pipeline.NewTelemetry()
 	p, store, _, err := e.pipeline(ctx, tel)
@@ -27,7 +40,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return p.Serve(ctx, pipeline.ServeOptions{})
+	return p.Serve(ctx, pipeline.ServeOptions{TLS: serverTLS})
 }
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
@@ -56,7 +69,12 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	return writeStatus(e.stdout, runs, marks)
+}
+
+// writeStatus prints the recent runs and the watermarks as two tables.
+func writeStatus(w io.Writer, runs []clickhouse.Run, marks []clickhouse.StateEntry) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RECENT RUNS")
 	fmt.Fprintln(tw, "STARTED\tJOB\tSOURCE\tBLOCK\tSTATUS\tTOOK\tDEPLOYS\tCHANGES\tINCIDENTS\tREQUESTS\tERROR")
 	if len(runs) == 0 {
@@ -67,8 +85,11 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		if !r.Finished.IsZero() {
 			took = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Started.Format(time.RFC3339), r.Job, dash(r.Source), dash(r.Block),
-			r.Status, took, r.Deployments, r.Changes, r.Incidents, r.Requests, oneLine(r.Error))
+		// Block names and errors are text from the config and from the
+		// sources: metrics.Text keeps their control characters off the
+		// terminal, as explain does.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Started.Format(time.RFC3339), metrics.Text(r.Job), metrics.Text(dash(r.Source)), metrics.Text(dash(r.Block)),
+			metrics.Text(r.Status), took, r.Deployments, r.Changes, r.Incidents, r.Requests, metrics.Text(oneLine(r.Error)))
 	}
 	fmt.Fprintln(tw, "\nWATERMARKS\nSOURCE\tBLOCK\tREAD UP TO")
 	if len(marks) == 0 {
@@ -78,7 +99,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		parts := strings.SplitN(strings.TrimPrefix(m.Key, "watermark/"), "/", 2)
 		var unix int64
 		fmt.Sscan(m.Value, &unix)
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", parts[0], parts[len(parts)-1], time.Unix(unix, 0).UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", metrics.Text(parts[0]), metrics.Text(parts[len(parts)-1]), time.Unix(unix, 0).UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

@@ -12,13 +12,14 @@ import (
 	"testing"
 
 	"doraflow"
+	"doraflow/metrics"
 )
 
 // nastyText are values that break code which builds SQL, CSV, JSON or
 // terminal output by pasting text: quotes that end a literal, comments,
 // backslashes, the placeholders of clickhouse-go and of ClickHouse,
-// format verbs, markup, and Unicode and control characters other than
-// NUL and line breaks (which identifiers refuse).
+// format verbs, markup, and Unicode and control characters (which ids and
+// names refuse, so those values are recorded as titles only).
 var nastyText = []string{
 	`x'); DROP TABLE deployments; --`,
 	`x"); DROP TABLE incidents; /*`,
@@ -36,10 +37,12 @@ var nastyText = []string{
 // incident for every value through `doraflow record` and through the HTTP
 // API, and checks that each is stored as it was sent, reported as text by
 // metrics and explain, and that every table still exists: all SQL is
-// parameterised or built from validated identifiers.
+// parameterised or built from validated identifiers. A value that would
+// act on a terminal is refused as an id or name (exit 2, 400), stored as a
+// title, and escaped by the explain table.
 func TestNastyTextIsStoredAndReportedAsText(t *testing.T) {
 	clickhousetest.Run(t, func(t *testing.T) {
-		const token = "nasty-api-token"
+		const token = "nasty-api-token-0123"
 		addr := freeAddr(t)
 		c := newCLI(t, fmt.Sprintf("server:\n  listen: %s\n  tokens: [%s]\n", addr, token))
 		mustRun := func(args ...string) string {
@@ -58,16 +61,29 @@ func TestNastyTextIsStoredAndReportedAsText(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		for _, s := range nastyText {
-			mustRun("record", "deployment", "--service", s, "--id", s+" cli", "--sha", s, "--title", s, "--deployed-at", "2024-01-02T10:00:00Z")
-			mustRun("record", "incident", "--service", s, "--id", s+" cli", "--title", s, "--deployment", s+" cli",
+		for i, s := range nastyText {
+			n := nastyName(i, s)
+			if n != s {
+				if code, _, errOut := c.run("record", "deployment", "--service", s, "--deployed-at", "2024-01-02T10:00:00Z"); code != 2 || !strings.Contains(errOut, "--service") {
+					t.Errorf("record deployment --service %q: exit %d %s, want 2 naming --service", s, code, errOut)
+				}
+			}
+			mustRun("record", "deployment", "--service", n, "--id", n+" cli", "--sha", n, "--title", s, "--deployed-at", "2024-01-02T10:00:00Z")
+			mustRun("record", "incident", "--service", n, "--id", n+" cli", "--title", s, "--deployment", n+" cli",
 				"--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T12:00:00Z")
 		}
 		d := c.startDaemon(addr)
-		for _, s := range nastyText {
+		for i, s := range nastyText {
+			n := nastyName(i, s)
+			if n != s {
+				body, _ := json.Marshal(map[string]string{"service": s})
+				if code, resp := d.request(http.MethodPost, "/api/v1/deployments", token, string(body)); code != http.StatusBadRequest || !strings.Contains(resp, "service: contains") {
+					t.Errorf("POST service %q: %d %s, want 400 naming service", s, code, resp)
+				}
+			}
 			for path, rec := range map[string]map[string]string{
-				"/api/v1/deployments": {"id": s + " api", "service": s, "sha": s, "title": s, "deployed_at": "2024-01-03T10:00:00Z"},
-				"/api/v1/incidents":   {"id": s + " api", "service": s, "title": s, "deployment_id": s + " api", "created_at": "2024-01-03T11:00:00Z", "resolved_at": "2024-01-03T12:00:00Z"},
+				"/api/v1/deployments": {"id": n + " api", "service": n, "sha": n, "title": s, "deployed_at": "2024-01-03T10:00:00Z"},
+				"/api/v1/incidents":   {"id": n + " api", "service": n, "title": s, "deployment_id": n + " api", "created_at": "2024-01-03T11:00:00Z", "resolved_at": "2024-01-03T12:00:00Z"},
 			} {
 				body, err := json.Marshal(rec)
 				if err != nil {
@@ -127,40 +143,54 @@ func TestNastyTextIsStoredAndReportedAsText(t *testing.T) {
 		if err := json.Unmarshal([]byte(mustRun(append([]string{"explain", "incidents", "--format", "json"}, window...)...)), &explained); err != nil {
 			t.Fatal(err)
 		}
+		if table := mustRun(append([]string{"explain", "incidents"}, window...)...); rawTerminalText(table) {
+			t.Errorf("explain incidents prints control or bidi characters raw:\n%q", table)
+		}
 
-		for _, s := range nastyText {
+		for i, s := range nastyText {
+			n := nastyName(i, s)
 			for _, via := range []string{" cli", " api"} {
-				dep, in := deployments[s+via], incidents[s+via]
-				if dep.Service != s || dep.SHA != s || dep.Title != s {
-					t.Errorf("deployment %q stored as %+v", s+via, dep)
+				dep, in := deployments[n+via], incidents[n+via]
+				if dep.Service != n || dep.SHA != n || dep.Title != s {
+					t.Errorf("deployment %q stored as %+v", n+via, dep)
 				}
-				if in.Service != s || in.Title != s || in.DeploymentID != s+via {
-					t.Errorf("incident %q stored as %+v", s+via, in)
+				if in.Service != n || in.Title != s || in.DeploymentID != n+via {
+					t.Errorf("incident %q stored as %+v", n+via, in)
 				}
 			}
 			found := false
 			for _, r := range report.Rows {
-				if r.Service == s {
+				if r.Service == n {
 					found = r.Deployments == 2 && r.Failed == 2 && r.Incidents == 2
 				}
 			}
 			if !found {
 				t.Errorf("metrics --format json: no row for %q with 2 deployments, 2 failed and 2 incidents: %+v", s, report.Rows)
 			}
-			if !hasCSVRow(csvRows, s) {
-				t.Errorf("metrics --format csv: no row for %q", s)
+			if !hasCSVRow(csvRows, n) {
+				t.Errorf("metrics --format csv: no row for %q", n)
 			}
-			n := 0
+			items := 0
 			for _, it := range explained.Items {
-				if it.Service == s && it.Title == s {
-					n++
+				if it.Service == n && it.Title == s {
+					items++
 				}
 			}
-			if n != 2 {
-				t.Errorf("explain incidents --format json: %d items of %q, want 2", n, s)
+			if items != 2 {
+				t.Errorf("explain incidents --format json: %d items of %q, want 2", items, s)
 			}
 		}
 	})
+}
+
+// nastyName is the id, service and sha the i-th nasty value is recorded
+// under: the value itself, or a plain stand-in for one that ids and names
+// refuse because it would act on a terminal.
+func nastyName(i int, s string) string {
+	if metrics.Text(s) != s {
+		return fmt.Sprintf("nasty-%d", i)
+	}
+	return s
 }
 
 func hasCSVRow(rows [][]string, first string) bool {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"doraflow"
 )
@@ -62,6 +64,9 @@ func (r DeploymentRecord) Deployment(now time.Time, block string) (doraflow.Depl
 	if err := checkText([][2]string{{"id", d.ID}, {"service", d.Service}, {"environment", d.Environment}, {"repository", d.Repository}, {"sha", d.SHA}, {"url", d.URL}, {"title", d.Title}}); err != nil {
 		return d, err
 	}
+	if err := checkOwnID(d.ID, githubDeploymentID, "GitHub deployment ids (owner/name#pr-N, #run-N, #release-N or #deployment-N)"); err != nil {
+		return d, err
+	}
 	if d.Service == "" {
 		return d, &FieldError{"service", "required: the service this deployment belongs to"}
 	}
@@ -100,6 +105,9 @@ func (r IncidentRecord) Incident(block string) (doraflow.Incident, error) {
 		Title: r.Title, URL: r.URL,
 	}
 	if err := checkText([][2]string{{"id", in.ID}, {"service", in.Service}, {"deployment_id", in.DeploymentID}, {"url", in.URL}, {"title", in.Title}}); err != nil {
+		return in, err
+	}
+	if err := checkOwnID(in.ID, pagerDutyIncidentID, "PagerDuty incident ids (P or Q and 6 to 13 upper-case letters and digits)"); err != nil {
 		return in, err
 	}
 	if in.Service == "" {
@@ -149,26 +157,69 @@ func optionalTime(field, s string) (time.Time, error) {
 	if err != nil {
 		return t, &FieldError{field, err.Error()}
 	}
-	// ClickHouse's DateTime holds 1970 to 2105.
-	if t.Year() < 1971 || t.Year() > 2100 {
-		return t, &FieldError{field, fmt.Sprintf("%s is out of range (1971 to 2100)", t.Format(time.RFC3339))}
+	// ClickHouse's DateTime holds 1970 to 2105, in UTC: the bounds apply
+	// to the instant stored, not to the calendar of the caller's offset
+	// (2100-12-31T23:59:59-23:00 is 2101-01-01 in UTC).
+	if u := t.UTC(); u.Year() < 1971 || u.Year() > 2100 {
+		return t, &FieldError{field, fmt.Sprintf("%s is %s in UTC, out of range (1971 to 2100 UTC)", t.Format(time.RFC3339), u.Format(time.RFC3339))}
 	}
 	return t, nil
 }
 
-// checkText bounds free text and keeps control characters out of
-// identifiers; fields are (name, value) pairs, checked in order.
+// checkText bounds every field and keeps identifiers printable; fields
+// are (name, value) pairs, checked in order. Identifiers (ids, names, the
+// sha and the url) are shown in terminals by explain, metrics and status:
+// a control character or a bidirectional override there would let a
+// caller recolour the terminal or show one id while another is stored, so
+// they are refused. Titles keep them — GitHub and PagerDuty titles hold
+// them too — and the terminal output escapes them instead
+// (metrics.Text).
 func checkText(fields [][2]string) error {
 	for _, f := range fields {
 		name, v := f[0], f[1]
 		if len(v) > maxField {
 			return &FieldError{name, fmt.Sprintf("longer than %d bytes", maxField)}
 		}
-		if strings.ContainsAny(v, "\x00\n\r") && name != "title" {
-			return &FieldError{name, "contains control characters"}
+		if name == "title" {
+			continue
+		}
+		if msg := unprintable(v); msg != "" {
+			return &FieldError{name, msg}
 		}
 	}
 	return nil
+}
+
+// unprintable says why v cannot be an identifier, or "" when it can.
+func unprintable(v string) string {
+	for i, r := range v {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(v[i:], "\uFFFD"):
+			// Not U+FFFD itself but a byte that is no UTF-8: an 8-bit
+			// terminal reads 0x9b as the escape CSI.
+			return fmt.Sprintf("is not valid UTF-8 (byte %#x at offset %d)", v[i], i)
+		case isBidi(r):
+			return fmt.Sprintf("contains the bidirectional formatting character %U, which makes text display in another order than it is stored: remove it", r)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			return fmt.Sprintf("contains the control character %U: ids and names must be printable text", r)
+		}
+	}
+	return ""
+}
+
+// isBidi reports whether r is one of Unicode's explicit bidirectional
+// formatting characters (UAX #9): the marks, embeddings, overrides and
+// isolates that reorder how text is displayed.
+func isBidi(r rune) bool {
+	switch {
+	case r == '\u061c', r == '\u200e', r == '\u200f': // ALM, LRM, RLM
+		return true
+	case r >= '\u202a' && r <= '\u202e': // LRE, RLE, PDF, LRO, RLO
+		return true
+	case r >= '\u2066' && r <= '\u2069': // LRI, RLI, FSI, PDI
+		return true
+	}
+	return false
 }
 
 // newID returns a random id for a record sent without one.

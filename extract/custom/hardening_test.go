@@ -32,7 +32,12 @@ func TestAuthorizedAcceptsOnlyAConfiguredToken(t *testing.T) {
 		{"Bearer g", false},
 		{"Bearer " + strings.Repeat("good-token", 1000), false},
 		{"Bearer a-second-token-much-longer-than-the-firs", false},
-		{"Bearer GOOD-TOKEN", false},
+		{"bearer good-token", true}, // the scheme is case-insensitive (RFC 9110 §11.1)
+		{"BEARER good-token", true},
+		{"bEaReR good-token", true},
+		{"Bearer GOOD-TOKEN", false}, // the token is not
+		{"Bearerx good-token", false},
+		{"Bear good-token", false},
 		{"Bearer  good-token", false},
 		{"Bearer good-token ", false},
 		{"Bearer ", false}, // the empty configured token opens nothing

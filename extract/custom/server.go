@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -34,12 +36,26 @@ type Recorder interface {
 // Both need "Authorization: Bearer TOKEN" with one of the configured
 // tokens, answer 201 for a new id, 200 for an id already recorded, 400
 // naming the bad field, 401 without a valid token and 413 over MaxBody,
-// always with a JSON body.
+// always with a JSON body. A request refused for its token is logged at
+// warn with its method, path and remote address, never with the token.
 type Handler struct {
+	// Refused, when set, is called once for every request refused with
+	// 401, 413 or 400, with why: RefusedUnauthorized, RefusedTooLarge or
+	// RefusedInvalid (a body, or a record, that is not valid). `doraflow
+	// run` counts them in /metrics. Set it before the handler serves.
+	Refused func(reason string)
+
 	rec    Recorder
 	tokens [][32]byte // SHA-256 of each token: compared in constant time, whatever their lengths
 	log    zerolog.Logger
 }
+
+// The reasons Handler.Refused is called with.
+const (
+	RefusedUnauthorized = "unauthorized" // 401: no token, or not a configured one
+	RefusedTooLarge     = "too_large"    // 413: a body over MaxBody
+	RefusedInvalid      = "invalid"      // 400: a body that is not a valid record
+)
 
 // NewHandler returns the API handler. An empty token list refuses every
 // request: the API is never open by accident.
@@ -85,6 +101,11 @@ func (h *Handler) incidents(w http.ResponseWriter, r *http.Request) {
 // the error response itself when it cannot.
 func (h *Handler) accept(w http.ResponseWriter, r *http.Request, v any) bool {
 	if !h.authorized(r) {
+		// A guess at a token is worth an operator's attention; the
+		// token itself is never logged, nor the header it came in.
+		h.log.Warn().Str("method", r.Method).Str("path", r.URL.Path).Str("remote", r.RemoteAddr).
+			Bool("token_sent", r.Header.Get("Authorization") != "").Msg("API request refused: missing or invalid bearer token")
+		h.refused(RefusedUnauthorized)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="doraflow"`)
 		writeError(w, http.StatusUnauthorized, "missing or invalid bearer token: send Authorization: Bearer TOKEN with one of server.tokens")
 		return false
@@ -93,22 +114,35 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			h.refused(RefusedTooLarge)
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", MaxBody))
 			return false
 		}
+		h.refused(RefusedInvalid)
 		writeError(w, http.StatusBadRequest, "could not read the body")
 		return false
 	}
 	if err := decodeStrict(body, v); err != nil {
+		h.refused(RefusedInvalid)
 		writeError(w, http.StatusBadRequest, err.Error())
 		return false
 	}
 	return true
 }
 
-// decodeStrict decodes one JSON object, refusing unknown fields, wrong
-// types and trailing data, and names the field at fault.
+func (h *Handler) refused(reason string) {
+	if h.Refused != nil {
+		h.Refused(reason)
+	}
+}
+
+// decodeStrict decodes one JSON object into the record v points to,
+// refusing unknown fields, duplicate fields, field names in another case,
+// wrong types and trailing data, and names the field at fault.
 func decodeStrict(body []byte, v any) error {
+	if err := checkFieldNames(body, jsonNames(v)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -137,10 +171,85 @@ func decodeStrict(body []byte, v any) error {
 	return nil
 }
 
+// checkFieldNames walks the keys of the JSON object in body and refuses
+// what encoding/json would let through: a field given twice, where the
+// last value silently wins ({"service":"api","service":"evil"}), and a
+// name that matches a field only when case is ignored ("SERVICE", or
+// "ſervice" by Unicode folding), which json.Unmarshal accepts. names are
+// the record's JSON field names. A body that is not a JSON object, or not
+// valid JSON, passes: decoding reports it.
+func checkFieldNames(body []byte, names []string) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		switch {
+		case seen[key]:
+			return fmt.Errorf("%s: duplicate field: send each field once", key)
+		case slices.Contains(names, key):
+			seen[key] = true
+		default:
+			for _, n := range names {
+				if strings.EqualFold(key, n) {
+					return fmt.Errorf("%s: unknown field (field names are lower case: %s)", key, n)
+				}
+			}
+			return fmt.Errorf("%s: unknown field", key)
+		}
+		if err := skipValue(dec); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// skipValue reads the next JSON value from dec, whatever its depth.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// jsonNames returns the JSON field names of the struct v points to.
+func jsonNames(v any) []string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var names []string
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, created bool, err error, body map[string]any) {
 	var fe *FieldError
 	switch {
 	case errors.As(err, &fe):
+		h.refused(RefusedInvalid)
 		writeError(w, http.StatusBadRequest, fe.Error())
 	case err != nil:
 		h.log.Error().Err(err).Str("path", r.URL.Path).Msg("recording failed")
@@ -153,11 +262,12 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, created bool, er
 }
 
 // authorized compares the bearer token with every configured token in
-// constant time.
+// constant time. The scheme is matched without regard to case, as RFC
+// 9110 §11.1 says of every authentication scheme: "bearer x" and
+// "BEARER x" carry the token x.
 func (h *Handler) authorized(r *http.Request) bool {
-	auth := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || token == "" {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return false
 	}
 	sum := sha256.Sum256([]byte(token))

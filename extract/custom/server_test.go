@@ -66,6 +66,11 @@ func TestAPI(t *testing.T) {
 		{"bad json", "/api/v1/deployments", "good-token", `{"service":`, 400, "not valid JSON"},
 		{"wrong type", "/api/v1/deployments", "good-token", `{"service":42}`, 400, "service"},
 		{"unknown field", "/api/v1/deployments", "good-token", `{"service":"api","servce":"x"}`, 400, "servce: unknown field"},
+		{"duplicate field", "/api/v1/deployments", "good-token", `{"id":"d9","service":"api","service":"evil"}`, 400, "service: duplicate field"},
+		{"field in upper case", "/api/v1/deployments", "good-token", `{"id":"d9","SERVICE":"api"}`, 400, "SERVICE: unknown field (field names are lower case: service)"},
+		{"control character in a name", "/api/v1/deployments", "good-token", `{"id":"d9","service":"api\u001b[31m"}`, 400, "service: contains the control character U+001B"},
+		{"another source's id", "/api/v1/deployments", "good-token", `{"id":"acme/api#run-123","service":"api"}`, 400, "has the form of GitHub deployment ids"},
+		{"lower-case scheme", "/api/v1/incidents", "good-token", `{"id":"i2","service":"api","created_at":"2024-01-02T10:00:00Z"}`, 201, ""},
 		{"bad date", "/api/v1/deployments", "good-token", `{"service":"api","deployed_at":"yesterday"}`, 400, "deployed_at"},
 		{"empty service", "/api/v1/deployments", "good-token", `{"service":"  "}`, 400, "service"},
 		{"bad status", "/api/v1/deployments", "good-token", `{"service":"api","status":"meh"}`, 400, "status"},
@@ -85,7 +90,11 @@ func TestAPI(t *testing.T) {
 		}
 		req, _ := http.NewRequest(method, srv.URL+c.path, strings.NewReader(c.body))
 		if c.token != "" {
-			req.Header.Set("Authorization", "Bearer "+c.token)
+			scheme := "Bearer "
+			if strings.HasPrefix(c.name, "lower-case scheme") {
+				scheme = "bearer "
+			}
+			req.Header.Set("Authorization", scheme+c.token)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -107,7 +116,7 @@ func TestAPI(t *testing.T) {
 	if len(mem.deployments) != 1 || mem.deployments["d1"].DeployedAt.Hour() != 11 {
 		t.Fatalf("stored deployments = %+v, want d1 updated to 11:00", mem.deployments)
 	}
-	if in := mem.incidents["i1"]; len(mem.incidents) != 1 || !in.Resolved() {
-		t.Fatalf("stored incidents = %+v, want i1 resolved", mem.incidents)
+	if in := mem.incidents["i1"]; len(mem.incidents) != 2 || !in.Resolved() {
+		t.Fatalf("stored incidents = %+v, want i1 resolved and i2", mem.incidents)
 	}
 }
