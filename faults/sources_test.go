@@ -14,6 +14,7 @@ import (
 	"doraflow/extract/github/githubfake"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/internal/fakeapi"
 	"doraflow/load/clickhouse"
 	"doraflow/pipeline"
 )
@@ -106,16 +107,16 @@ func (p *pagerDutyFake) config(url string) sourceConfig {
 }
 
 // failures are the ways a failing request fails, taken in turn.
-var failures = []pagerdutyfake.Fault{{Status: 500}, {Drop: true}, {Status: 502}, {Status: 503}, {Drop: true}, {Status: 504}}
+var failures = []fakeapi.Fault{{Status: 500}, {Drop: true}, {Status: 502}, {Status: 503}, {Drop: true}, {Status: 504}}
 
 func (p *pagerDutyFake) handler(f fault) (http.Handler, func() (int, int)) {
 	opts := pagerdutyfake.Options{Token: pagerDutyToken}
 	if f.failRate > 0 {
-		fails := pagerdutyfake.FailRate(seed, f.failRate, pagerdutyfake.Fault{Drop: true})
+		fails := fakeapi.FailRate(seed, f.failRate, fakeapi.Fault{Drop: true})
 		var n atomic.Int64
-		opts.Faults = func(seq int64, r *http.Request) pagerdutyfake.Fault {
+		opts.Faults = func(seq int64, r *http.Request) fakeapi.Fault {
 			if fails(seq, r).IsZero() {
-				return pagerdutyfake.Fault{}
+				return fakeapi.Fault{}
 			}
 			return failures[(n.Add(1)-1)%int64(len(failures))]
 		}
@@ -185,9 +186,9 @@ func (g *gitHubFake) handler(f fault) (http.Handler, func() (int, int)) {
 	// default 5,000 an hour is not the fault under test.
 	opts := githubfake.Options{Token: gitHubToken, Budget: 1 << 30}
 	if f.failRate > 0 {
-		// 502, 503 and dropped connections (the fake's default kinds),
-		// drawn per request and URL so a retry is a new draw.
-		opts.FaultRate, opts.FaultSeed = f.failRate, seed
+		// 502, 503 and connections dropped mid-body, drawn per request
+		// and URL so a retry is a new draw.
+		opts.Faults = fakeapi.FailRatePerURL(seed, f.failRate, fakeapi.Fault{Status: 502}, fakeapi.Fault{Status: 503}, fakeapi.Fault{Truncate: true})
 	}
 	if f.rateLimit > 0 {
 		// The primary limit: 403 with X-RateLimit-Remaining 0 and the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/internal/fakeapi"
 )
 
 // secretEnv are the credentials TestNoSecretInAnyOutput uses, by the
@@ -61,7 +62,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		// which the first sync reads.
 		today := time.Now().UTC().Truncate(24 * time.Hour)
 		monthAgo := today.AddDate(0, 0, -30).Format("2006-01-02")
-		pdFake := func(faults pagerdutyfake.FaultFunc) string {
+		pdFake := func(faults fakeapi.Policy) string {
 			data := pagerdutyfake.Generate(3, pagerdutyfake.Size{Services: 3, Incidents: 40, Span: 20 * 24 * time.Hour, End: today})
 			srv := pagerdutyfake.NewServer(data, pagerdutyfake.Options{Token: secretEnv["T_PD_TOKEN"], Faults: faults})
 			srv.Start()
@@ -96,8 +97,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		// The pipeline, with PagerDuty's first answer a 503, its second a
 		// dropped connection and every fourth a 503: retries log the failed
 		// requests.
-		unavailable, dropped := pagerdutyfake.Fault{Status: 503}, pagerdutyfake.Fault{Drop: true}
-		flaky := pdFake(pagerdutyfake.Faults(pagerdutyfake.FailAt(unavailable, 1), pagerdutyfake.FailAt(dropped, 2), pagerdutyfake.FailEvery(4, unavailable)))
+		unavailable, dropped := fakeapi.Fault{Status: 503}, fakeapi.Fault{Drop: true}
+		flaky := pdFake(fakeapi.First(fakeapi.FailAt(unavailable, 1), fakeapi.FailAt(dropped, 2), fakeapi.FailEvery(4, unavailable)))
 		addr := freeAddr(t)
 		c = newCLI(t, pdConfig(flaky, "T_PD_TOKEN")+fmt.Sprintf("server:\n  listen: %s\n  tokens: [\"${T_API_TOKEN}\", \"${T_API_TOKEN2}\"]\n", addr))
 		do(c, 0, "migrate")
@@ -149,7 +150,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		if out := do(c, 1, "sync"); !strings.Contains(out, "token was refused") {
 			t.Fatalf("refused token: %s", out)
 		}
-		down := pdFake(pagerdutyfake.FailEvery(1, dropped))
+		down := pdFake(fakeapi.FailEvery(1, dropped))
 		c = newCLI(t, pdConfig(down, "T_PD_TOKEN"))
 		do(c, 0, "migrate")
 		if out := do(c, 1, "sync"); !strings.Contains(out, down+"/incidents") || !strings.Contains(out, "gave up") {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/rs/zerolog"
 
 	"doraflow"
@@ -38,12 +39,12 @@ var (
 // clock is the fake clock of a test: the fake server's Now and the
 // Source's Now and Sleep, which advances it, so no test sleeps for real.
 type clock struct {
-	*githubfake.ManualClock
+	*clockwork.FakeClock
 	mu    sync.Mutex
 	waits []time.Duration
 }
 
-func newClock(t time.Time) *clock { return &clock{ManualClock: githubfake.NewManualClock(t)} }
+func newClock(t time.Time) *clock { return &clock{FakeClock: clockwork.NewFakeClockAt(t)} }
 
 // Sleep is Options.Sleep.
 func (c *clock) Sleep(ctx context.Context, d time.Duration) error {

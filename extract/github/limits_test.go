@@ -16,6 +16,7 @@ import (
 	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
+	"doraflow/internal/fakeapi"
 )
 
 // future is a fake clock start later than any real clock running these
@@ -149,17 +150,17 @@ func TestRetriesFailures(t *testing.T) {
 	org := githubfake.Generate(8, githubfake.Size{Repos: 6, PRsPerRepo: 15, RunsPerRepo: 20})
 	since, until := org.Now.AddDate(0, 0, -60), org.Now
 	tests := []struct {
-		name  string
-		kinds []githubfake.FaultKind
+		name   string
+		faults []fakeapi.Fault
 	}{
-		{"502 and 503", []githubfake.FaultKind{githubfake.FaultBadGateway, githubfake.FaultUnavailable}},
-		{"connections dropped mid-body", []githubfake.FaultKind{githubfake.FaultDrop}},
+		{"502 and 503", []fakeapi.Fault{{Status: 502}, {Status: 503}}},
+		{"connections dropped mid-body", []fakeapi.Fault{{Truncate: true}}},
 	}
 	for _, b := range generatedBlocks() {
 		want := reference(t, org, b, since, until)
 		for _, tt := range tests {
 			t.Run(string(b.Method)+"/"+tt.name, func(t *testing.T) {
-				srv := startFake(t, org, githubfake.Options{FaultRate: 0.15, FaultSeed: 3, FaultKinds: tt.kinds})
+				srv := startFake(t, org, githubfake.Options{Faults: fakeapi.FailRatePerURL(3, 0.15, tt.faults...)})
 				clk := newClock(until)
 				got, _ := read(t, newSource(t, srv.URL(), clk, nil), b, since, until, nil)
 				if !sameRows(got, want) {
@@ -174,7 +175,7 @@ func TestRetriesFailures(t *testing.T) {
 	t.Run("retries are bounded", func(t *testing.T) {
 		f := handMade(t)
 		srv := startFake(t, f.org, githubfake.Options{})
-		srv.FailNext(githubfake.FaultUnavailable, 100)
+		srv.FailNext(fakeapi.Fault{Status: 503}, 100)
 		_, err := newSource(t, srv.URL(), nil, nil).Read(context.Background(), block(doraflow.MethodMergedPR, config.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
 		if !errors.Is(err, github.ErrRepositories) || !strings.Contains(err.Error(), "GET /repos/acme/api/pulls") || !strings.Contains(err.Error(), "503") {
 			t.Errorf("error %v, want a 503 naming GET /repos/acme/api/pulls", err)
@@ -207,7 +208,7 @@ func (f *inFlight) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestConcurrencyIsCapped(t *testing.T) {
 	org := githubfake.Generate(9, githubfake.Size{Repos: 8, PRsPerRepo: 6, RunsPerRepo: 10})
-	srv := startFake(t, org, githubfake.Options{Delay: 3 * time.Millisecond})
+	srv := startFake(t, org, githubfake.Options{Latency: 3 * time.Millisecond})
 	for _, conc := range []int{1, 3} {
 		rt := &inFlight{base: http.DefaultTransport}
 		src := newSource(t, srv.URL(), newClock(org.Now), func(o *github.Options) { o.Concurrency, o.Base = conc, rt })
@@ -221,7 +222,7 @@ func TestConcurrencyIsCapped(t *testing.T) {
 
 func TestCancelStopsPromptly(t *testing.T) {
 	f := handMade(t)
-	srv := startFake(t, f.org, githubfake.Options{Delay: time.Minute})
+	srv := startFake(t, f.org, githubfake.Options{Latency: time.Minute})
 	src := newSource(t, srv.URL(), nil, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

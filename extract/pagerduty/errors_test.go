@@ -12,6 +12,7 @@ import (
 	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/internal/fakeapi"
 )
 
 // operations are the three ways the extractor calls PagerDuty, for tests
@@ -45,7 +46,7 @@ func TestUnauthorized(t *testing.T) {
 			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token"},
 		{name: "401 with the documented JSON error", token: wrong, opts: pagerdutyfake.Options{JSONAuthError: true}, status: 401,
 			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token"},
-		{name: "403", token: testToken, opts: pagerdutyfake.Options{Faults: pagerdutyfake.FailEvery(1, pagerdutyfake.Fault{Status: 403})}, status: 403,
+		{name: "403", token: testToken, opts: pagerdutyfake.Options{Faults: fakeapi.FailEvery(1, fakeapi.Fault{Status: 403})}, status: 403,
 			wantMsg: "pagerduty: the API token was refused (HTTP 403) — check pagerduty.token"},
 	}
 	for _, tt := range tests {
@@ -79,14 +80,14 @@ func TestRetries(t *testing.T) {
 		opts     pagerdutyfake.Options
 		wantWait time.Duration // a wait that must have happened; 0 for any
 	}{
-		{name: "500s", opts: pagerdutyfake.Options{Faults: pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 500}, 1, 2, 4)}},
-		{name: "HTML 502/503/504 from the edge", opts: pagerdutyfake.Options{Faults: pagerdutyfake.Faults(
-			pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 502}, 1),
-			pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 503}, 3),
-			pagerdutyfake.FailAt(pagerdutyfake.Fault{Status: 504}, 5))}},
+		{name: "500s", opts: pagerdutyfake.Options{Faults: fakeapi.FailAt(fakeapi.Fault{Status: 500}, 1, 2, 4)}},
+		{name: "HTML 502/503/504 from the edge", opts: pagerdutyfake.Options{Faults: fakeapi.First(
+			fakeapi.FailAt(fakeapi.Fault{Status: 502}, 1),
+			fakeapi.FailAt(fakeapi.Fault{Status: 503}, 3),
+			fakeapi.FailAt(fakeapi.Fault{Status: 504}, 5))}},
 		// Request 1 opens a fresh connection, so net/http cannot retry it
 		// silently; the drops after it hit reused connections in a row.
-		{name: "dropped connections", opts: pagerdutyfake.Options{Faults: pagerdutyfake.FailAt(pagerdutyfake.Fault{Drop: true}, 1, 3, 4)}},
+		{name: "dropped connections", opts: pagerdutyfake.Options{Faults: fakeapi.FailAt(fakeapi.Fault{Drop: true}, 1, 3, 4)}},
 		{name: "rate limited: waits for ratelimit-reset", opts: pagerdutyfake.Options{RateLimit: 2, RateWindow: time.Minute}, wantWait: time.Minute},
 	}
 	for _, tt := range tests {
@@ -115,7 +116,7 @@ func TestRetries(t *testing.T) {
 
 	t.Run("bounded", func(t *testing.T) {
 		clk := newClock()
-		srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: pagerdutyfake.FailEvery(1, pagerdutyfake.Fault{Status: 503})})
+		srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: fakeapi.FailEvery(1, fakeapi.Fault{Status: 503})})
 		src := newSource(t, srv.URL(), clk, nil)
 		_, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
 		if err == nil || !strings.Contains(err.Error(), "GET /incidents") || !strings.Contains(err.Error(), "503") {
@@ -139,11 +140,11 @@ func containsDuration(ds []time.Duration, want time.Duration) bool {
 // TestMalformedResponses checks that a response the extractor cannot read
 // is an error naming the endpoint, never a panic or a silent gap.
 func TestMalformedResponses(t *testing.T) {
-	truncate := pagerdutyfake.Fault{Truncate: true}
+	truncate := fakeapi.Fault{Truncate: true}
 	for _, op := range operations {
 		t.Run("truncated body/"+op.name, func(t *testing.T) {
 			path := strings.TrimPrefix(op.endpoint, "GET ")
-			srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: pagerdutyfake.ForPath(path, pagerdutyfake.FailEvery(1, truncate))})
+			srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: fakeapi.ForPath(path, fakeapi.FailEvery(1, truncate))})
 			src := newSource(t, srv.URL(), newClock(), nil)
 			_, err := op.run(src)
 			if err == nil || !strings.Contains(err.Error(), "pagerduty: "+op.endpoint) {

@@ -18,6 +18,7 @@ import (
 	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/internal/fakeapi"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -274,7 +275,7 @@ func TestReadIncidentsArriving(t *testing.T) {
 	spread(t, d, 250, time.Minute)
 	// The fake asks its fault function about every request before serving
 	// it: a hook to change the data between two pages.
-	arrive := func(seq int64, _ *http.Request) pagerdutyfake.Fault {
+	arrive := func(seq int64, _ *http.Request) fakeapi.Fault {
 		if seq == 2 {
 			for i := range 200 {
 				at := base.Add(300*time.Minute + time.Duration(i)*time.Minute)
@@ -283,7 +284,7 @@ func TestReadIncidentsArriving(t *testing.T) {
 				}
 			}
 		}
-		return pagerdutyfake.Fault{}
+		return fakeapi.Fault{}
 	}
 	srv := startFake(t, d, pagerdutyfake.Options{MaxOffset: 300, Faults: arrive})
 	src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.MaxOffset = 300 })
@@ -341,7 +342,7 @@ func TestReadCancel(t *testing.T) {
 		}
 	})
 	t.Run("while waiting to retry", func(t *testing.T) {
-		srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: pagerdutyfake.FailEvery(1, pagerdutyfake.Fault{Status: 503})})
+		srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: fakeapi.FailEvery(1, fakeapi.Fault{Status: 503})})
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) {

@@ -1,6 +1,7 @@
 package githubfake
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -78,24 +79,12 @@ func TestCompare(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := r.Compare(tc.base, tc.head)
-			if !equalInt32s(got.Ahead, tc.ahead) || got.Behind != tc.behind || got.Status() != tc.status || got.MergeBase != tc.mergeBase {
+			if !slices.Equal(got.Ahead, tc.ahead) || got.Behind != tc.behind || got.Status() != tc.status || got.MergeBase != tc.mergeBase {
 				t.Errorf("Compare = ahead %v behind %d %s base %d, want %v %d %s %d", got.Ahead, got.Behind, got.Status(), got.MergeBase, tc.ahead, tc.behind, tc.status, tc.mergeBase)
 			}
 		})
 	}
 	_ = p1a
-}
-
-func equalInt32s(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestCompareMatchesFullWalk(t *testing.T) {

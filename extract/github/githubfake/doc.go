@@ -20,7 +20,8 @@
 //     rate limits, token checks, and injected faults, and keeps a request
 //     log for assertions.
 //
-// The server writes its JSON by hand, per request, from indexes built
-// once, so a page costs the page and the whole organisation is never held
-// as JSON. See README.md for the endpoint list and behaviours.
+// The server writes its JSON by hand (fakeapi.JSON), per request, from
+// indexes built once, so a page costs the page and the whole organisation
+// is never held as JSON. Faults are fakeapi's, shared with the PagerDuty
+// fake. See README.md for the endpoint list and behaviours.
 package githubfake

@@ -14,15 +14,14 @@ func hWorkflows(c *call) int {
 	pg := parsePager(c.q)
 	lo, hi := pg.bounds(len(r.Workflows))
 	w := &c.w
-	w.obj()
-	w.int("total_count", int64(len(r.Workflows)))
-	w.arrKey("workflows")
+	w.Object()
+	w.Key("total_count").Int(int64(len(r.Workflows)))
+	w.Key("workflows").Array()
 	for i := lo; i < hi; i++ {
-		w.elem()
 		c.workflow(&r.Workflows[i])
 	}
-	w.endArr()
-	w.end()
+	w.EndArray()
+	w.EndObject()
 	c.paginate(pg, len(r.Workflows))
 	return http.StatusOK
 }
@@ -193,15 +192,14 @@ func hRuns(c *call) int {
 	pg := parsePager(q)
 	a, b := pg.bounds(reach)
 	w := &c.w
-	w.obj()
-	w.int("total_count", int64(total))
-	w.arrKey("workflow_runs")
+	w.Object()
+	w.Key("total_count").Int(int64(total))
+	w.Key("workflow_runs").Array()
 	for _, i := range v[a:b] {
-		w.elem()
 		c.run(&r.Runs[i], withPRs)
 	}
-	w.endArr()
-	w.end()
+	w.EndArray()
+	w.EndObject()
 	c.paginate(pg, reach)
 	return http.StatusOK
 }

@@ -177,27 +177,26 @@ func hCompare(c *call) int {
 	api := c.repoAPI()
 	headSHA := r.Commits[head].SHA.String()
 	baseSHA := r.Commits[base].SHA.String()
-	w.obj()
-	w.strs("url", api, "/compare/", basehead)
-	w.strs("html_url", c.repoHTML(), "/compare/", basehead)
-	w.strs("permalink_url", c.repoHTML(), "/compare/", r.Owner, ":", baseSHA, "...", r.Owner, ":", headSHA)
-	w.strs("diff_url", c.repoHTML(), "/compare/", basehead, ".diff")
-	w.strs("patch_url", c.repoHTML(), "/compare/", basehead, ".patch")
-	w.key("base_commit")
+	w.Object()
+	w.Key("url").Concat(api, "/compare/", basehead)
+	w.Key("html_url").Concat(c.repoHTML(), "/compare/", basehead)
+	w.Key("permalink_url").Concat(c.repoHTML(), "/compare/", r.Owner, ":", baseSHA, "...", r.Owner, ":", headSHA)
+	w.Key("diff_url").Concat(c.repoHTML(), "/compare/", basehead, ".diff")
+	w.Key("patch_url").Concat(c.repoHTML(), "/compare/", basehead, ".patch")
+	w.Key("base_commit")
 	c.commit(base, false)
-	w.key("merge_base_commit")
+	w.Key("merge_base_commit")
 	c.commit(cmp.MergeBase, false)
-	w.str("status", cmp.Status())
-	w.int("ahead_by", int64(total))
-	w.int("behind_by", int64(cmp.Behind))
-	w.int("total_commits", int64(total))
-	w.arrKey("commits")
+	w.Key("status").Str(cmp.Status())
+	w.Key("ahead_by").Int(int64(total))
+	w.Key("behind_by").Int(int64(cmp.Behind))
+	w.Key("total_commits").Int(int64(total))
+	w.Key("commits").Array()
 	for _, i := range list {
-		w.elem()
 		c.commit(i, false)
 	}
-	w.endArr()
-	w.arrKey("files")
+	w.EndArray()
+	w.Key("files").Array()
 	if firstPage {
 		var files []string
 		seen := map[string]bool{}
@@ -214,8 +213,8 @@ func hCompare(c *call) int {
 			c.file(headSHA, f, false)
 		}
 	}
-	w.endArr()
-	w.end()
+	w.EndArray()
+	w.EndObject()
 	return http.StatusOK
 }
 
@@ -228,14 +227,14 @@ func hBranches(c *call) int {
 	return c.pagedArray(len(bs), func(k int) {
 		b := bs[k]
 		sha := r.Commits[b.Head].SHA.String()
-		w.obj()
-		w.str("name", b.Name)
-		w.objKey("commit")
-		w.str("sha", sha)
-		w.strs("url", c.repoAPI(), "/commits/", sha)
-		w.end()
-		w.bool("protected", b.Name == r.DefaultBranch)
-		w.end()
+		w.Object()
+		w.Key("name").Str(b.Name)
+		w.Key("commit").Object()
+		w.Key("sha").Str(sha)
+		w.Key("url").Concat(c.repoAPI(), "/commits/", sha)
+		w.EndObject()
+		w.Key("protected").Bool(b.Name == r.DefaultBranch)
+		w.EndObject()
 	})
 }
 
@@ -248,15 +247,15 @@ func hBranch(c *call) int {
 		return c.fail(http.StatusNotFound, "Branch not found")
 	}
 	w := &c.w
-	w.obj()
-	w.str("name", name)
-	w.key("commit")
+	w.Object()
+	w.Key("name").Str(name)
+	w.Key("commit")
 	c.commit(h, false)
-	w.objKey("_links")
-	w.strs("self", c.repoAPI(), "/branches/", name)
-	w.strs("html", c.repoHTML(), "/tree/", name)
-	w.end()
-	w.bool("protected", name == r.DefaultBranch)
-	w.end()
+	w.Key("_links").Object()
+	w.Key("self").Concat(c.repoAPI(), "/branches/", name)
+	w.Key("html").Concat(c.repoHTML(), "/tree/", name)
+	w.EndObject()
+	w.Key("protected").Bool(name == r.DefaultBranch)
+	w.EndObject()
 	return http.StatusOK
 }

@@ -32,12 +32,11 @@ func hDeployments(c *call) int {
 	}
 	pg := parsePager(q)
 	lo, hi := pg.bounds(len(v))
-	c.w.arr()
+	c.w.Array()
 	for _, i := range v[lo:hi] {
-		c.w.elem()
 		c.deployment(&r.Deployments[i])
 	}
-	c.w.endArr()
+	c.w.EndArray()
 	c.paginate(pg, len(v))
 	return http.StatusOK
 }

@@ -118,11 +118,11 @@ func hPullFiles(c *call) int {
 	total := min(len(p.Files), maxPRFiles)
 	pg := parsePager(c.q)
 	lo, hi := pg.bounds(total)
-	c.w.arr()
+	c.w.Array()
 	for _, f := range p.Files[lo:hi] {
 		c.file(head, f, false)
 	}
-	c.w.endArr()
+	c.w.EndArray()
 	c.paginate(pg, total)
 	return http.StatusOK
 }

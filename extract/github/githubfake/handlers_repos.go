@@ -50,24 +50,24 @@ func hRateLimit(c *call) int {
 	rate := c.s.charge(c.now, false)
 	w := &c.w
 	res := func(k string, limit, used int, reset int64) {
-		w.objKey(k)
-		w.int("limit", int64(limit))
-		w.int("used", int64(used))
-		w.int("remaining", int64(limit-used))
-		w.int("reset", reset)
-		w.end()
+		w.Key(k).Object()
+		w.Key("limit").Int(int64(limit))
+		w.Key("used").Int(int64(used))
+		w.Key("remaining").Int(int64(limit - used))
+		w.Key("reset").Int(reset)
+		w.EndObject()
 	}
 	reset := rate.Reset.Unix()
-	w.obj()
-	w.objKey("resources")
+	w.Object()
+	w.Key("resources").Object()
 	res("core", rate.Limit, rate.Used, reset)
 	res("search", 30, 0, c.now.Unix()+60)
 	res("graphql", 5000, 0, reset)
 	res("integration_manifest", 5000, 0, reset)
 	res("code_search", 10, 0, c.now.Unix()+60)
-	w.end()
+	w.EndObject()
 	res("rate", rate.Limit, rate.Used, reset)
-	w.end()
+	w.EndObject()
 	return http.StatusOK
 }
 
@@ -77,8 +77,8 @@ func repoList(c *call, defSort string) int {
 	switch c.q.Get("type") {
 	case "", "all", "public", "owner", "sources":
 	default: // forks, private, member: the fake has none of those
-		c.w.arr()
-		c.w.endArr()
+		c.w.Array()
+		c.w.EndArray()
 		return http.StatusOK
 	}
 	repos := slices.Clone(c.org.Repos)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"doraflow/internal/fakeapi"
 )
 
 // repoIndex holds a repository's objects sorted the ways GitHub lists them,
@@ -225,7 +227,7 @@ type call struct {
 	// rapi and rhtml are the repository's API and web URLs, computed once
 	// per request because every object of a page repeats them.
 	rapi, rhtml string
-	w           jw
+	w           fakeapi.JSON
 	link        string
 }
 
@@ -234,12 +236,8 @@ type handler func(c *call) int
 
 // fail replaces whatever was written with GitHub's error document.
 func (c *call) fail(status int, msg string) int {
-	c.w = jw{b: c.w.b[:0]}
-	c.w.obj()
-	c.w.str("message", msg)
-	c.w.str("documentation_url", docsRoot)
-	c.w.str("status", strconv.Itoa(status))
-	c.w.end()
+	c.w.Reset(c.w.Bytes())
+	errorDoc(&c.w, status, msg, docsRoot)
 	c.link = ""
 	return status
 }
@@ -290,16 +288,15 @@ func (p pager) bounds(total int) (int, int) {
 
 // pagedArray answers with the request's page of a JSON array of total
 // items and its Link header; item writes the k-th item (0-based over the
-// whole list) after its separator.
+// whole list).
 func (c *call) pagedArray(total int, item func(k int)) int {
 	p := parsePager(c.q)
 	lo, hi := p.bounds(total)
-	c.w.arr()
+	c.w.Array()
 	for k := lo; k < hi; k++ {
-		c.w.elem()
 		item(k)
 	}
-	c.w.endArr()
+	c.w.EndArray()
 	c.paginate(p, total)
 	return http.StatusOK
 }

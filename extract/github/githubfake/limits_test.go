@@ -5,11 +5,15 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-github/v62/github"
+	"github.com/jonboulle/clockwork"
+
+	"doraflow/internal/fakeapi"
 )
 
 // conditionalGet asks for path with If-None-Match set (when etag is
@@ -74,7 +78,7 @@ func TestETagNotModifiedIsFree(t *testing.T) {
 
 func TestPrimaryRateLimit(t *testing.T) {
 	f := newFixture(t)
-	clock := NewManualClock(at(100))
+	clock := clockwork.NewFakeClockAt(at(100))
 	s, gh := serve(t, f.org, Options{Budget: 3, ResetEvery: time.Hour, Now: clock.Now})
 	ctx := context.Background()
 	for i := range 3 {
@@ -116,7 +120,7 @@ func TestPrimaryRateLimit(t *testing.T) {
 
 func TestSecondaryRateLimit(t *testing.T) {
 	f := newFixture(t)
-	clock := NewManualClock(at(100))
+	clock := clockwork.NewFakeClockAt(at(100))
 	s, gh := serve(t, f.org, Options{SecondaryEvery: 3, SecondaryRetryAfter: 30 * time.Second, Now: clock.Now})
 	ctx := context.Background()
 	for range 2 {
@@ -217,9 +221,9 @@ func TestAuthentication(t *testing.T) {
 
 func TestInjectedServerErrors(t *testing.T) {
 	f := newFixture(t)
-	s, gh := serve(t, f.org, Options{Faults: []ScheduledFault{{Request: 2, Kind: FaultUnavailable}}})
+	s, gh := serve(t, f.org, Options{Faults: fakeapi.FailAt(fakeapi.Fault{Status: 503}, 2)})
 	ctx := context.Background()
-	s.FailNext(FaultBadGateway, 1)
+	s.FailNext(fakeapi.Fault{Status: 502}, 1)
 	for _, want := range []int{502, 503, 200} {
 		_, resp, err := gh.Repositories.Get(ctx, "acme", "api")
 		if got := resp.StatusCode; got != want {
@@ -240,7 +244,8 @@ func TestInjectedServerErrors(t *testing.T) {
 func TestDroppedConnection(t *testing.T) {
 	f := newFixture(t)
 	s, gh := serve(t, f.org, Options{})
-	s.FailNext(FaultDrop, 1)
+	cut := fakeapi.Fault{Truncate: true}
+	s.FailNext(cut, 1)
 	ctx := context.Background()
 	_, _, err := gh.PullRequests.List(ctx, "acme", "api", nil)
 	if err == nil {
@@ -254,15 +259,16 @@ func TestDroppedConnection(t *testing.T) {
 		t.Errorf("the next request failed too: %v", err)
 	}
 	log := s.Requests()
-	if log[0].Fault != FaultDrop || log[0].Status != 0 {
+	if log[0].Fault != cut || log[0].Status != 0 {
 		t.Errorf("log %+v", log[0])
 	}
 }
 
 func TestSlowResponsesHonourTheContext(t *testing.T) {
 	f := newFixture(t)
-	s, gh := serve(t, f.org, Options{SlowDelay: time.Minute})
-	s.FailNext(FaultSlow, 1)
+	s, gh := serve(t, f.org, Options{})
+	slow := fakeapi.Fault{Delay: time.Minute}
+	s.FailNext(slow, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -274,7 +280,7 @@ func TestSlowResponsesHonourTheContext(t *testing.T) {
 		t.Errorf("took %s", took)
 	}
 	// A server closing while a response is held does not hang either.
-	s.FailNext(FaultSlow, 1)
+	s.FailNext(slow, 1)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -293,7 +299,7 @@ func TestSlowResponsesHonourTheContext(t *testing.T) {
 
 func TestDelayedResponses(t *testing.T) {
 	f := newFixture(t)
-	_, gh := serve(t, f.org, Options{Delay: 3 * time.Millisecond})
+	_, gh := serve(t, f.org, Options{Latency: 3 * time.Millisecond})
 	start := time.Now()
 	if _, _, err := gh.Repositories.Get(context.Background(), "acme", "api"); err != nil {
 		t.Fatal(err)
@@ -309,7 +315,7 @@ func TestDelayedResponses(t *testing.T) {
 func TestFaultRateIsDeterministic(t *testing.T) {
 	o := Generate(3, Size{Repos: 6, PRsPerRepo: 300})
 	outcomes := func() []int {
-		s, gh := serve(t, o, Options{FaultRate: 0.3, FaultSeed: 7, FaultKinds: []FaultKind{FaultBadGateway, FaultUnavailable}})
+		s, gh := serve(t, o, Options{Faults: fakeapi.FailRatePerURL(7, 0.3, fakeapi.Fault{Status: 502}, fakeapi.Fault{Status: 503})})
 		var got []int
 		for page := 1; page <= 10; page++ {
 			for range 2 { // each page twice: a retry is a new draw
@@ -323,19 +329,7 @@ func TestFaultRateIsDeterministic(t *testing.T) {
 		return got
 	}
 	a, b := outcomes(), outcomes()
-	if !equalInts(a, b) {
+	if !slices.Equal(a, b) {
 		t.Errorf("same seed, different outcomes:\n%v\n%v", a, b)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

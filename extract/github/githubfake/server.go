@@ -2,11 +2,8 @@ package githubfake
 
 import (
 	"cmp"
-	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -15,50 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"doraflow/internal/fakeapi"
 )
-
-// FaultKind is a failure the server can inject in place of a response.
-type FaultKind uint8
-
-// Fault kinds.
-const (
-	FaultNone FaultKind = iota
-	// FaultBadGateway answers 502 with a JSON body, as GitHub's edge does
-	// when a backend times out.
-	FaultBadGateway
-	// FaultUnavailable answers 503 with a JSON body.
-	FaultUnavailable
-	// FaultDrop sends a status line, headers and part of a body, then
-	// closes the connection: the client sees an unexpected EOF while
-	// reading. Bytes are on the wire, so net/http does not retry it
-	// silently.
-	FaultDrop
-	// FaultSlow waits Options.SlowDelay, then answers normally.
-	FaultSlow
-)
-
-// String names the fault for logs and test output.
-func (f FaultKind) String() string {
-	switch f {
-	case FaultBadGateway:
-		return "502"
-	case FaultUnavailable:
-		return "503"
-	case FaultDrop:
-		return "drop"
-	case FaultSlow:
-		return "slow"
-	default:
-		return "none"
-	}
-}
-
-// ScheduledFault injects a fault into the Nth request the server receives
-// (1-based, counting every request, as Request.Seq does).
-type ScheduledFault struct {
-	Request int64
-	Kind    FaultKind
-}
 
 // Options configure a Server. The zero value is a github.com lookalike with
 // no token check, the standard 5,000 requests an hour, and no faults.
@@ -74,8 +30,8 @@ type Options struct {
 	// window starts at the first request after the previous one ended.
 	ResetEvery time.Duration
 	// Now is the clock for rate-limit windows, Retry-After and the request
-	// log (default time.Now). Inject a ManualClock to test resets without
-	// sleeping.
+	// log (default time.Now). Inject a fake clock's Now (clockwork's) to
+	// test resets without sleeping.
 	Now func() time.Time
 
 	// SecondaryEvery makes every Nth request that reaches the check (past
@@ -92,22 +48,18 @@ type Options struct {
 	// go-github v62 reports as a plain *github.ErrorResponse).
 	SecondaryStatus int
 
-	// FaultRate is the share of requests, 0 to 1, that fail with one of
-	// FaultKinds (default 502, 503 and drop). Whether a request fails is a
-	// hash of FaultSeed, its method and URL, and how many times that URL
-	// was asked before, so it is the same on every run whatever the
-	// interleaving of concurrent requests, and a retry can succeed.
-	FaultRate  float64
-	FaultSeed  int64
-	FaultKinds []FaultKind
-	// Faults fail chosen requests by their sequence number.
-	Faults []ScheduledFault
-	// Delay holds every response this long (for timeout and concurrency
-	// tests). Waits end early when the request's context ends or the
-	// server closes, so tests never hang on them.
-	Delay time.Duration
-	// SlowDelay is how long FaultSlow holds a response (default 2s).
-	SlowDelay time.Duration
+	// Faults decides which requests fail and how; nil means none (see
+	// fakeapi's FailAt, FailRatePerURL and the like). Faults apply after
+	// the token check, cost no budget, and come before the secondary
+	// limit. A Status fault answers with GitHub's JSON error document; a
+	// Truncate fault sends 200 with half a page without serving the
+	// request. Server.FailNext queues faults that come first.
+	Faults fakeapi.Policy
+	// Latency holds every response this long (for timeout and concurrency
+	// tests). Waits, Latency's and faults' alike, end early when the
+	// request's context ends or the server closes, so tests never hang on
+	// them.
+	Latency time.Duration
 
 	// BaseURLPath serves the API under a prefix: "/api/v3" mimics GitHub
 	// Enterprise Server. Default: the root, as api.github.com.
@@ -140,7 +92,7 @@ type Request struct {
 	// SecondaryLimited a secondary-limit refusal.
 	RateLimited      bool
 	SecondaryLimited bool
-	Fault            FaultKind
+	Fault            fakeapi.Fault // the injected fault, zero for none
 }
 
 // Stats are counters over every request since the server started (or the
@@ -153,7 +105,7 @@ type Stats struct {
 	SecondaryLimited int64
 	Unauthorized     int64
 	NotFound         int64
-	Faults           int64
+	Faults           int64 // requests a fault failed (a delay alone does not count)
 	// ByEndpoint counts requests per route pattern (as in
 	// Request.Endpoint), whatever their outcome.
 	ByEndpoint map[string]int64
@@ -167,10 +119,6 @@ const (
 	// EndpointRateLimit is GET /rate_limit, which costs no budget.
 	EndpointRateLimit = "GET /rate_limit"
 )
-
-// statusClientClosed logs a request whose client went away while the
-// server was delaying it (nginx's convention).
-const statusClientClosed = 499
 
 // Server is a fake GitHub REST API over an Org. It is an http.Handler and
 // safe for concurrent use.
@@ -190,17 +138,16 @@ type Server struct {
 	org *Org
 	idx []*repoIndex
 
-	seq atomic.Int64
+	seq      atomic.Int64
+	failNext fakeapi.Queue
+	faults   fakeapi.Policy // failNext, then Options.Faults
 
-	// lmu guards the rate-limit state, faults, the log and the counters.
+	// lmu guards the rate-limit state, the log and the counters.
 	lmu      sync.Mutex
 	used     int
 	resetAt  time.Time
 	secCount int64
 	secUntil time.Time
-	failNext []FaultKind
-	schedule map[int64]FaultKind
-	attempts map[string]int
 	log      []Request
 	logHead  int // index of the oldest entry once the ring is full
 	stats    Stats
@@ -222,12 +169,6 @@ func NewServer(org *Org, opts Options) *Server {
 	}
 	if opts.SecondaryStatus == 0 {
 		opts.SecondaryStatus = http.StatusForbidden
-	}
-	if len(opts.FaultKinds) == 0 {
-		opts.FaultKinds = []FaultKind{FaultBadGateway, FaultUnavailable, FaultDrop}
-	}
-	if opts.SlowDelay <= 0 {
-		opts.SlowDelay = 2 * time.Second
 	}
 	if opts.LogSize <= 0 {
 		opts.LogSize = 100_000
@@ -253,15 +194,7 @@ func NewServer(org *Org, opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if len(opts.Faults) > 0 {
-		s.schedule = make(map[int64]FaultKind, len(opts.Faults))
-		for _, f := range opts.Faults {
-			s.schedule[f.Request] = f.Kind
-		}
-	}
-	if opts.FaultRate > 0 {
-		s.attempts = map[string]int{}
-	}
+	s.faults = fakeapi.First(s.failNext.Next, opts.Faults)
 	s.bufs.New = func() any { b := make([]byte, 0, 64<<10); return &b }
 	s.reindex()
 	s.routes()
@@ -311,14 +244,9 @@ func (s *Server) Update(fn func(o *Org)) {
 	s.reindex()
 }
 
-// FailNext makes the next n requests fail with the fault.
-func (s *Server) FailNext(kind FaultKind, n int) {
-	s.lmu.Lock()
-	defer s.lmu.Unlock()
-	for range n {
-		s.failNext = append(s.failNext, kind)
-	}
-}
+// FailNext makes the next n requests (past the token check) get the
+// fault, before Options.Faults is asked.
+func (s *Server) FailNext(f fakeapi.Fault, n int) { s.failNext.Add(f, n) }
 
 // Requests returns a copy of the request log in arrival order (by Seq).
 // Entries are logged when a request ends, so concurrent or dropped
@@ -419,63 +347,6 @@ func ceilSeconds(d time.Duration) int {
 	return int((d + time.Second - 1) / time.Second)
 }
 
-// pickFault decides the fault for a request: queued FailNext faults first,
-// then the schedule, then the deterministic rate.
-func (s *Server) pickFault(seq int64, r *http.Request) FaultKind {
-	s.lmu.Lock()
-	defer s.lmu.Unlock()
-	if len(s.failNext) > 0 {
-		f := s.failNext[0]
-		s.failNext = s.failNext[1:]
-		return f
-	}
-	if f, ok := s.schedule[seq]; ok {
-		return f
-	}
-	if s.opts.FaultRate <= 0 {
-		return FaultNone
-	}
-	key := r.Method + " " + r.URL.RequestURI()
-	attempt := s.attempts[key]
-	s.attempts[key] = attempt + 1
-	h := fnv.New64a()
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.opts.FaultSeed))
-	binary.LittleEndian.PutUint64(b[8:], uint64(attempt))
-	h.Write(b[:])
-	h.Write([]byte(key))
-	x := mix64(h.Sum64())
-	if float64(x>>11)/(1<<53) >= s.opts.FaultRate {
-		return FaultNone
-	}
-	return s.opts.FaultKinds[mix64(x)%uint64(len(s.opts.FaultKinds))]
-}
-
-// mix64 is the splitmix64 finaliser: FNV alone leaves the high bits of
-// similar URLs correlated.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
-}
-
-// sleep waits d unless the request's context ends or the server closes
-// first; it reports whether the full wait elapsed.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closing:
-		return false
-	}
-}
-
 func (s *Server) record(rec *Request) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
@@ -494,7 +365,7 @@ func (s *Server) record(rec *Request) {
 	case rec.Status == http.StatusNotFound:
 		st.NotFound++
 	}
-	if rec.Fault != FaultNone && rec.Fault != FaultSlow {
+	if rec.Fault.Fails() {
 		st.Faults++
 	}
 	if len(s.log) < s.opts.LogSize {
@@ -586,8 +457,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	hdr.Set("X-GitHub-Media-Type", "github.v3; format=json")
 
 	ctx := r.Context()
-	if d := s.opts.Delay; d > 0 && !s.sleep(ctx, d) {
-		rec.Status = statusClientClosed
+	if d := s.opts.Latency; d > 0 && !fakeapi.Sleep(ctx, d, s.closing) {
+		rec.Status = fakeapi.StatusClientClosed
 		return
 	}
 	free := name == EndpointRateLimit
@@ -598,30 +469,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		s.writeMessage(w, rec.Status, "Bad credentials", docsRoot)
 		return
 	}
-	switch f := s.pickFault(seq, r); f {
-	case FaultNone:
-	case FaultSlow:
+	if f := s.faults(seq, r); !f.IsZero() {
 		rec.Fault = f
-		if !s.sleep(ctx, s.opts.SlowDelay) {
-			rec.Status = statusClientClosed
+		if f.Delay > 0 && !fakeapi.Sleep(ctx, f.Delay, s.closing) {
+			rec.Status = fakeapi.StatusClientClosed
 			return
 		}
-	case FaultDrop:
-		rec.Fault = f
-		logNow()
-		s.drop(w)
-		return
-	default:
-		rec.Fault = f
-		rec.Status = http.StatusBadGateway
-		msg := "Server Error"
-		if f == FaultUnavailable {
-			rec.Status, msg = http.StatusServiceUnavailable, "Service Unavailable"
+		switch {
+		case f.Drop:
+			logNow()
+			fakeapi.Drop()
+		case f.Truncate:
+			logNow()
+			fakeapi.Cut(w, http.StatusOK, "", cutPage)
+		case f.Status != 0:
+			rec.Status = f.Status
+			msg := http.StatusText(f.Status)
+			if f.Status == http.StatusBadGateway {
+				msg = "Server Error"
+			}
+			s.rateHeaders(hdr, s.charge(now, false))
+			logNow()
+			s.writeMessage(w, rec.Status, msg, "")
+			return
 		}
-		s.rateHeaders(hdr, s.charge(now, false))
-		logNow()
-		s.writeMessage(w, rec.Status, msg, "")
-		return
 	}
 	if !free {
 		if limited, after := s.secondary(now); limited {
@@ -635,13 +506,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 
 	bp := s.bufs.Get().(*[]byte)
-	c := &call{s: s, r: r, q: r.URL.Query(), now: now, w: jw{b: (*bp)[:0]}}
+	c := &call{s: s, r: r, q: r.URL.Query(), now: now}
+	c.w.Reset(*bp)
 	c.api = "http://" + r.Host + s.prefix
 	if r.TLS != nil {
 		c.api = "https://" + r.Host + s.prefix
 	}
 	status := s.render(c, h)
-	body := c.w.b
+	body := c.w.Bytes()
 	defer func() {
 		if cap(body) <= 4<<20 { // let rare huge pages go to the GC
 			*bp = body[:0]
@@ -682,11 +554,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		hdr.Set("Cache-Control", "private, max-age=60, s-maxage=60")
 		hdr.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
 	}
-	hdr.Set("Content-Type", "application/json; charset=utf-8")
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	logNow()
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	fakeapi.Write(w, status, "", body)
 }
 
 func hostOnly(addr string) string {
@@ -719,38 +588,28 @@ func (s *Server) rateHeaders(h http.Header, r Rate) {
 	h.Set("X-RateLimit-Resource", "core")
 }
 
-// writeMessage writes GitHub's error document.
+// writeMessage answers with GitHub's error document.
 func (s *Server) writeMessage(w http.ResponseWriter, status int, msg, docs string) {
-	var j jw
-	j.obj()
-	j.str("message", msg)
-	if docs != "" {
-		j.str("documentation_url", docs)
-	}
-	j.str("status", strconv.Itoa(status))
-	j.end()
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(j.b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(j.b)
+	var j fakeapi.JSON
+	errorDoc(&j, status, msg, docs)
+	fakeapi.Write(w, status, "", j.Bytes())
 }
 
-// drop answers with headers and half a body, then closes the connection.
-func (s *Server) drop(w http.ResponseWriter) {
-	const partial = "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 4096\r\n\r\n[{\"id\":1,\"node_id\":\""
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
+// errorDoc writes GitHub's error document: message, documentation_url
+// (left out when docs is "") and status.
+func errorDoc(w *fakeapi.JSON, status int, msg, docs string) {
+	w.Object()
+	w.Key("message").Str(msg)
+	if docs != "" {
+		w.Key("documentation_url").Str(docs)
 	}
-	conn, buf, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_, _ = buf.WriteString(partial)
-	_ = buf.Flush()
-	_ = conn.Close()
+	w.Key("status").Str(strconv.Itoa(status))
+	w.EndObject()
 }
+
+// cutPage is the page a Truncate fault sends half of: the start of a pull
+// request listing, so the client fails while decoding it.
+var cutPage = []byte(`[{"id":1,"node_id":"PR_kwDOAAABAAAAAQ","url":"https://api.github.com/repos/acme/api/pulls/1","number":1}]`)
 
 // render runs a handler under the read lock, after resolving the
 // repository of /repos/{owner}/{repo}/... routes.

@@ -13,8 +13,9 @@
 //     /services, /services/{id}, /teams, /teams/{id} and /priorities with the
 //     JSON documents, pagination, filters, limits and errors of the real API,
 //     plus knobs the real API does not give: a request budget (429), injected
-//     5xx responses, dropped and truncated connections, added latency, an
-//     injectable clock, and a log of every request for assertions.
+//     5xx responses, dropped and truncated connections (fakeapi's faults,
+//     shared with the GitHub fake), added latency, an injectable clock, and
+//     a log of every request for assertions.
 //
 // A typical test:
 //

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"doraflow/internal/fakeapi"
 )
 
 // Size says how much data Generate makes and where in time it lies. Zero
@@ -134,7 +136,7 @@ var (
 func Generate(seed int64, size Size) *Data {
 	size = size.withDefaults()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0xda3e39cb94b95bdb))
-	salt := splitmix64(uint64(seed))
+	salt := fakeapi.SplitMix64(uint64(seed))
 	d := New()
 
 	// Teams and their users.
@@ -366,24 +368,16 @@ func makeID(prefix, name string, digits int, seen map[string]int) string {
 	return fmt.Sprintf("%s%0*d", stem, digits, seen[stem])
 }
 
-// splitmix64 is a bijective mixer of 64-bit values.
-func splitmix64(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
-
 // incidentID returns a 14-character id in the style of PagerDuty's newer
 // incident ids ("Q" and 13 base-36 characters). It is a bijection of the
 // number for a given salt, so distinct numbers never collide.
 func incidentID(salt uint64, number int) string {
-	s := strings.ToUpper(strconv.FormatUint(splitmix64(uint64(number)^salt), 36))
+	s := strings.ToUpper(strconv.FormatUint(fakeapi.SplitMix64(uint64(number)^salt), 36))
 	return "Q" + strings.Repeat("0", 13-len(s)) + s
 }
 
 // incidentKey returns a 32-hex-digit de-duplication key.
 func incidentKey(salt uint64, number int) string {
-	a := splitmix64(uint64(number) ^ salt ^ 0x5bd1e995)
-	return fmt.Sprintf("%016x%016x", a, splitmix64(a))
+	a := fakeapi.SplitMix64(uint64(number) ^ salt ^ 0x5bd1e995)
+	return fmt.Sprintf("%016x%016x", a, fakeapi.SplitMix64(a))
 }

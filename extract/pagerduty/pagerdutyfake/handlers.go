@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"doraflow/internal/fakeapi"
 )
 
 // Values PagerDuty accepts in include[], per endpoint.
@@ -449,7 +451,7 @@ func (s *Server) listIncidents(r *http.Request, v *view) response {
 	return s.withData(v, func(d *Data) response {
 		items, more, total := q.run(d, offset, limit, wantTotal)
 		// Incidents are the large documents: size the buffer once up front.
-		e := &enc{b: make([]byte, 0, 512+2400*len(items))}
+		e := v.json(512 + 2400*len(items))
 		return listBody(e, v, "incidents", items, (*view).incident, listPage{limit, offset, more, total, wantTotal})
 	})
 }
@@ -549,25 +551,25 @@ func nameMatches(name, query string) bool {
 // getOne answers a GET /<collection>/{id}: {"<key>": object}, or 404 when
 // find has no object. find and render run under the data read lock, so the
 // object and what it references are rendered as of one instant.
-func getOne[T any](s *Server, v *view, key string, find func(*Data) (*T, bool), render func(*view, *enc, *T)) response {
+func getOne[T any](s *Server, v *view, key string, find func(*Data) (*T, bool), render func(*view, *fakeapi.JSON, *T)) response {
 	return s.withData(v, func(d *Data) response {
 		x, ok := find(d)
 		if !ok {
 			return errNotFound()
 		}
-		e := &enc{}
-		e.beginObject()
-		e.key(key)
+		e := v.json(0)
+		e.Object()
+		e.Key(key)
 		render(v, e, x)
-		e.endObject()
-		return jsonResponse(http.StatusOK, e.b)
+		e.EndObject()
+		return jsonResponse(http.StatusOK, e.Bytes())
 	})
 }
 
 // listOf answers a classic paginated GET /<collection> over the whole list
 // collect returns, in order, under the data read lock. The caller checks
 // its own parameters first, so that their errors come before pagination's.
-func listOf[T any](s *Server, r *http.Request, v *view, key string, collect func(*Data) []*T, render func(*view, *enc, *T)) response {
+func listOf[T any](s *Server, r *http.Request, v *view, key string, collect func(*Data) []*T, render func(*view, *fakeapi.JSON, *T)) response {
 	limit, offset, wantTotal, bad := s.pagination(r.URL.Query())
 	if bad != nil {
 		return *bad
@@ -575,7 +577,7 @@ func listOf[T any](s *Server, r *http.Request, v *view, key string, collect func
 	return s.withData(v, func(d *Data) response {
 		all := collect(d)
 		lo, hi, more := page(len(all), offset, limit)
-		return listBody(&enc{}, v, key, all[lo:hi], render, listPage{limit, offset, more, len(all), wantTotal})
+		return listBody(v.json(0), v, key, all[lo:hi], render, listPage{limit, offset, more, len(all), wantTotal})
 	})
 }
 
@@ -592,15 +594,15 @@ func (s *Server) withData(v *view, fn func(d *Data) response) response {
 
 // listBody writes a list response into e: {"<key>": [items…]} followed by
 // the pagination members. The caller holds the data read lock.
-func listBody[T any](e *enc, v *view, key string, items []*T, render func(*view, *enc, *T), p listPage) response {
-	e.beginObject()
-	e.key(key)
-	e.beginArray()
+func listBody[T any](e *fakeapi.JSON, v *view, key string, items []*T, render func(*view, *fakeapi.JSON, *T), p listPage) response {
+	e.Object()
+	e.Key(key)
+	e.Array()
 	for _, x := range items {
 		render(v, e, x)
 	}
-	e.endArray()
+	e.EndArray()
 	listTail(e, p)
-	e.endObject()
-	return jsonResponse(http.StatusOK, e.b)
+	e.EndObject()
+	return jsonResponse(http.StatusOK, e.Bytes())
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,26 +18,6 @@ const testToken = "s3cret-token"
 
 // genEnd is the End of generated sizes that name none.
 var genEnd = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // start runs a server over d and returns it with a real go-pagerduty client
 // pointed at it. Options.Token defaults to testToken and Options.Now to

@@ -3,128 +3,13 @@ package pagerdutyfake
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"doraflow/internal/fakeapi"
 )
 
-// The server writes every document by hand with PagerDuty's field names,
-// rather than by marshalling structs that mirror a client library: the fake
-// must not inherit a client's idea of the API.
-
-// enc appends JSON to a byte slice, placing commas itself.
-type enc struct {
-	b        []byte
-	stack    []bool // per open object or array: has it a member yet?
-	afterKey bool
-}
-
-func (e *enc) pre() {
-	if e.afterKey {
-		e.afterKey = false
-		return
-	}
-	if n := len(e.stack); n > 0 {
-		if e.stack[n-1] {
-			e.b = append(e.b, ',')
-		}
-		e.stack[n-1] = true
-	}
-}
-
-func (e *enc) beginObject() { e.pre(); e.b = append(e.b, '{'); e.stack = append(e.stack, false) }
-func (e *enc) endObject()   { e.stack = e.stack[:len(e.stack)-1]; e.b = append(e.b, '}') }
-func (e *enc) beginArray()  { e.pre(); e.b = append(e.b, '['); e.stack = append(e.stack, false) }
-func (e *enc) endArray()    { e.stack = e.stack[:len(e.stack)-1]; e.b = append(e.b, ']') }
-
-func (e *enc) key(k string) {
-	e.pre()
-	e.b = appendJSONString(e.b, k)
-	e.b = append(e.b, ':')
-	e.afterKey = true
-}
-
-func (e *enc) str(s string)   { e.pre(); e.b = appendJSONString(e.b, s) }
-func (e *enc) int(n int64)    { e.pre(); e.b = strconv.AppendInt(e.b, n, 10) }
-func (e *enc) boolean(v bool) { e.pre(); e.b = strconv.AppendBool(e.b, v) }
-func (e *enc) null()          { e.pre(); e.b = append(e.b, "null"...) }
-
-// time writes t in loc as RFC 3339 to the second ("2024-01-02T03:04:05Z"
-// in UTC), or null when t is zero.
-func (e *enc) time(t time.Time, loc *time.Location) {
-	if t.IsZero() {
-		e.null()
-		return
-	}
-	e.pre()
-	e.b = append(e.b, '"')
-	e.b = t.In(loc).AppendFormat(e.b, time.RFC3339)
-	e.b = append(e.b, '"')
-}
-
-// Shorthands for "key": value members.
-func (e *enc) kstr(k, v string)                              { e.key(k); e.str(v) }
-func (e *enc) kint(k string, v int64)                        { e.key(k); e.int(v) }
-func (e *enc) kbool(k string, v bool)                        { e.key(k); e.boolean(v) }
-func (e *enc) knull(k string)                                { e.key(k); e.null() }
-func (e *enc) ktime(k string, t time.Time, l *time.Location) { e.key(k); e.time(t, l) }
-func (e *enc) kemptyArray(k string)                          { e.key(k); e.beginArray(); e.endArray() }
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = appendEscaped(b, s)
-	return append(b, '"')
-}
-
-// kcat writes a string member whose value is the concatenation of parts,
-// without building the string first.
-func (e *enc) kcat(k string, parts ...string) {
-	e.key(k)
-	e.pre()
-	e.b = append(e.b, '"')
-	for _, p := range parts {
-		e.b = appendEscaped(e.b, p)
-	}
-	e.b = append(e.b, '"')
-}
-
-// appendEscaped appends the body of a JSON string holding s.
-func appendEscaped(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c >= 0x20:
-				b = append(b, c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return b
-}
+// The server writes every document by hand (fakeapi.JSON) with PagerDuty's
+// field names, rather than by marshalling structs that mirror a client
+// library: the fake must not inherit a client's idea of the API.
 
 // view is what a response's objects are rendered against: the API base for
 // "self" links, the web base for "html_url", the time zone, and the
@@ -137,6 +22,16 @@ type view struct {
 	include map[string]bool
 }
 
+// json returns a writer for a document of about size bytes, writing
+// times in the view's zone.
+func (v *view) json(size int) *fakeapi.JSON {
+	e := &fakeapi.JSON{Zone: v.loc}
+	if size > 0 {
+		e.Reset(make([]byte, 0, size))
+	}
+	return e
+}
+
 const (
 	escalationPolicyID   = "PDEFEP1"
 	escalationPolicyName = "Default"
@@ -144,50 +39,50 @@ const (
 
 // ref writes a reference object: {id, type, summary, self, html_url}, with
 // self at <api>/<collection>/<id> and html_url at <web>/<htmlCollection>/<id>.
-func (v *view) ref(e *enc, id, typ, summary, collection, htmlCollection string) {
-	e.beginObject()
+func (v *view) ref(e *fakeapi.JSON, id, typ, summary, collection, htmlCollection string) {
+	e.Object()
 	v.identity(e, id, typ, summary, collection, htmlCollection)
-	e.endObject()
+	e.EndObject()
 }
 
 // identity writes the members every object and reference opens with: id,
 // type, summary, self and html_url, as ref describes. An empty
 // htmlCollection writes html_url null, for objects the web UI has no page
 // for.
-func (v *view) identity(e *enc, id, typ, summary, collection, htmlCollection string) {
-	e.kstr("id", id)
-	e.kstr("type", typ)
-	e.kstr("summary", summary)
-	e.kcat("self", v.api, "/", collection, "/", id)
+func (v *view) identity(e *fakeapi.JSON, id, typ, summary, collection, htmlCollection string) {
+	e.Key("id").Str(id)
+	e.Key("type").Str(typ)
+	e.Key("summary").Str(summary)
+	e.Key("self").Concat(v.api, "/", collection, "/", id)
 	if htmlCollection == "" {
-		e.knull("html_url")
+		e.Key("html_url").Null()
 		return
 	}
-	e.kcat("html_url", v.web, "/", htmlCollection, "/", id)
+	e.Key("html_url").Concat(v.web, "/", htmlCollection, "/", id)
 }
 
-func (v *view) serviceRef(e *enc, s *Service) {
+func (v *view) serviceRef(e *fakeapi.JSON, s *Service) {
 	v.ref(e, s.ID, "service_reference", s.Name, "services", "service-directory")
 }
 
-func (v *view) teamRef(e *enc, t *Team) {
+func (v *view) teamRef(e *fakeapi.JSON, t *Team) {
 	v.ref(e, t.ID, "team_reference", t.Name, "teams", "teams")
 }
 
-func (v *view) userRef(e *enc, u *User) {
+func (v *view) userRef(e *fakeapi.JSON, u *User) {
 	v.ref(e, u.ID, "user_reference", u.Name, "users", "users")
 }
 
-func (v *view) escalationPolicyRef(e *enc) {
+func (v *view) escalationPolicyRef(e *fakeapi.JSON) {
 	v.ref(e, escalationPolicyID, "escalation_policy_reference", escalationPolicyName, "escalation_policies", "escalation_policies")
 }
 
 // teams writes the "teams" member of a service or an incident: the known
 // teams among ids, in full when include[]=teams asked for them, else as
 // references.
-func (v *view) teams(e *enc, ids []string) {
-	e.key("teams")
-	e.beginArray()
+func (v *view) teams(e *fakeapi.JSON, ids []string) {
+	e.Key("teams")
+	e.Array()
 	for _, id := range ids {
 		if t, ok := v.d.teams[id]; ok {
 			if v.include["teams"] {
@@ -197,193 +92,193 @@ func (v *view) teams(e *enc, ids []string) {
 			}
 		}
 	}
-	e.endArray()
+	e.EndArray()
 }
 
 // team writes a full team object.
-func (v *view) team(e *enc, t *Team) {
-	e.beginObject()
+func (v *view) team(e *fakeapi.JSON, t *Team) {
+	e.Object()
 	v.identity(e, t.ID, "team", t.Name, "teams", "teams")
-	e.kstr("name", t.Name)
-	e.kstr("description", t.Description)
-	e.kstr("default_role", "manager")
-	e.knull("parent")
-	e.endObject()
+	e.Key("name").Str(t.Name)
+	e.Key("description").Str(t.Description)
+	e.Key("default_role").Str("manager")
+	e.Key("parent").Null()
+	e.EndObject()
 }
 
 // user writes a full user object.
-func (v *view) user(e *enc, u *User) {
-	e.beginObject()
+func (v *view) user(e *fakeapi.JSON, u *User) {
+	e.Object()
 	v.identity(e, u.ID, "user", u.Name, "users", "users")
-	e.kstr("name", u.Name)
-	e.kstr("email", u.Email)
-	e.kstr("time_zone", "Etc/UTC")
-	e.kstr("color", "purple")
-	e.kstr("role", "user")
-	e.kstr("description", "")
-	e.kbool("invitation_sent", false)
-	e.kstr("job_title", "")
-	e.kemptyArray("teams")
-	e.kemptyArray("contact_methods")
-	e.kemptyArray("notification_rules")
-	e.endObject()
+	e.Key("name").Str(u.Name)
+	e.Key("email").Str(u.Email)
+	e.Key("time_zone").Str("Etc/UTC")
+	e.Key("color").Str("purple")
+	e.Key("role").Str("user")
+	e.Key("description").Str("")
+	e.Key("invitation_sent").Bool(false)
+	e.Key("job_title").Str("")
+	e.Key("teams").Raw("[]")
+	e.Key("contact_methods").Raw("[]")
+	e.Key("notification_rules").Raw("[]")
+	e.EndObject()
 }
 
 // priority writes a priority object; incidents embed it whole, as the API does.
-func (v *view) priority(e *enc, p *Priority) {
-	e.beginObject()
+func (v *view) priority(e *fakeapi.JSON, p *Priority) {
+	e.Object()
 	v.identity(e, p.ID, "priority", p.Name, "priorities", "")
-	e.kstr("name", p.Name)
-	e.kstr("description", p.Description)
-	e.kstr("color", p.Color)
-	e.kint("order", int64(p.Order))
-	e.kint("schema_version", 0)
-	e.endObject()
+	e.Key("name").Str(p.Name)
+	e.Key("description").Str(p.Description)
+	e.Key("color").Str(p.Color)
+	e.Key("order").Int(int64(p.Order))
+	e.Key("schema_version").Int(0)
+	e.EndObject()
 }
 
 // service writes a full service object.
-func (v *view) service(e *enc, s *Service) {
-	e.beginObject()
+func (v *view) service(e *fakeapi.JSON, s *Service) {
+	e.Object()
 	v.identity(e, s.ID, "service", s.Name, "services", "service-directory")
-	e.kstr("name", s.Name)
-	e.kstr("description", s.Description)
-	e.kint("auto_resolve_timeout", 14400)
-	e.kint("acknowledgement_timeout", 1800)
+	e.Key("name").Str(s.Name)
+	e.Key("description").Str(s.Description)
+	e.Key("auto_resolve_timeout").Int(14400)
+	e.Key("acknowledgement_timeout").Int(1800)
 	created := s.CreatedAt
 	if created.IsZero() {
 		created = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	e.ktime("created_at", created, v.loc)
-	e.kstr("status", "active")
+	e.Key("created_at").Time(created)
+	e.Key("status").Str("active")
 	var last time.Time
 	if l := v.d.byService[s.ID]; len(l) > 0 {
 		last = l[len(l)-1].CreatedAt
 	}
-	e.ktime("last_incident_timestamp", last, v.loc)
-	e.kstr("alert_creation", "create_alerts_and_incidents")
-	e.key("escalation_policy")
+	e.Key("last_incident_timestamp").Time(last)
+	e.Key("alert_creation").Str("create_alerts_and_incidents")
+	e.Key("escalation_policy")
 	v.escalationPolicyRef(e)
-	e.knull("response_play")
+	e.Key("response_play").Null()
 	v.teams(e, s.TeamIDs)
-	e.kemptyArray("integrations")
-	e.key("incident_urgency_rule")
-	e.beginObject()
-	e.kstr("type", "constant")
-	e.kstr("urgency", "high")
-	e.endObject()
-	e.knull("support_hours")
-	e.kemptyArray("scheduled_actions")
-	e.kemptyArray("addons")
-	e.endObject()
+	e.Key("integrations").Raw("[]")
+	e.Key("incident_urgency_rule")
+	e.Object()
+	e.Key("type").Str("constant")
+	e.Key("urgency").Str("high")
+	e.EndObject()
+	e.Key("support_hours").Null()
+	e.Key("scheduled_actions").Raw("[]")
+	e.Key("addons").Raw("[]")
+	e.EndObject()
 }
 
 // incident writes a full incident object.
-func (v *view) incident(e *enc, p *Incident) {
+func (v *view) incident(e *fakeapi.JSON, p *Incident) {
 	svc := v.d.services[p.ServiceID]
 	var assignee *User
 	if len(p.AssigneeIDs) > 0 {
 		assignee = v.d.users[p.AssigneeIDs[0]]
 	}
-	e.beginObject()
-	e.kstr("id", p.ID)
-	e.kstr("type", "incident")
+	e.Object()
+	e.Key("id").Str(p.ID)
+	e.Key("type").Str("incident")
 	var num [20]byte
-	e.kcat("summary", "[#", string(strconv.AppendInt(num[:0], int64(p.Number), 10)), "] ", p.Title)
-	e.kcat("self", v.api, "/incidents/", p.ID)
-	e.kcat("html_url", v.web, "/incidents/", p.ID)
-	e.kint("incident_number", int64(p.Number))
-	e.kstr("title", p.Title)
-	e.kstr("description", p.Title)
-	e.ktime("created_at", p.CreatedAt, v.loc)
-	e.ktime("updated_at", p.LastStatusChangeAt(), v.loc)
-	e.kstr("status", p.Status)
-	e.kstr("incident_key", p.IncidentKey)
-	e.key("incident_type")
-	e.beginObject()
-	e.kstr("name", "incident_default")
-	e.endObject()
-	e.key("service")
+	e.Key("summary").Concat("[#", string(strconv.AppendInt(num[:0], int64(p.Number), 10)), "] ", p.Title)
+	e.Key("self").Concat(v.api, "/incidents/", p.ID)
+	e.Key("html_url").Concat(v.web, "/incidents/", p.ID)
+	e.Key("incident_number").Int(int64(p.Number))
+	e.Key("title").Str(p.Title)
+	e.Key("description").Str(p.Title)
+	e.Key("created_at").Time(p.CreatedAt)
+	e.Key("updated_at").Time(p.LastStatusChangeAt())
+	e.Key("status").Str(p.Status)
+	e.Key("incident_key").Str(p.IncidentKey)
+	e.Key("incident_type")
+	e.Object()
+	e.Key("name").Str("incident_default")
+	e.EndObject()
+	e.Key("service")
 	if v.include["services"] {
 		v.service(e, svc)
 	} else {
 		v.serviceRef(e, svc)
 	}
 	// PagerDuty clears assignments on resolution.
-	e.key("assignments")
-	e.beginArray()
+	e.Key("assignments")
+	e.Array()
 	if p.Status != StatusResolved {
 		for _, id := range p.AssigneeIDs {
 			u := v.d.users[id]
-			e.beginObject()
-			e.ktime("at", p.CreatedAt, v.loc)
-			e.key("assignee")
+			e.Object()
+			e.Key("at").Time(p.CreatedAt)
+			e.Key("assignee")
 			if v.include["assignees"] || v.include["users"] {
 				v.user(e, u)
 			} else {
 				v.userRef(e, u)
 			}
-			e.endObject()
+			e.EndObject()
 		}
 	}
-	e.endArray()
-	e.kstr("assigned_via", "escalation_policy")
-	e.ktime("last_status_change_at", p.LastStatusChangeAt(), v.loc)
-	e.key("last_status_change_by")
+	e.EndArray()
+	e.Key("assigned_via").Str("escalation_policy")
+	e.Key("last_status_change_at").Time(p.LastStatusChangeAt())
+	e.Key("last_status_change_by")
 	if p.Status != StatusTriggered && assignee != nil {
 		v.userRef(e, assignee)
 	} else {
 		v.serviceRef(e, svc)
 	}
 	logID := p.ID[1:]
-	e.key("first_trigger_log_entry")
-	e.beginObject()
-	e.kcat("id", "R", logID)
-	e.kstr("type", "trigger_log_entry_reference")
-	e.kstr("summary", "Triggered through the API.")
-	e.kcat("self", v.api, "/log_entries/R", logID)
-	e.kcat("html_url", v.web, "/incidents/", p.ID, "/log_entries/R", logID)
-	e.endObject()
-	e.key("alert_counts")
-	e.beginObject()
+	e.Key("first_trigger_log_entry")
+	e.Object()
+	e.Key("id").Concat("R", logID)
+	e.Key("type").Str("trigger_log_entry_reference")
+	e.Key("summary").Str("Triggered through the API.")
+	e.Key("self").Concat(v.api, "/log_entries/R", logID)
+	e.Key("html_url").Concat(v.web, "/incidents/", p.ID, "/log_entries/R", logID)
+	e.EndObject()
+	e.Key("alert_counts")
+	e.Object()
 	if p.Status == StatusResolved {
-		e.kint("all", 1)
-		e.kint("triggered", 0)
-		e.kint("resolved", 1)
+		e.Key("all").Int(1)
+		e.Key("triggered").Int(0)
+		e.Key("resolved").Int(1)
 	} else {
-		e.kint("all", 1)
-		e.kint("triggered", 1)
-		e.kint("resolved", 0)
+		e.Key("all").Int(1)
+		e.Key("triggered").Int(1)
+		e.Key("resolved").Int(0)
 	}
-	e.endObject()
-	e.kemptyArray("pending_actions")
-	e.kbool("is_mergeable", true)
-	e.key("escalation_policy")
+	e.EndObject()
+	e.Key("pending_actions").Raw("[]")
+	e.Key("is_mergeable").Bool(true)
+	e.Key("escalation_policy")
 	v.escalationPolicyRef(e)
 	v.teams(e, p.TeamIDs)
-	e.key("priority")
+	e.Key("priority")
 	if pr, ok := v.d.priorities[p.PriorityID]; ok {
 		v.priority(e, pr)
 	} else {
-		e.null()
+		e.Null()
 	}
-	e.kstr("urgency", p.Urgency)
-	e.key("acknowledgements")
-	e.beginArray()
+	e.Key("urgency").Str(p.Urgency)
+	e.Key("acknowledgements")
+	e.Array()
 	if p.Status == StatusAcknowledged && assignee != nil {
-		e.beginObject()
-		e.ktime("at", p.AcknowledgedAt, v.loc)
-		e.key("acknowledger")
+		e.Object()
+		e.Key("at").Time(p.AcknowledgedAt)
+		e.Key("acknowledger")
 		v.userRef(e, assignee)
-		e.endObject()
+		e.EndObject()
 	}
-	e.endArray()
-	e.knull("resolve_reason")
-	e.ktime("resolved_at", p.ResolvedAt, v.loc)
-	e.knull("alert_grouping")
-	e.kemptyArray("incidents_responders")
-	e.kemptyArray("responder_requests")
-	e.kemptyArray("subscriber_requests")
-	e.endObject()
+	e.EndArray()
+	e.Key("resolve_reason").Null()
+	e.Key("resolved_at").Time(p.ResolvedAt)
+	e.Key("alert_grouping").Null()
+	e.Key("incidents_responders").Raw("[]")
+	e.Key("responder_requests").Raw("[]")
+	e.Key("subscriber_requests").Raw("[]")
+	e.EndObject()
 }
 
 // listPage is what the pagination members of a list response report.
@@ -395,34 +290,34 @@ type listPage struct {
 }
 
 // listTail writes the classic pagination members of a list response.
-func listTail(e *enc, p listPage) {
-	e.kint("limit", int64(p.limit))
-	e.kint("offset", int64(p.offset))
+func listTail(e *fakeapi.JSON, p listPage) {
+	e.Key("limit").Int(int64(p.limit))
+	e.Key("offset").Int(int64(p.offset))
 	if p.withTotal {
-		e.kint("total", int64(p.total))
+		e.Key("total").Int(int64(p.total))
 	} else {
-		e.knull("total")
+		e.Key("total").Null()
 	}
-	e.kbool("more", p.more)
+	e.Key("more").Bool(p.more)
 }
 
 // errorBody returns PagerDuty's error document.
 func errorBody(code int, message string, errs []string) []byte {
-	var e enc
-	e.beginObject()
-	e.key("error")
-	e.beginObject()
-	e.kstr("message", message)
-	e.kint("code", int64(code))
+	var e fakeapi.JSON
+	e.Object()
+	e.Key("error")
+	e.Object()
+	e.Key("message").Str(message)
+	e.Key("code").Int(int64(code))
 	if len(errs) > 0 {
-		e.key("errors")
-		e.beginArray()
+		e.Key("errors")
+		e.Array()
 		for _, s := range errs {
-			e.str(s)
+			e.Str(s)
 		}
-		e.endArray()
+		e.EndArray()
 	}
-	e.endObject()
-	e.endObject()
-	return e.b
+	e.EndObject()
+	e.EndObject()
+	return e.Bytes()
 }

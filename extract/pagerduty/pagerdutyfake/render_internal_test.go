@@ -8,34 +8,6 @@ import (
 	"time"
 )
 
-func TestAppendJSONStringRoundTrips(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want string // what a decoder reads back
-	}{
-		{"plain", "API down", "API down"},
-		{"quotes and backslash", `say "hi" \o/`, `say "hi" \o/`},
-		{"control characters", "a\nb\tc\rd\x00e\x1f", "a\nb\tc\rd\x00e\x1f"},
-		{"unicode", "Memory pressure — 日本語 🚨", "Memory pressure — 日本語 🚨"},
-		{"line separators", "a\u2028b\u2029c", "a\u2028b\u2029c"},
-		{"invalid UTF-8", "bad\xffbyte", "bad\ufffdbyte"},
-		{"html characters", "<a href='x'>&</a>", "<a href='x'>&</a>"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b := appendJSONString(nil, tt.in)
-			var got string
-			if err := json.Unmarshal(b, &got); err != nil {
-				t.Fatalf("%s: %v", b, err)
-			}
-			if got != tt.want {
-				t.Errorf("round trip %q → %s → %q", tt.in, b, got)
-			}
-		})
-	}
-}
-
 func TestEveryDocumentIsValidJSON(t *testing.T) {
 	d := Generate(3, Small())
 	if _, err := d.AddIncident(Incident{ServiceID: "PAPI001", Title: "weird \x01 \xfe \"title\"", CreatedAt: defaultEnd().Add(-time.Hour)}); err != nil {

@@ -1,7 +1,6 @@
 package pagerdutyfake
 
 import (
-	"context"
 	"crypto/subtle"
 	"fmt"
 	"maps"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"doraflow/internal/fakeapi"
 )
 
 // DefaultToken is the API token a server accepts when Options.Token is empty.
@@ -80,23 +81,27 @@ type Options struct {
 	// Latency delays every response by this much (ending early when the
 	// client gives up).
 	Latency time.Duration
-	// Faults decides which requests fail and how; nil means none. See
-	// FailAt, FailEvery, FailRate, ForPath and Faults.
-	Faults FaultFunc
+	// Faults decides which requests fail and how; nil means none. Faults
+	// apply before authentication, as at PagerDuty's edge: a Status fault
+	// answers 500 with PagerDuty's JSON error (code 2000), 502/503/504 with
+	// an HTML page as PagerDuty's edge sends, 408 with code 2016, anything
+	// else with a JSON error of code 2000; Truncate serves the request and
+	// cuts its body.
+	Faults fakeapi.Policy
 }
 
 // Request is one entry of the server's request log.
 type Request struct {
-	Seq       int64      // number of the request on this server, from 1
-	At        time.Time  // when it arrived, on the Now clock
-	Method    string     // HTTP method
-	Path      string     // URL path, e.g. "/incidents"
-	Query     url.Values // decoded query string (keys keep their "[]")
-	Endpoint  string     // one of the Endpoint constants
-	Accept    string     // Accept header the client sent
-	UserAgent string     // User-Agent header the client sent
-	Status    int        // status sent; 0 when the connection was dropped, 499 when the client went away first
-	Fault     string     // the injected fault: "", "delay", "drop", "status" or "truncate"
+	Seq       int64         // number of the request on this server, from 1
+	At        time.Time     // when it arrived, on the Now clock
+	Method    string        // HTTP method
+	Path      string        // URL path, e.g. "/incidents"
+	Query     url.Values    // decoded query string (keys keep their "[]")
+	Endpoint  string        // one of the Endpoint constants
+	Accept    string        // Accept header the client sent
+	UserAgent string        // User-Agent header the client sent
+	Status    int           // status sent; 0 when the connection was dropped, 499 when the client went away first
+	Fault     fakeapi.Fault // the injected fault, zero for none
 }
 
 // Stats counts the requests a server has seen since it started or was last
@@ -302,22 +307,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.record(&rec)
 
 	ctx := r.Context()
-	if !sleep(ctx, s.opts.Latency) {
-		rec.Status = 499
+	if !fakeapi.Sleep(ctx, s.opts.Latency, nil) {
+		rec.Status = fakeapi.StatusClientClosed
 		return
 	}
-	var f Fault
+	var f fakeapi.Fault
 	if s.opts.Faults != nil {
 		f = s.opts.Faults(seq, r)
 	}
-	rec.Fault = f.kind()
-	if !sleep(ctx, f.Delay) {
-		rec.Status = 499
+	rec.Fault = f
+	if !fakeapi.Sleep(ctx, f.Delay, nil) {
+		rec.Status = fakeapi.StatusClientClosed
 		return
 	}
 	if f.Drop {
 		rec.Status = 0
-		panic(http.ErrAbortHandler) // net/http closes the connection, logging nothing
+		fakeapi.Drop()
 	}
 	if f.Status != 0 {
 		rec.Status = f.Status
@@ -409,22 +414,11 @@ func (s *Server) dispatch(r *http.Request, endpoint, id string) response {
 // write sends resp. With truncate, it announces the whole body but sends
 // half of it and drops the connection.
 func (s *Server) write(w http.ResponseWriter, seq int64, resp response, truncate bool) {
-	h := w.Header()
-	ct := resp.contentType
-	if ct == "" {
-		ct = "application/json; charset=utf-8"
+	w.Header().Set("X-Request-Id", "pdfake-"+strconv.FormatInt(seq, 10))
+	if truncate {
+		fakeapi.Cut(w, resp.status, resp.contentType, resp.body) // does not return
 	}
-	h.Set("Content-Type", ct)
-	h.Set("Content-Length", strconv.Itoa(len(resp.body)))
-	h.Set("X-Request-Id", "pdfake-"+strconv.FormatInt(seq, 10))
-	w.WriteHeader(resp.status)
-	if !truncate {
-		_, _ = w.Write(resp.body)
-		return
-	}
-	_, _ = w.Write(resp.body[:len(resp.body)/2])
-	_ = http.NewResponseController(w).Flush()
-	panic(http.ErrAbortHandler)
+	fakeapi.Write(w, resp.status, resp.contentType, resp.body)
 }
 
 func (s *Server) record(rec *Request) {
@@ -434,7 +428,7 @@ func (s *Server) record(rec *Request) {
 	s.stats.Total++
 	s.stats.ByEndpoint[rec.Endpoint]++
 	s.stats.ByStatus[rec.Status]++
-	if rec.Fault != "" {
+	if !rec.Fault.IsZero() {
 		s.stats.Faults++
 	}
 }
@@ -497,20 +491,4 @@ func faultResponse(status int) response {
 		return jsonResponse(status, errorBody(2000, "An internal error has occurred. PagerDuty team has been notified.", nil))
 	}
 	return jsonResponse(status, errorBody(2000, http.StatusText(status), nil))
-}
-
-// sleep waits d or until ctx is done; it reports whether the full wait
-// happened.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/PagerDuty/go-pagerduty"
+	"github.com/jonboulle/clockwork"
 
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/internal/fakeapi"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -87,7 +89,7 @@ func TestAuthentication(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	d := handMade(t)
-	clk := newClock(time.Date(2024, 12, 20, 12, 0, 10, 0, time.UTC))
+	clk := clockwork.NewFakeClockAt(time.Date(2024, 12, 20, 12, 0, 10, 0, time.UTC))
 	srv, client := start(t, d, pagerdutyfake.Options{RateLimit: 3, RateWindow: time.Minute, Now: clk.Now})
 	ctx := context.Background()
 	list := func() error {
@@ -125,12 +127,12 @@ func TestInjectedFaults(t *testing.T) {
 	d := handMade(t)
 	tests := []struct {
 		name  string
-		fault pagerdutyfake.Fault
+		fault fakeapi.Fault
 		check func(t *testing.T, err error)
 	}{
 		{
 			name:  "500 with PagerDuty's error",
-			fault: pagerdutyfake.Fault{Status: 500},
+			fault: fakeapi.Fault{Status: 500},
 			check: func(t *testing.T, err error) {
 				if ae := apiError(t, err, 500, 2000); !ae.Temporary() {
 					t.Error("500 not Temporary")
@@ -139,7 +141,7 @@ func TestInjectedFaults(t *testing.T) {
 		},
 		{
 			name:  "503 HTML page from the edge",
-			fault: pagerdutyfake.Fault{Status: 503},
+			fault: fakeapi.Fault{Status: 503},
 			check: func(t *testing.T, err error) {
 				if ae := apiError(t, err, 503, 0); ae.APIError.Valid || !ae.Temporary() {
 					t.Errorf("valid %v temporary %v", ae.APIError.Valid, ae.Temporary())
@@ -148,7 +150,7 @@ func TestInjectedFaults(t *testing.T) {
 		},
 		{
 			name:  "dropped connection",
-			fault: pagerdutyfake.Fault{Drop: true},
+			fault: fakeapi.Fault{Drop: true},
 			check: func(t *testing.T, err error) {
 				var ae pagerduty.APIError
 				if err == nil || errors.As(err, &ae) {
@@ -158,7 +160,7 @@ func TestInjectedFaults(t *testing.T) {
 		},
 		{
 			name:  "truncated body",
-			fault: pagerdutyfake.Fault{Truncate: true},
+			fault: fakeapi.Fault{Truncate: true},
 			check: func(t *testing.T, err error) {
 				if err == nil || !strings.Contains(err.Error(), "unexpected EOF") {
 					t.Errorf("error %v, want unexpected EOF", err)
@@ -168,7 +170,7 @@ func TestInjectedFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, client := start(t, d, pagerdutyfake.Options{Faults: pagerdutyfake.FailAt(tt.fault, 1, 3)})
+			srv, client := start(t, d, pagerdutyfake.Options{Faults: fakeapi.FailAt(tt.fault, 1, 3)})
 			ctx := context.Background()
 			// Request 1 runs on a fresh connection, so net/http cannot
 			// quietly retry it (it retries idempotent requests that fail on
@@ -186,75 +188,13 @@ func TestInjectedFaults(t *testing.T) {
 	}
 }
 
-func TestFaultSchedules(t *testing.T) {
-	r, _ := http.NewRequest(http.MethodGet, "http://x/incidents", nil)
-	other, _ := http.NewRequest(http.MethodGet, "http://x/services", nil)
-	boom := pagerdutyfake.Fault{Status: 500}
-	tests := []struct {
-		name string
-		f    pagerdutyfake.FaultFunc
-		req  *http.Request
-		want []int64
-	}{
-		{"FailAt", pagerdutyfake.FailAt(boom, 2, 5), r, []int64{2, 5}},
-		{"FailEvery", pagerdutyfake.FailEvery(3, boom), r, []int64{3, 6, 9}},
-		{"ForPath matches", pagerdutyfake.ForPath("/incidents", pagerdutyfake.FailEvery(5, boom)), r, []int64{5, 10}},
-		{"ForPath other path", pagerdutyfake.ForPath("/incidents", pagerdutyfake.FailEvery(5, boom)), other, nil},
-		{"Faults first wins", pagerdutyfake.Faults(nil, pagerdutyfake.FailAt(boom, 1), pagerdutyfake.FailAt(boom, 4)), r, []int64{1, 4}},
-		{"FailRate 0", pagerdutyfake.FailRate(1, 0, boom), r, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []int64
-			for seq := int64(1); seq <= 10; seq++ {
-				if !tt.f(seq, tt.req).IsZero() {
-					got = append(got, seq)
-				}
-			}
-			if len(got) != len(tt.want) || (len(got) > 0 && !equal(got, tt.want)) {
-				t.Errorf("failed %v, want %v", got, tt.want)
-			}
-		})
-	}
-
-	t.Run("FailRate is deterministic and near its rate", func(t *testing.T) {
-		a := pagerdutyfake.FailRate(9, 0.1, boom)
-		b := pagerdutyfake.FailRate(9, 0.1, boom)
-		n := 0
-		for seq := int64(1); seq <= 10_000; seq++ {
-			fa, fb := a(seq, r), b(seq, r)
-			if fa != fb {
-				t.Fatalf("seq %d: %v vs %v", seq, fa, fb)
-			}
-			if !fa.IsZero() {
-				n++
-			}
-		}
-		if n < 800 || n > 1200 {
-			t.Errorf("%d of 10000 failed at rate 0.1", n)
-		}
-	})
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestDelayEndsWhenTheClientGivesUp(t *testing.T) {
 	d := handMade(t)
 	tests := []struct {
 		name string
 		opts pagerdutyfake.Options
 	}{
-		{"fault delay", pagerdutyfake.Options{Faults: pagerdutyfake.FailAt(pagerdutyfake.Fault{Delay: time.Minute}, 1)}},
+		{"fault delay", pagerdutyfake.Options{Faults: fakeapi.FailAt(fakeapi.Fault{Delay: time.Minute}, 1)}},
 		{"latency", pagerdutyfake.Options{Latency: time.Minute}},
 	}
 	for _, tt := range tests {
