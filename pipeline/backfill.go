@@ -48,7 +48,7 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 	if err != nil {
 		return res, fmt.Errorf("backfill: %w", err)
 	}
-	if w.lease, err = p.store.TryLease(ctx, "sync", syncLeaseTTL); errors.Is(err, clickhouse.ErrLeaseHeld) {
+	if w.lease, err = p.syncLease(ctx); errors.Is(err, clickhouse.ErrLeaseHeld) {
 		return res, fmt.Errorf("backfill: %w (%v)", ErrBusy, err)
 	}
 	if err != nil {

@@ -61,7 +61,7 @@ func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, erro
 	if err != nil {
 		return res, err
 	}
-	if w.lease, err = p.store.TryLease(ctx, "sync", syncLeaseTTL); errors.Is(err, clickhouse.ErrLeaseHeld) {
+	if w.lease, err = p.syncLease(ctx); errors.Is(err, clickhouse.ErrLeaseHeld) {
 		return res, fmt.Errorf("%w (%v)", ErrBusy, err)
 	}
 	if err != nil {
@@ -97,6 +97,28 @@ func (p *Pipeline) Sync(ctx context.Context, opts SyncOptions) (SyncResult, erro
 		failed = append(failed, err)
 	}
 	return res, errors.Join(failed...)
+}
+
+// drainWait bounds how long a sync or backfill waits for the last queries
+// of a holder that is gone (killed, say) to end on the server.
+const drainWait = time.Minute
+
+// syncLease takes the lease of syncs and backfills: at once, or, when its
+// holder is gone but its last queries still run on the server, as soon as
+// they end, within drainWait. A live holder means busy, at once.
+func (p *Pipeline) syncLease(ctx context.Context) (*clickhouse.Lease, error) {
+	deadline := time.Now().Add(drainWait)
+	for {
+		l, err := p.store.TryLease(ctx, "sync", syncLeaseTTL)
+		if !errors.Is(err, clickhouse.ErrLeaseDraining) || time.Now().After(deadline) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // pass is one sync or backfill under way: what it has staged so far, and

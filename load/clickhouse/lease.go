@@ -19,6 +19,12 @@ import (
 // ErrLeaseHeld is returned by TryLease when another process holds the lease.
 var ErrLeaseHeld = errors.New("lease held by another process")
 
+// ErrLeaseDraining is returned (wrapped, with ErrLeaseHeld) by TryLease
+// when the holder is gone or expired but some of its queries still run on
+// the server: the lease is free once they end, usually within seconds
+// (a killed process's connections are closed by its kernel).
+var ErrLeaseDraining = errors.New("the holder is gone but its last queries still run")
+
 // ErrLeaseLost is returned by Check and Renew once the lease has expired
 // or another process has taken it over: the work it guarded must stop
 // before it writes anything more.
@@ -139,7 +145,7 @@ func (s *Store) leaseFree(ctx context.Context, name string, gen int) error {
 		return err
 	}
 	if running > 0 {
-		return fmt.Errorf("%w: %s is gone or expired, but %d of its queries still run on the server", ErrLeaseHeld, st.holder, running)
+		return fmt.Errorf("%w: %w: %s, %d of them", ErrLeaseHeld, ErrLeaseDraining, st.holder, running)
 	}
 	return nil
 }
