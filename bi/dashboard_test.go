@@ -1,7 +1,6 @@
 package bi_test
 
 import (
-	"doraflow/load/clickhouse/clickhousetest"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 )
 

@@ -1,7 +1,6 @@
 package bi_test
 
 import (
-	"doraflow/load/clickhouse/clickhousetest"
 	"os"
 	"regexp"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 )
 

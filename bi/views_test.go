@@ -2,7 +2,6 @@ package bi_test
 
 import (
 	"bytes"
-	"doraflow/load/clickhouse/clickhousetest"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"text/template"
 	"time"
 
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 )
 

@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"reflect"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"doraflow"
 	"doraflow/config"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 )
 

@@ -1,11 +1,11 @@
 package pipeline_test
 
 import (
-	"doraflow/load/clickhouse/clickhousetest"
 	"reflect"
 	"testing"
 	"time"
 
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
 )

@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"errors"
 	"slices"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"doraflow/extract/custom"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 )
 

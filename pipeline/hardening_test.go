@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"doraflow/config"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 )
 

@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"errors"
 	"reflect"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 )
 

@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"doraflow/load/clickhouse/clickhousetest"
 	"reflect"
 
 	"github.com/rs/zerolog"
@@ -12,6 +11,7 @@ import (
 	"doraflow"
 	"doraflow/config"
 	"doraflow/load/clickhouse"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
 )

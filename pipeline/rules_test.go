@@ -6,12 +6,12 @@ package pipeline_test
 // checks that the rollup and the per-event table agree on each query.
 
 import (
-	"doraflow/load/clickhouse/clickhousetest"
 	"testing"
 	"time"
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 )
 

@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"errors"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 )
 

@@ -11,6 +11,7 @@ import (
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/metrics"
 	"doraflow/pipeline"
 )
 
@@ -82,7 +83,7 @@ func printPreview(w io.Writer, r pipeline.PreviewResult) {
 	if len(r.Matches) > 0 {
 		fmt.Fprintf(w, "first %d:\n", len(r.Matches))
 		for _, m := range r.Matches {
-			fmt.Fprintf(w, "  %s  %s  %s\n", m.At.UTC().Format(time.RFC3339), m.ID, m.URL)
+			fmt.Fprintf(w, "  %s  %s  %s\n", m.At.UTC().Format(time.RFC3339), metrics.Text(m.ID), metrics.Text(m.URL))
 		}
 	}
 	if r.Funnel.Matched == 0 {

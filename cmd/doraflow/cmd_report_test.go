@@ -1,11 +1,12 @@
 package main
 
 import (
-	"doraflow/load/clickhouse/clickhousetest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"doraflow/load/clickhouse/clickhousetest"
 )
 
 func TestReport(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse"
+	"doraflow/load/clickhouse/clickhousetest"
 )
 
 // TestMain lets a test start this test binary as doraflow itself, to kill

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"doraflow"
+	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 )
 

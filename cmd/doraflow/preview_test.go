@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"doraflow/extract/github/githubfake"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse"
+	"doraflow/load/clickhouse/clickhousetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

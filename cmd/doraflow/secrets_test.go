@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"doraflow/load/clickhouse/clickhousetest"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/internal/fakeapi"
+	"doraflow/load/clickhouse/clickhousetest"
 )
 
 // secretEnv are the credentials TestNoSecretInAnyOutput uses, by the
