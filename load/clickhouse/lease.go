@@ -256,7 +256,19 @@ func deadHolder(host, holder string) bool {
 
 func leaseTable(name string, gen int) string { return fmt.Sprintf("%s%s_%d", leasePrefix, name, gen) }
 
+// leaseGenerations lists the generations of lease name, oldest first. A
+// table dropped while system.tables is read can fail the listing on some
+// releases (code 60): it is read again then.
 func (s *Store) leaseGenerations(ctx context.Context, name string) ([]int, error) {
+	for attempt := 1; ; attempt++ {
+		gens, err := s.listLeaseGenerations(ctx, name)
+		if err == nil || !isUnknownTable(err) || attempt == 3 {
+			return gens, err
+		}
+	}
+}
+
+func (s *Store) listLeaseGenerations(ctx context.Context, name string) ([]int, error) {
 	rows, err := s.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = ? AND startsWith(name, ?)", s.database, leasePrefix+name+"_")
 	if err != nil {
 		return nil, fmt.Errorf("list lease %s: %w", name, err)
@@ -308,7 +320,9 @@ func (s *Store) leaseState(ctx context.Context, name string, gen int) (leaseStat
 	var created time.Time
 	err := s.conn.QueryRow(ctx, "SELECT metadata_modification_time FROM system.tables WHERE database = ? AND name = ?",
 		s.database, leaseTable(name, gen)).Scan(&created)
-	if errors.Is(err, sql.ErrNoRows) {
+	// Gone since it was listed: 18.16 says so with code 60 when the table
+	// is dropped while system.tables reads its metadata.
+	if errors.Is(err, sql.ErrNoRows) || isUnknownTable(err) {
 		return st, fmt.Errorf("%w: another process took it at the same moment", ErrLeaseHeld)
 	}
 	if err != nil {
