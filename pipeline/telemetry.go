@@ -62,8 +62,10 @@ func NewTelemetry() *Telemetry {
 	return t
 }
 
-// refusedRequest counts a request the HTTP API refused, by reason.
-func (t *Telemetry) refusedRequest(reason string) {
+// RefusedRequest counts a request the HTTP API refused, by reason (one
+// of the custom.Refused* reasons): set it as the write API's
+// custom.Handler.Refused.
+func (t *Telemetry) RefusedRequest(reason string) {
 	if t == nil {
 		return
 	}

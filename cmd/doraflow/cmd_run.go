@@ -25,22 +25,29 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	serverTLS, err := pipeline.ServerTLS(cfg.Server.TLS)
+	tlsConfig, err := serverTLS(cfg.Server.TLS)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("run: %w", err)}
 	}
 	tel := pipeline.NewTelemetry()
-	p, store, _, err := e.pipeline(ctx, tel)
+	p, store, cfg, err := e.pipeline(ctx, tel)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	log, err := e.logger()
+	if err != nil {
+		return err
+	}
 	if *migrate {
 		if _, err := store.Migrate(ctx); err != nil {
 			return err
 		}
 	}
-	return p.Serve(ctx, pipeline.ServeOptions{TLS: serverTLS})
+	// The pipeline does the work; the server in front of it (server.go)
+	// takes the records and answers /healthz and /metrics.
+	srv := &server{pipeline: p, cfg: cfg, log: log, telemetry: tel, tls: tlsConfig}
+	return srv.run(ctx)
 }
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
@@ -65,7 +72,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	marks, err := store.StatePrefix(ctx, "watermark/")
+	marks, err := pipeline.Watermarks(ctx, store)
 	if err != nil {
 		return err
 	}
@@ -73,7 +80,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 }
 
 // writeStatus prints the recent runs and the watermarks as two tables.
-func writeStatus(w io.Writer, runs []clickhouse.Run, marks []clickhouse.StateEntry) error {
+func writeStatus(w io.Writer, runs []clickhouse.Run, marks []pipeline.Watermark) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RECENT RUNS")
 	fmt.Fprintln(tw, "STARTED\tJOB\tSOURCE\tBLOCK\tSTATUS\tTOOK\tDEPLOYS\tCHANGES\tINCIDENTS\tREQUESTS\tERROR")
@@ -96,10 +103,11 @@ func writeStatus(w io.Writer, runs []clickhouse.Run, marks []clickhouse.StateEnt
 		fmt.Fprintln(tw, "(no block synced yet)")
 	}
 	for _, m := range marks {
-		parts := strings.SplitN(strings.TrimPrefix(m.Key, "watermark/"), "/", 2)
-		var unix int64
-		fmt.Sscan(m.Value, &unix)
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", metrics.Text(parts[0]), metrics.Text(parts[len(parts)-1]), time.Unix(unix, 0).UTC().Format(time.RFC3339))
+		block := m.Block
+		if m.Repository != "" {
+			block += "/" + m.Repository
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", metrics.Text(m.Source), metrics.Text(block), m.Until.Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

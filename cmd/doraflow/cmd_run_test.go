@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"doraflow/load/clickhouse"
+	"doraflow/pipeline"
 )
 
 // TestStatusEscapesText prints the status tables with a run whose block
@@ -18,7 +19,7 @@ func TestStatusEscapesText(t *testing.T) {
 	at := time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)
 	runs := []clickhouse.Run{{ID: "r1", Job: "sync", Source: "github", Block: "web " + hostile, Status: "failed",
 		Started: at, Finished: at.Add(time.Second), Error: "GitHub said: " + hostile}}
-	marks := []clickhouse.StateEntry{{Key: "watermark/github/web " + hostile, Value: "1704189600"}}
+	marks := []pipeline.Watermark{{Source: "github", Block: "web " + hostile, Until: time.Unix(1704189600, 0).UTC()}}
 	var out bytes.Buffer
 	if err := writeStatus(&out, runs, marks); err != nil {
 		t.Fatal(err)

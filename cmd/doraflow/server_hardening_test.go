@@ -1,4 +1,4 @@
-package pipeline_test
+package main
 
 import (
 	"context"
@@ -14,20 +14,20 @@ import (
 
 	"doraflow/config"
 	"doraflow/load/clickhouse/clickhousetest"
-	"doraflow/pipeline"
 )
 
-// serve runs h's pipeline as `doraflow run` on a loopback port until the
-// test ends and returns its base URL.
-func (h *harness) serve(opts pipeline.ServeOptions) string {
+// serve runs the server of `doraflow run`, with the options of opts, in
+// front of h's pipeline on a loopback port until the test ends and
+// returns its base URL.
+func (h *serveHarness) serve(opts server) string {
 	h.t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(h.t, err)
+	mustDo(h.t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
-	opts.Listener, opts.Ready = ln, func(addr string) { ready <- addr }
-	go func() { done <- h.p.Serve(ctx, opts) }()
+	opts.listener, opts.ready = ln, func(addr string) { ready <- addr }
+	go func() { done <- h.server(opts).run(ctx) }()
 	h.t.Cleanup(func() {
 		cancel()
 		<-done
@@ -86,9 +86,9 @@ func slowClient(addr, head, drip string) (time.Duration, error) {
 func TestServeCutsOffSlowClients(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
+		h := newServeHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
 		const headerTimeout, readTimeout = 300 * time.Millisecond, time.Second
-		base := h.serve(pipeline.ServeOptions{ReadHeaderTimeout: headerTimeout, ReadTimeout: readTimeout})
+		base := h.serve(server{readHeaderTimeout: headerTimeout, readTimeout: readTimeout})
 		for _, c := range []struct {
 			name, head, drip string
 			timeout          time.Duration // the server's limit that must cut the client off
@@ -138,8 +138,8 @@ func TestServeCutsOffSlowClients(t *testing.T) {
 func TestServeWithstandsARequestFlood(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
-		base := h.serve(pipeline.ServeOptions{PromoteDelay: 50 * time.Millisecond})
+		h := newServeHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
+		base := h.serve(server{promoteDelay: 50 * time.Millisecond})
 		const workers, span = 60, 3 * time.Second
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 		stop := time.Now().Add(span)
@@ -189,7 +189,7 @@ func TestServeWithstandsARequestFlood(t *testing.T) {
 			return err == nil && n == uint64(created)
 		})
 		runs, err := h.store.RecentRuns(h.ctx, 10000)
-		must(t, err)
+		mustDo(t, err)
 		promotes := 0
 		for _, r := range runs {
 			if r.Job == "promote" && r.Source == "api" {

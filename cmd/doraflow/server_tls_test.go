@@ -1,4 +1,4 @@
-package pipeline_test
+package main
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ const apiToken = "serve-test-token-0123456789"
 func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string, cert *x509.Certificate) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
+	mustDo(t, err)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "doraflow test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
@@ -46,18 +46,19 @@ func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string, cert 
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	must(t, err)
+	mustDo(t, err)
 	cert, err = x509.ParseCertificate(der)
-	must(t, err)
+	mustDo(t, err)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	must(t, err)
+	mustDo(t, err)
 	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
-	must(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	must(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
+	mustDo(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	mustDo(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
 	return certFile, keyFile, cert
 }
 
-// serveLogs is a log sink Serve's goroutines may write to at once.
+// serveLogs is a log sink the server's and the pipeline's goroutines
+// may write to at once.
 type serveLogs struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -85,9 +86,10 @@ func (l *serveLogs) lines(t *testing.T) []map[string]any {
 	return out
 }
 
-// serveWithout runs Serve without a store (nothing here reaches
-// ClickHouse) on a listener for addr, calls use with the API's base URL,
-// then stops it and returns its logs.
+// serveWithout runs the server of `doraflow run` in front of a pipeline
+// without a store (nothing here reaches ClickHouse) on a listener for
+// addr, calls use with the API's base URL, then stops it and returns its
+// logs.
 func serveWithout(t *testing.T, cfg *config.Config, addr string, tel *pipeline.Telemetry, use func(base string)) *serveLogs {
 	t.Helper()
 	logs := &serveLogs{}
@@ -100,7 +102,9 @@ func serveWithout(t *testing.T, cfg *config.Config, addr string, tel *pipeline.T
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() {
-		done <- p.Serve(ctx, pipeline.ServeOptions{Listener: ln, Clock: clockwork.NewFakeClock(), Ready: func(a string) { ready <- a }})
+		s := &server{pipeline: p, cfg: cfg, log: zerolog.New(logs), telemetry: tel,
+			listener: ln, clock: clockwork.NewFakeClock(), ready: func(a string) { ready <- a }}
+		done <- s.run(ctx)
 	}()
 	select {
 	case a := <-ready:
@@ -114,7 +118,7 @@ func serveWithout(t *testing.T, cfg *config.Config, addr string, tel *pipeline.T
 		t.Fatalf("Serve: %v", err)
 	}
 	cancel()
-	must(t, <-done)
+	mustDo(t, <-done)
 	return logs
 }
 
@@ -133,16 +137,16 @@ func TestServeHTTPS(t *testing.T) {
 
 	logs := serveWithout(t, cfg, "127.0.0.1:0", pipeline.NewTelemetry(), func(base string) {
 		req, err := http.NewRequest(http.MethodPost, base+"/api/v1/deployments", strings.NewReader(`{"service":"api"}`))
-		must(t, err)
+		mustDo(t, err)
 		req.Header.Set("Authorization", "Bearer not-the-token-SECRET-guess")
 		resp, err := client.Do(req)
-		must(t, err)
+		mustDo(t, err)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized || resp.TLS == nil {
 			t.Fatalf("POST over HTTPS with a wrong token: %d (TLS %v), want 401 over TLS", resp.StatusCode, resp.TLS != nil)
 		}
 		resp, err = client.Get(base + "/metrics")
-		must(t, err)
+		mustDo(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, want := range []string{`doraflow_server_refused_requests_total{reason="unauthorized"} 1`, `doraflow_server_refused_requests_total{reason="invalid"} 0`} {
@@ -237,7 +241,7 @@ func TestServerTLS(t *testing.T) {
 		{"key file as certificate", config.ServerTLS{CertFile: keyFile, KeyFile: keyFile}, "server.tls.cert_file " + keyFile + " and key_file"},
 		{"certificate only", config.ServerTLS{CertFile: certFile}, "server.tls: set both cert_file and key_file, or neither"},
 	} {
-		got, err := pipeline.ServerTLS(c.tls)
+		got, err := serverTLS(c.tls)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: %v", c.name, err)
