@@ -7,7 +7,11 @@
 // share these types without importing each other.
 package doraflow
 
-import "time"
+import (
+	"cmp"
+	"fmt"
+	"time"
+)
 
 // Method names how a mapping block recognises a deployment or an incident.
 type Method string
@@ -42,6 +46,39 @@ const (
 	SourcePagerDuty Source = "pagerduty"
 	SourceCustom    Source = "custom"
 )
+
+// methodSources says which source reads the blocks of each method: the one
+// place that knows it, for config, the pipeline and the command line
+// alike. A new method of a source is one line here.
+var methodSources = map[Method]Source{
+	MethodMergedPR:    SourceGitHub,
+	MethodWorkflowRun: SourceGitHub,
+	MethodRelease:     SourceGitHub,
+	MethodDeployment:  SourceGitHub,
+	MethodPagerDuty:   SourcePagerDuty,
+	MethodCustom:      SourceCustom,
+}
+
+// SourceOf returns the source that reads blocks of method m, "" for a
+// method doraflow does not know. Custom blocks are not read from
+// anywhere: their records are written to doraflow (SourceCustom).
+func SourceOf(m Method) Source { return methodSources[m] }
+
+// Funnel records, while a source previews one block, how many objects it
+// listed and which filter removed each one that did not match. The
+// pipeline implements it; sources call it, from several goroutines at
+// once.
+type Funnel interface {
+	// Filter declares a filter before any object is read, in the block's
+	// order, so that filters that remove nothing are reported too.
+	Filter(name string)
+	// Listed counts an object of the block's kind in the window, before
+	// the block's filters.
+	Listed()
+	// Removed counts an object the named filter (the first that failed)
+	// left out.
+	Removed(filter string)
+}
 
 // Status of a deployment. Only successful deployments count in the metrics;
 // failed ones are kept so that a later update can flip them.
@@ -207,4 +244,117 @@ type FactSet struct {
 	Commits   map[string]map[string][]string
 	Changes   []Change
 	Incidents []Incident
+}
+
+// Date is a calendar day, without a time zone: which instants it spans
+// depends on the location it is read in (see [Date.Start]). Metric cells
+// are per calendar day in the config time zone.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the calendar day of t in loc.
+func DateOf(t time.Time, loc *time.Location) Date {
+	y, m, d := t.In(loc).Date()
+	return Date{y, m, d}
+}
+
+// Start returns the first instant of d in loc: its local midnight, or the
+// instant the clocks jump to when a change skips midnight (as in São Paulo
+// until 2018, where 00:00 became 01:00).
+func (d Date) Start(loc *time.Location) time.Time {
+	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+	if DateOf(t, loc).Before(d) {
+		// time.Date may read a midnight that does not exist with the
+		// offset after the jump, which lands before it, on the day before;
+		// the day starts where that offset ends.
+		_, t = t.ZoneBounds()
+	}
+	return t
+}
+
+// AddDays returns the day n days after d (before it when n is negative).
+func (d Date) AddDays(n int) Date {
+	// Noon UTC: calendar arithmetic without any clock change in the way.
+	return DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC), time.UTC)
+}
+
+// Before reports whether d is an earlier day than e.
+func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
+
+// Compare returns -1, 0 or +1 as d is before, equal to or after e.
+func (d Date) Compare(e Date) int {
+	return cmp.Or(cmp.Compare(d.Year, e.Year), cmp.Compare(d.Month, e.Month), cmp.Compare(d.Day, e.Day))
+}
+
+// Monday returns the Monday of d's week: weeks start on Monday.
+func (d Date) Monday() Date {
+	wd := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
+	// Weekday counts from Sunday = 0; shift so Monday = 0 and Sunday = 6.
+	return d.AddDays(-((int(wd) + 6) % 7))
+}
+
+// MonthStart returns the first day of d's month.
+func (d Date) MonthStart() Date { return Date{d.Year, d.Month, 1} }
+
+// String formats d as YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+// Multiset maps a value (seconds) to how many times it occurs: the lead
+// times or times to restore of a [Cell], kept whole so that percentiles
+// stay exact.
+//
+// Counts may be zero or negative in a cell: the rollup records a retraction
+// as -1 on the value it retracts, and merges are eventual. Only after all
+// cells of a row are merged are entries whose count is not positive
+// ignored, so a retraction cancels its original wherever the two land.
+type Multiset map[int64]int64
+
+// Count returns the number of occurrences, ignoring entries whose count is
+// not positive.
+func (m Multiset) Count() int64 {
+	var n int64
+	for _, c := range m {
+		if c > 0 {
+			n += c
+		}
+	}
+	return n
+}
+
+// Cell holds the metric building blocks for one calendar day (in the
+// config time zone) and one combination of keys: what the store reads
+// back and the metrics package aggregates into the rows of docs/metrics.md.
+//
+// The store yields either one cell per (day, keys) from the daily rollup,
+// or one cell per metric event; both aggregate identically because every
+// field is a sum or a multiset.
+type Cell struct {
+	Day         Date // calendar day in the config time zone
+	Service     string
+	Team        string
+	Environment string
+	// Repository is "" when there is none: incidents, and custom
+	// deployments recorded without one.
+	Repository string
+
+	Deployments       int64
+	FailedDeployments int64
+	ReworkDeployments int64
+	// LeadTimes maps a lead time in seconds to the number of changes with
+	// it; the number of changes is LeadTimes.Count().
+	LeadTimes Multiset
+	// Incidents counts the incidents created on Day.
+	Incidents int64
+	// Restores maps a time to restore in seconds to the number of
+	// incidents resolved on Day with it.
+	Restores Multiset
+}
+
+// CellFilter narrows the metric cells a read yields: when not "", to one
+// service, one team, or both.
+type CellFilter struct {
+	Service, Team string
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"doraflow"
 )
 
 // Report is the result of a query: its window, grouping and rows.
@@ -27,7 +29,7 @@ type Row struct {
 	// GroupNone.
 	Service, Team, Repository, Environment string
 	// PeriodStart is the first day of the row's period; nil for PeriodNone.
-	PeriodStart *Date
+	PeriodStart *doraflow.Date
 
 	Deployments    int64
 	DeploymentDays int64
@@ -69,7 +71,7 @@ type Aggregator struct {
 	q   Query
 	loc *time.Location
 	// first and last are the calendar days that overlap the window.
-	first, last Date
+	first, last doraflow.Date
 	buckets     map[bucketKey]*bucket
 	// teams holds each service's team for GroupService.
 	teams map[string]string
@@ -79,7 +81,7 @@ type Aggregator struct {
 // Date without a period).
 type bucketKey struct {
 	key    string
-	period Date
+	period doraflow.Date
 }
 
 // bucket accumulates the cells of one row.
@@ -103,15 +105,15 @@ func NewAggregator(q Query) (*Aggregator, error) {
 	return &Aggregator{
 		q:       q,
 		loc:     loc,
-		first:   DateOf(q.From, loc),
-		last:    DateOf(q.To.Add(-time.Nanosecond), loc), // To is excluded
+		first:   doraflow.DateOf(q.From, loc),
+		last:    doraflow.DateOf(q.To.Add(-time.Nanosecond), loc), // To is excluded
 		buckets: make(map[bucketKey]*bucket),
 		teams:   make(map[string]string),
 	}, nil
 }
 
 // Compute merges cells into the report of q. Cells are only read.
-func Compute(q Query, cells []Cell) (Report, error) {
+func Compute(q Query, cells []doraflow.Cell) (Report, error) {
 	a, err := NewAggregator(q)
 	if err != nil {
 		return Report{}, err
@@ -126,11 +128,11 @@ func Compute(q Query, cells []Cell) (Report, error) {
 // happened inside the window, at event precision; Add still drops a cell
 // whose day does not overlap the window at all, and cells the query's
 // filters exclude. The cell's multisets are only read.
-func (a *Aggregator) Add(c Cell) {
+func (a *Aggregator) Add(c doraflow.Cell) {
 	if c.Day.Before(a.first) || a.last.Before(c.Day) ||
 		a.q.Service != "" && c.Service != a.q.Service ||
 		a.q.Team != "" && c.Team != a.q.Team ||
-		c.empty() {
+		emptyCell(c) {
 		return
 	}
 	var key string
@@ -162,12 +164,12 @@ func (a *Aggregator) Add(c Cell) {
 		if a.q.Period != PeriodNone && first.Before(k.period) {
 			first = k.period
 		}
-		b = &bucket{firstDay: first.unixDay()}
+		b = &bucket{firstDay: unixDay(first)}
 		a.buckets[k] = b
 	}
 	b.deployments += c.Deployments
 	if c.Deployments != 0 {
-		i := int(c.Day.unixDay() - b.firstDay)
+		i := int(unixDay(c.Day) - b.firstDay)
 		if i >= len(b.byDay) {
 			b.byDay = append(b.byDay, make([]int64, i+1-len(b.byDay))...)
 		}
@@ -185,7 +187,7 @@ func (a *Aggregator) Add(c Cell) {
 }
 
 // periodOf returns the start of the period that day d falls in.
-func (a *Aggregator) periodOf(d Date) Date {
+func (a *Aggregator) periodOf(d doraflow.Date) doraflow.Date {
 	switch a.q.Period {
 	case PeriodDay:
 		return d
@@ -194,14 +196,14 @@ func (a *Aggregator) periodOf(d Date) Date {
 	case PeriodMonth:
 		return d.MonthStart()
 	}
-	return Date{}
+	return doraflow.Date{}
 }
 
 // span returns the part of the window that the period starting at p
 // covers (the whole window without a period): what deployments per day
 // and the deployment frequency level divide by.
-func (a *Aggregator) span(p Date) time.Duration {
-	var end Date
+func (a *Aggregator) span(p doraflow.Date) time.Duration {
+	var end doraflow.Date
 	switch a.q.Period {
 	case PeriodNone:
 		return a.q.To.Sub(a.q.From)
@@ -210,7 +212,7 @@ func (a *Aggregator) span(p Date) time.Duration {
 	case PeriodWeek:
 		end = p.AddDays(7)
 	case PeriodMonth:
-		end = p.nextMonth()
+		end = nextMonth(p)
 	}
 	from, to := p.Start(a.loc), end.Start(a.loc)
 	if from.Before(a.q.From) {

@@ -2,9 +2,9 @@
 // from ClickHouse into the rows of docs/metrics.md (the contract users rely on)
 // and renders them as JSON, CSV or a terminal table.
 //
-// The store yields [Cell]s: either one per calendar day and combination of
-// keys from the daily rollup, or one per metric event from the facts when
-// the window does not fall on day boundaries. Counts in a cell are sums and
+// The store yields [doraflow.Cell]s: either one per calendar day and
+// combination of keys from the daily rollup, or one per metric event from
+// the facts when the window does not fall on day boundaries. Counts in a cell are sums and
 // lead times and times to restore are multisets, so both kinds of input
 // aggregate to the same rows and percentiles stay exact. An [Aggregator]
 // (or [Compute] for a slice) merges the cells of a [Query] into a [Report].

@@ -3,6 +3,8 @@ package metrics
 import (
 	"cmp"
 	"slices"
+
+	"doraflow"
 )
 
 // entry is one value of a multiset and its count.
@@ -21,7 +23,7 @@ type tally struct {
 }
 
 // add merges m into t.
-func (t *tally) add(m Multiset) {
+func (t *tally) add(m doraflow.Multiset) {
 	for v, n := range m {
 		if n != 0 {
 			t.es = append(t.es, entry{v, n})
@@ -63,7 +65,7 @@ type summary struct {
 // summarize merges t and computes its summary on the distinct values,
 // never expanding them: a million changes with a few thousand distinct
 // lead times cost a few thousand entries. Values whose count is not
-// positive once everything is merged are ignored (see [Multiset]).
+// positive once everything is merged are ignored (see [doraflow.Multiset]).
 func (t *tally) summarize() summary {
 	t.merge()
 	es := make([]entry, 0, len(t.es))

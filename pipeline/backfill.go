@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"doraflow/load/clickhouse"
@@ -58,7 +57,7 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 
 	prog := Progress{Chunks: len(jobs) * chunks(opts.From, opts.To, opts.Chunk)}
 	for _, j := range jobs {
-		key := fmt.Sprintf("backfill/%s/%s/%d-%d", j.source, j.block.Name, opts.From.Unix(), opts.To.Unix())
+		key := backfillKey(j.source, j.block.Name, opts.From, opts.To)
 		start, err := p.checkpoint(ctx, key, opts.From)
 		if err != nil {
 			return res, err
@@ -77,7 +76,7 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 			if err := w.fence(ctx); err != nil {
 				return res, fmt.Errorf("backfill: %w", err)
 			}
-			if err := p.store.SetState(ctx, map[string]string{key: strconv.FormatInt(until.Unix(), 10)}); err != nil {
+			if err := p.store.SetState(ctx, map[string]string{key: unixValue(until)}); err != nil {
 				return res, err
 			}
 			prog.Done++
@@ -98,11 +97,10 @@ func (p *Pipeline) checkpoint(ctx context.Context, key string, from time.Time) (
 	if err != nil || !ok {
 		return from, err
 	}
-	unix, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		return from, nil
+	if t, ok := parseUnix(raw); ok {
+		return t, nil
 	}
-	return time.Unix(unix, 0).UTC(), nil
+	return from, nil
 }
 
 func chunks(from, to time.Time, chunk time.Duration) int {

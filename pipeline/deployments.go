@@ -17,7 +17,7 @@ import (
 // as deployment blocks ask.
 type DeploymentSource interface {
 	Repositories(ctx context.Context, globs []string) ([]string, error)
-	Read(ctx context.Context, block config.Block, since, until time.Time, hist github.History, sink func(context.Context, github.Batch) error) (github.Stats, error)
+	Read(ctx context.Context, block config.Block, since, until time.Time, hist github.History, sink func(context.Context, doraflow.FactSet) error) (github.Stats, error)
 	Shipped(ctx context.Context, repo, baseSHA, sha string) ([]doraflow.Change, map[string][]string, error)
 }
 
@@ -43,7 +43,7 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 	if err != nil {
 		return 0, err
 	}
-	prefix := watermarkKey(string(doraflow.SourceGitHub), b.Name) + "/"
+	prefix := repositoryWatermarks(string(doraflow.SourceGitHub), b.Name)
 	marks, err := p.store.StatePrefix(ctx, prefix)
 	if err != nil {
 		return 0, err
@@ -104,13 +104,13 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 // and stages what it finds.
 func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, until time.Time, w *pass) (github.Stats, error) {
 	// The extractor logs each repository it could not read itself.
-	return p.github.Read(ctx, b, since, until, p.store, func(ctx context.Context, batch github.Batch) error {
+	return p.github.Read(ctx, b, since, until, p.store, func(ctx context.Context, batch doraflow.FactSet) error {
 		for i := range batch.Deployments {
 			d := &batch.Deployments[i]
 			d.Service = p.catalog.ServiceForRepository(b.Service, d.Repository)
 			d.Team = p.catalog.TeamOf(d.Service)
 		}
-		return p.stageBatch(ctx, doraflow.FactSet{Deployments: batch.Deployments, Changes: batch.Changes, Ships: batch.Ships, Commits: batch.Commits}, w)
+		return p.stageBatch(ctx, batch, w)
 	})
 }
 

@@ -17,8 +17,6 @@ type ETags struct {
 // NewETags returns the ETag store of a database.
 func NewETags(store *clickhouse.Store) *ETags { return &ETags{store: store} }
 
-const etagPrefix = "etag/"
-
 // Load returns the values whose keys start with prefix.
 func (e *ETags) Load(ctx context.Context, prefix string) (map[string]string, error) {
 	entries, err := e.store.StatePrefix(ctx, etagPrefix+prefix)

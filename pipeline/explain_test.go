@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"doraflow"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
@@ -27,10 +28,10 @@ func TestExplainAddsUpToMetrics(t *testing.T) {
 			must(t, err)
 			return items
 		}
-		dayOf := func(t time.Time) metrics.Date { return metrics.DateOf(t, time.UTC) }
-		var cells []metrics.Cell
-		cell := func(it pipeline.Item, at time.Time) metrics.Cell {
-			return metrics.Cell{Day: dayOf(at), Service: it.Service, Team: it.Team, Environment: it.Environment, Repository: it.Repository}
+		dayOf := func(t time.Time) doraflow.Date { return doraflow.DateOf(t, time.UTC) }
+		var cells []doraflow.Cell
+		cell := func(it pipeline.Item, at time.Time) doraflow.Cell {
+			return doraflow.Cell{Day: dayOf(at), Service: it.Service, Team: it.Team, Environment: it.Environment, Repository: it.Repository}
 		}
 		for _, it := range list(pipeline.ExplainDeployments) {
 			c := cell(it, it.At)
@@ -52,7 +53,7 @@ func TestExplainAddsUpToMetrics(t *testing.T) {
 		}
 		for _, it := range list(pipeline.ExplainChanges) {
 			c := cell(it, it.At)
-			c.LeadTimes = metrics.Multiset{*it.LeadTime: 1}
+			c.LeadTimes = doraflow.Multiset{*it.LeadTime: 1}
 			cells = append(cells, c)
 		}
 		for _, it := range list(pipeline.ExplainIncidents) {
@@ -63,7 +64,7 @@ func TestExplainAddsUpToMetrics(t *testing.T) {
 			}
 			if it.Restored {
 				c := cell(it, *it.ResolvedAt)
-				c.Restores = metrics.Multiset{*it.TimeToRestore: 1}
+				c.Restores = doraflow.Multiset{*it.TimeToRestore: 1}
 				cells = append(cells, c)
 			}
 		}

@@ -3,8 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"time"
 
-	"doraflow/load/clickhouse"
+	"doraflow"
 	"doraflow/metrics"
 )
 
@@ -28,9 +29,22 @@ func (p *Pipeline) Metrics(ctx context.Context, q metrics.Query, opts MetricsOpt
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	err = p.store.Cells(ctx, q.From, q.To, q.Location, clickhouse.CellFilter{Service: q.Service, Team: q.Team}, opts.FromEvents, agg.Add)
+	err = p.Cells(ctx, q.From, q.To, q.Location, doraflow.CellFilter{Service: q.Service, Team: q.Team}, opts.FromEvents, agg.Add)
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("metrics: %w", err)
 	}
 	return agg.Report(), nil
+}
+
+// Cells streams the metric cells of the window [from, to) that f keeps to
+// add, as Metrics reads them: from the day-grain rollup when the window
+// starts and ends at midnight in loc (the config time zone when nil),
+// otherwise, or with perEvent, from the metric events. A cell's multisets
+// may be reused for the next one: add must only read them. The report
+// package reads its numbers through it.
+func (p *Pipeline) Cells(ctx context.Context, from, to time.Time, loc *time.Location, f doraflow.CellFilter, perEvent bool, add func(doraflow.Cell)) error {
+	if loc == nil {
+		loc = p.cfg.Location
+	}
+	return p.store.Cells(ctx, from, to, loc, f, perEvent, add)
 }

@@ -11,7 +11,6 @@ import (
 
 	"doraflow"
 	"doraflow/config"
-	"doraflow/extract/github"
 	"doraflow/extract/pagerduty"
 )
 
@@ -34,13 +33,13 @@ var ErrNothingToPreview = errors.New("nothing to preview")
 // (github.Source). It is separate so that sources built for tests need
 // not implement it.
 type deploymentPreviewer interface {
-	Preview(ctx context.Context, block config.Block, since, until time.Time, funnel github.Funnel) ([]doraflow.Deployment, error)
+	Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Deployment, error)
 }
 
 // incidentPreviewer is an IncidentSource that can preview a block
 // (pagerduty.Source).
 type incidentPreviewer interface {
-	Preview(ctx context.Context, block config.Block, since, until time.Time, funnel pagerduty.Funnel) ([]pagerduty.Incident, error)
+	Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]pagerduty.Incident, error)
 }
 
 // Funnel is what a block's filters did to the objects its source listed:
@@ -58,7 +57,7 @@ type FilterCount struct {
 	Removed int
 }
 
-// funnelRecorder implements github.Funnel and pagerduty.Funnel; GitHub
+// funnelRecorder implements doraflow.Funnel; GitHub
 // calls it from several repositories at once.
 type funnelRecorder struct {
 	mu sync.Mutex
@@ -185,22 +184,13 @@ func (p *Pipeline) blockList() string {
 	return "the config's blocks are " + strings.Join(names, ", ")
 }
 
-// isGitHub reports whether the GitHub extractor reads blocks of method m.
-func isGitHub(m doraflow.Method) bool {
-	switch m {
-	case doraflow.MethodMergedPR, doraflow.MethodWorkflowRun, doraflow.MethodRelease, doraflow.MethodDeployment:
-		return true
-	}
-	return false
-}
-
 // previewBlock previews b through its source and returns the ids it
 // matched; with res set it also fills res's funnel and first matches.
 func (p *Pipeline) previewBlock(ctx context.Context, b config.Block, since, until time.Time, res *PreviewResult) (map[string]bool, error) {
 	rec := &funnelRecorder{}
 	var matches []PreviewMatch
-	switch {
-	case isGitHub(b.Method):
+	switch doraflow.SourceOf(b.Method) {
+	case doraflow.SourceGitHub:
 		src, ok := p.github.(deploymentPreviewer)
 		if !ok {
 			return nil, fmt.Errorf("%w: block %s: %w", ErrNotConfigured, b.Name, errNoGitHub)
@@ -212,7 +202,7 @@ func (p *Pipeline) previewBlock(ctx context.Context, b config.Block, since, unti
 		for _, d := range deps {
 			matches = append(matches, PreviewMatch{ID: d.ID, At: d.DeployedAt, URL: d.URL})
 		}
-	case b.Method == doraflow.MethodPagerDuty:
+	case doraflow.SourcePagerDuty:
 		src, ok := p.pagerduty.(incidentPreviewer)
 		if !ok {
 			return nil, fmt.Errorf("%w: block %s: %w", ErrNotConfigured, b.Name, errNoPagerDuty)

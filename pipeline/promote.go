@@ -26,7 +26,6 @@ const (
 	factsPerBatch = 10_000
 	// promoteLeaseTTL bounds how long a crashed promote blocks the next one.
 	promoteLeaseTTL = 10 * time.Minute
-	rulesStateKey   = "promote/rules"
 )
 
 // PromoteOptions adjust a promote.
@@ -74,7 +73,7 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 	ranges := map[string]clickhouse.Range{}
 	marks := map[string]string{}
 	for table, hi := range high {
-		key := "promote/" + table
+		key := promoteKey(table)
 		raw, _, err := p.store.State(ctx, key)
 		if err != nil {
 			return res, fmt.Errorf("promote: %w", err)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"time"
 
 	"doraflow"
@@ -144,8 +144,7 @@ func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, w *pass) e
 	since := now.Add(-p.cfg.Schedule.InitialWindow)
 	var mark time.Time
 	if ok {
-		unix, _ := strconv.ParseInt(raw, 10, 64)
-		mark = time.Unix(unix, 0).UTC()
+		mark, _ = parseUnix(raw)
 		since = mark.Add(-p.cfg.Schedule.Lookback)
 	}
 	if !since.Before(now) {
@@ -160,12 +159,10 @@ func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, w *pass) e
 		if err := w.fence(ctx); err != nil {
 			return err
 		}
-		return p.store.SetState(ctx, map[string]string{key: strconv.FormatInt(now.Unix(), 10)})
+		return p.store.SetState(ctx, map[string]string{key: unixValue(now)})
 	}
 	return nil
 }
-
-func watermarkKey(source, block string) string { return "watermark/" + source + "/" + block }
 
 // jobs returns the extraction jobs the options select. refreshOpen marks a
 // sync rather than a backfill: a job then also re-reads the objects still
@@ -187,26 +184,18 @@ func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, w *pass) ([]job, err
 			jobs = append(jobs, job{source: source, block: b, read: read})
 		}
 	}
-	for _, b := range p.cfg.Deployments {
-		switch b.Method {
-		case doraflow.MethodCustom:
-			found = found || b.Name == opts.Block
-		default:
-			b := b
-			add(string(doraflow.SourceGitHub), b, func(ctx context.Context, since, until time.Time) (int, error) {
+	for _, b := range slices.Concat(p.cfg.Deployments, p.cfg.Incidents) {
+		switch source := doraflow.SourceOf(b.Method); source {
+		case doraflow.SourceGitHub:
+			add(string(source), b, func(ctx context.Context, since, until time.Time) (int, error) {
 				return p.readDeployments(ctx, b, since, until, refreshOpen, w)
 			})
-		}
-	}
-	for _, b := range p.cfg.Incidents {
-		switch b.Method {
-		case doraflow.MethodCustom:
-			found = found || b.Name == opts.Block
-		case doraflow.MethodPagerDuty:
-			b := b
-			add(string(doraflow.SourcePagerDuty), b, func(ctx context.Context, since, until time.Time) (int, error) {
+		case doraflow.SourcePagerDuty:
+			add(string(source), b, func(ctx context.Context, since, until time.Time) (int, error) {
 				return p.readIncidents(ctx, b, since, until, refreshOpen, w)
 			})
+		default: // custom: recorded, not read
+			found = found || b.Name == opts.Block
 		}
 	}
 	if !found {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"doraflow"
 	"doraflow/metrics"
 )
 
@@ -68,14 +69,14 @@ type legendItem struct{ Class, Label string }
 // weekly is the x axis of the trend charts: every week that overlaps the
 // window, with its row if anything happened in it.
 type weekly struct {
-	starts []metrics.Date
+	starts []doraflow.Date
 	rows   []*metrics.Row // nil for a week with nothing in it
 }
 
 // newWeekly lines up rows (one per week with anything in it) with every
 // week from the one holding first to the one holding last.
-func newWeekly(first, last metrics.Date, rows []metrics.Row) weekly {
-	byStart := map[metrics.Date]*metrics.Row{}
+func newWeekly(first, last doraflow.Date, rows []metrics.Row) weekly {
+	byStart := map[doraflow.Date]*metrics.Row{}
 	for i := range rows {
 		if rows[i].PeriodStart != nil {
 			byStart[*rows[i].PeriodStart] = &rows[i]
@@ -293,7 +294,7 @@ func deploymentsChart(w weekly) chart {
 // charts returns the trend charts of d.
 func charts(d *Data) []chart {
 	loc := d.Location
-	w := newWeekly(metrics.DateOf(d.From, loc), metrics.DateOf(d.To.Add(-1), loc), d.Weeks)
+	w := newWeekly(doraflow.DateOf(d.From, loc), doraflow.DateOf(d.To.Add(-1), loc), d.Weeks)
 	return []chart{
 		deploymentsChart(w),
 		lineChart(w, "Lead time for changes per week", "Median and 90th percentile lead time of the changes first deployed each week.",

@@ -78,7 +78,7 @@ func TestCollectEqualsMetrics(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				q := report.Query{From: tc.from, To: tc.to, Location: time.UTC, GroupBy: metrics.GroupService, Service: tc.service}
-				got, err := report.Collect(ctx, store, q)
+				got, err := report.Collect(ctx, p, q)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -97,7 +97,7 @@ func TestCollectEqualsMetrics(t *testing.T) {
 
 		t.Run("one environment", func(t *testing.T) {
 			q := report.Query{From: day(1, 0), To: day(29, 0), Location: time.UTC, GroupBy: metrics.GroupTeam, Environment: "staging"}
-			got, err := report.Collect(ctx, store, q)
+			got, err := report.Collect(ctx, p, q)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"doraflow"
 	"doraflow/metrics"
 	"doraflow/report"
 )
@@ -25,25 +26,25 @@ func fixture(t *testing.T) report.Data {
 		From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 1, 29, 0, 0, 0, 0, time.UTC),
 		Location: time.UTC, GroupBy: metrics.GroupService,
 	}
-	var cells []metrics.Cell
+	var cells []doraflow.Cell
 	for day := range 28 {
-		d := metrics.DateOf(q.From.AddDate(0, 0, day), time.UTC)
+		d := doraflow.DateOf(q.From.AddDate(0, 0, day), time.UTC)
 		if day%7 < 5 {
-			cells = append(cells, metrics.Cell{Day: d, Service: "api", Team: "platform", Environment: "production", Repository: "acme/api",
+			cells = append(cells, doraflow.Cell{Day: d, Service: "api", Team: "platform", Environment: "production", Repository: "acme/api",
 				Deployments: int64(1 + day%3), FailedDeployments: int64(day % 9 / 8), ReworkDeployments: int64(day % 6 / 5),
-				LeadTimes: metrics.Multiset{int64(3600 * (2 + day%5)): 2, int64(86400 + 600*day): 1}})
+				LeadTimes: doraflow.Multiset{int64(3600 * (2 + day%5)): 2, int64(86400 + 600*day): 1}})
 		}
 		if day%4 == 1 {
-			cells = append(cells, metrics.Cell{Day: d, Service: "web", Team: "frontend", Environment: "production", Repository: "acme/web",
-				Deployments: 1, FailedDeployments: int64(day % 8 / 5), LeadTimes: metrics.Multiset{int64(86400 * (2 + day%3)): 1}})
+			cells = append(cells, doraflow.Cell{Day: d, Service: "web", Team: "frontend", Environment: "production", Repository: "acme/web",
+				Deployments: 1, FailedDeployments: int64(day % 8 / 5), LeadTimes: doraflow.Multiset{int64(86400 * (2 + day%3)): 1}})
 		}
 		if day == 10 || day == 24 {
-			cells = append(cells, metrics.Cell{Day: d, Service: "payments", Team: "platform", Environment: "production", Repository: "acme/payments",
-				Deployments: 1, FailedDeployments: 1, LeadTimes: metrics.Multiset{int64(86400 * 12): 1}})
+			cells = append(cells, doraflow.Cell{Day: d, Service: "payments", Team: "platform", Environment: "production", Repository: "acme/payments",
+				Deployments: 1, FailedDeployments: 1, LeadTimes: doraflow.Multiset{int64(86400 * 12): 1}})
 		}
 		if day%8 == 5 && day < 20 {
-			cells = append(cells, metrics.Cell{Day: d, Service: "web", Team: "frontend", Environment: "production", Incidents: 1,
-				Restores: metrics.Multiset{int64(1800 * (1 + day)): 1}})
+			cells = append(cells, doraflow.Cell{Day: d, Service: "web", Team: "frontend", Environment: "production", Incidents: 1,
+				Restores: doraflow.Multiset{int64(1800 * (1 + day)): 1}})
 		}
 	}
 	compute := func(group, period string) metrics.Report {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"doraflow"
 	"doraflow/metrics"
 )
 
@@ -264,6 +265,6 @@ func fmtDays(days float64) string {
 
 func longDate(t time.Time) string { return t.Format("Mon 2 Jan 2006") }
 
-func shortDate(d metrics.Date) string {
+func shortDate(d doraflow.Date) string {
 	return fmt.Sprintf("%d %s", d.Day, d.Month.String()[:3])
 }

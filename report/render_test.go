@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"doraflow"
 	"doraflow/metrics"
 )
 
@@ -68,8 +69,8 @@ func TestScale(t *testing.T) {
 // happened, or the metric is null) interrupts a line instead of joining
 // its neighbours.
 func TestLinesBreakAtGaps(t *testing.T) {
-	d := func(day int) metrics.Date { return metrics.Date{Year: 2024, Month: time.January, Day: day} }
-	start := func(day int) *metrics.Date { v := d(day); return &v }
+	d := func(day int) doraflow.Date { return doraflow.Date{Year: 2024, Month: time.January, Day: day} }
+	start := func(day int) *doraflow.Date { v := d(day); return &v }
 	rows := []metrics.Row{
 		{PeriodStart: start(1), LeadTimeMedian: f(3600)},
 		{PeriodStart: start(8)}, // changes none: null

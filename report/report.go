@@ -5,8 +5,10 @@
 // charts are inline and the page runs no script, so the file can be
 // mailed, archived or opened offline and shows the same everywhere.
 //
-// [Collect] computes a report's numbers from the store exactly as
-// `doraflow metrics` does; [Write] renders them.
+// [Collect] computes a report's numbers exactly as `doraflow metrics`
+// does, from the cells the pipeline reads ([Source]); [Write] renders
+// them. The package knows nothing of the store: it takes domain types
+// (package doraflow) and the metrics package's rows.
 package report
 
 import (
@@ -14,7 +16,7 @@ import (
 	"fmt"
 	"time"
 
-	"doraflow/load/clickhouse"
+	"doraflow"
 	"doraflow/metrics"
 )
 
@@ -33,8 +35,8 @@ type Query struct {
 	Service, Team, Environment string
 }
 
-// Data is everything a report shows. [Collect] computes it from the
-// store; tests build it by hand.
+// Data is everything a report shows. [Collect] computes it from a
+// [Source]; tests build it by hand.
 type Data struct {
 	Query
 	// Summary holds the metrics of the whole window.
@@ -50,10 +52,11 @@ type Data struct {
 }
 
 // Source reads the metric building blocks of a window, as
-// *clickhouse.Store does: from the day-grain rollup for whole days, per
-// event otherwise (the choice pipeline.Metrics makes too).
+// *pipeline.Pipeline does (its Cells method): from the day-grain rollup
+// for whole days, per event otherwise, the choice pipeline.Metrics makes
+// too. Collect passes perEvent false.
 type Source interface {
-	Cells(ctx context.Context, from, to time.Time, loc *time.Location, f clickhouse.CellFilter, perEvent bool, add func(metrics.Cell)) error
+	Cells(ctx context.Context, from, to time.Time, loc *time.Location, f doraflow.CellFilter, perEvent bool, add func(doraflow.Cell)) error
 }
 
 // Collect computes the report of q from src, reading the window's cells
@@ -86,7 +89,7 @@ func Collect(ctx context.Context, src Source, q Query) (Data, error) {
 		}
 		aggs[i] = a
 	}
-	add := func(c metrics.Cell) {
+	add := func(c doraflow.Cell) {
 		if q.Environment != "" && c.Environment != q.Environment {
 			return
 		}
@@ -94,7 +97,7 @@ func Collect(ctx context.Context, src Source, q Query) (Data, error) {
 			a.Add(c)
 		}
 	}
-	err := src.Cells(ctx, q.From, q.To, q.Location, clickhouse.CellFilter{Service: q.Service, Team: q.Team}, false, add)
+	err := src.Cells(ctx, q.From, q.To, q.Location, doraflow.CellFilter{Service: q.Service, Team: q.Team}, false, add)
 	if err != nil {
 		return Data{}, fmt.Errorf("report: %w", err)
 	}

@@ -1,20 +1,18 @@
 // Command doraflow-bench measures doraflow's cost curve on generated
 // organisations of growing size against a real ClickHouse: rows/s staged
-// next to clickhouse-client inserting the same rows from a file, promote
+// next to clickhouse-client inserting the same rows from TabSeparated
+// files (the reference of load/clickhouse's TSVStage), promote
 // time, metrics from the daily rollup against the same numbers from the
 // per-event table, and peak memory. `make bench` runs it and prints the
 // markdown table kept in docs/benchmarks.md.
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	rtmetrics "runtime/metrics"
 	"runtime/pprof"
@@ -202,7 +200,6 @@ func metricsReader(ctx context.Context, p *pipeline.Pipeline, end time.Time) fun
 // size (timing the inserts, and clickhouse-client inserting the same rows)
 // and promotes it (timed).
 func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size demo.ScaleSize, r *result) error {
-	db := opts.Database
 	store, err := freshStore(ctx, opts)
 	if err != nil {
 		return err
@@ -215,15 +212,16 @@ func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size
 		return err
 	}
 	defer os.RemoveAll(dir)
-	files, err := newTSV(dir)
+	files, err := store.NewTSVStage(dir)
 	if err != nil {
 		return err
 	}
+	defer files.Close()
 	// Generation and the TSV copy for clickhouse-client are not timed;
 	// only the inserts are.
 	err = demo.Stream(1, size, 5000, func(f doraflow.FactSet) error {
 		r.rows += len(f.Deployments) + len(f.Changes) + len(f.Ships) + len(f.Incidents)
-		if err := files.write(f); err != nil {
+		if err := files.Write(f); err != nil {
 			return err
 		}
 		start := time.Now()
@@ -236,10 +234,7 @@ func load(ctx context.Context, opts clickhouse.Options, cfg *config.Config, size
 	if err != nil {
 		return err
 	}
-	if err := files.close(); err != nil {
-		return err
-	}
-	if r.cli, err = files.insert(opts.Addr[0], db); err != nil {
+	if r.cli, err = files.InsertWithClient(ctx); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -338,93 +333,4 @@ func readHeap() (inuse, live uint64) {
 	sample := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	rtmetrics.Read(sample)
 	return m.HeapInuse, sample[0].Value.Uint64()
-}
-
-// tsv writes the staged rows as TabSeparated files, for clickhouse-client
-// to insert the same rows into copies of the staging tables.
-type tsv struct {
-	dir   string
-	files map[string]*os.File
-	bufs  map[string]*bufio.Writer
-}
-
-var tsvTables = map[string]string{
-	"stg_deployments": "id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, version",
-	"stg_changes":     "id, repository, kind, number, sha, started_at, title, labels, url, author, version",
-	"stg_ships":       "deployment_id, change_ids, version",
-	"stg_incidents":   "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, version",
-}
-
-func newTSV(dir string) (*tsv, error) {
-	t := &tsv{dir: dir, files: map[string]*os.File{}, bufs: map[string]*bufio.Writer{}}
-	for table := range tsvTables {
-		f, err := os.Create(filepath.Join(dir, table+".tsv"))
-		if err != nil {
-			return nil, err
-		}
-		t.files[table], t.bufs[table] = f, bufio.NewWriterSize(f, 1<<20)
-	}
-	return t, nil
-}
-
-func (t *tsv) write(f doraflow.FactSet) error {
-	ts := func(x time.Time) string { return x.UTC().Format("2006-01-02 15:04:05") }
-	arr := func(xs []string) string { return "['" + strings.Join(xs, "','") + "']" }
-	for _, d := range f.Deployments {
-		fmt.Fprintf(t.bufs["stg_deployments"], "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t1\n",
-			d.ID, d.Block, d.Source, d.Method, d.Service, d.Team, d.Environment, d.Repository, d.SHA, ts(d.DeployedAt), d.Status, d.URL, d.Title, d.Author)
-	}
-	for _, c := range f.Changes {
-		fmt.Fprintf(t.bufs["stg_changes"], "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t1\n",
-			c.ID, c.Repository, c.Kind, c.Number, c.SHA, ts(c.StartedAt), c.Title, arr(c.Labels), c.URL, c.Author)
-	}
-	for id, changes := range f.Ships {
-		fmt.Fprintf(t.bufs["stg_ships"], "%s\t%s\t1\n", id, arr(changes))
-	}
-	for _, in := range f.Incidents {
-		fmt.Fprintf(t.bufs["stg_incidents"], "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t1\n",
-			in.ID, in.Block, in.Source, in.Service, in.Team, ts(in.CreatedAt), ts(in.ResolvedAt), in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority)
-	}
-	return nil
-}
-
-func (t *tsv) close() error {
-	for table, b := range t.bufs {
-		if err := b.Flush(); err != nil {
-			return err
-		}
-		if err := t.files[table].Close(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// insert times clickhouse-client inserting every file into a copy of its
-// staging table.
-func (t *tsv) insert(addr, db string) (time.Duration, error) {
-	host, port, _ := strings.Cut(addr, ":")
-	var total time.Duration
-	for table, cols := range tsvTables {
-		client := func(query string, stdin io.Reader) error {
-			cmd := exec.Command("clickhouse-client", "--host", host, "--port", port, "--database", db, "--query", query)
-			cmd.Stdin, cmd.Stderr = stdin, os.Stderr
-			return cmd.Run()
-		}
-		if err := client(fmt.Sprintf("CREATE TABLE %s_cli AS %s", table, table), nil); err != nil {
-			return 0, fmt.Errorf("clickhouse-client: %w", err)
-		}
-		f, err := os.Open(filepath.Join(t.dir, table+".tsv"))
-		if err != nil {
-			return 0, err
-		}
-		start := time.Now()
-		err = client(fmt.Sprintf("INSERT INTO %s_cli (%s) FORMAT TabSeparated", table, cols), f)
-		total += time.Since(start)
-		f.Close()
-		if err != nil {
-			return 0, fmt.Errorf("clickhouse-client insert into %s_cli: %w", table, err)
-		}
-	}
-	return total, nil
 }

@@ -115,7 +115,7 @@ func measureSources(ctx context.Context, addr string, entities int) (sourcesResu
 		return r, err
 	}
 
-	to := metrics.DateOf(now, time.UTC).Start(time.UTC)
+	to := doraflow.DateOf(now, time.UTC).Start(time.UTC)
 	q := metrics.Query{From: to.AddDate(0, 0, -90), To: to, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodWeek}
 	r.metrics, err = median(func() error { _, err := p.Metrics(ctx, q, pipeline.MetricsOptions{}); return err })
 	return r, err

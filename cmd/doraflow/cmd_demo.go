@@ -126,10 +126,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 // demoDatabase is the database the demo uses unless told otherwise.
 const demoDatabase = "dora_demo"
 
-// demoMark is the pipeline state key with which the demo marks the
-// databases it made, so that it never drops one it did not.
-const demoMark = "demo/made-by"
-
 // freshDatabase drops the demo database, when the demo made it, and makes
 // it anew, migrated and marked, so every demo starts from the same state.
 // A database holding tables without the demo's mark is someone's data:
@@ -142,12 +138,12 @@ func freshDatabase(ctx context.Context, e *env, cfg *config.Config) (*clickhouse
 	}
 	tables, err := s.Tables(ctx)
 	if err == nil && len(tables) > 0 {
-		// Only a database with doraflow's schema can carry the mark.
-		by := ""
+		// Only a database with doraflow's schema can carry the demo's mark.
+		made := false
 		if slices.Contains(tables, "pipeline_state") {
-			by, _, err = s.State(ctx, demoMark)
+			made, err = pipeline.IsDemoDatabase(ctx, s)
 		}
-		if err == nil && by != "doraflow demo" {
+		if err == nil && !made {
 			err = fmt.Errorf("demo: database %s holds %d tables that doraflow demo did not make (%s, …): it is not dropped; give the demo another --database", name, len(tables), tables[0])
 		}
 	}
@@ -162,7 +158,7 @@ func freshDatabase(ctx context.Context, e *env, cfg *config.Config) (*clickhouse
 		return nil, err
 	}
 	if _, err = s.Migrate(ctx); err == nil {
-		err = s.SetState(ctx, map[string]string{demoMark: "doraflow demo"})
+		err = pipeline.MarkDemoDatabase(ctx, s)
 	}
 	if err != nil {
 		s.Close()

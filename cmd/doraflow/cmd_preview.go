@@ -56,7 +56,7 @@ func (e *env) preview(ctx context.Context, cfg *config.Config, block string, day
 	// sources reads GitHub anonymously without a token (60 requests an
 	// hour), too few for a preview worth trusting.
 	if cfg.GitHub.Token == "" && slices.ContainsFunc(cfg.Deployments, func(b config.Block) bool {
-		return b.Name == block && b.Method != doraflow.MethodCustom
+		return b.Name == block && doraflow.SourceOf(b.Method) == doraflow.SourceGitHub
 	}) {
 		return pipeline.PreviewResult{}, fmt.Errorf("%w: github.token is not set: set it (e.g. token: ${GITHUB_TOKEN}), and github.base_url for GitHub Enterprise Server", pipeline.ErrNotConfigured)
 	}

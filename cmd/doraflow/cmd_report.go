@@ -9,9 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"doraflow/config"
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
+	"doraflow/pipeline"
 	"doraflow/report"
 )
 
@@ -59,7 +62,8 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	data, err := report.Collect(ctx, store, report.Query{
+	// The report reads its cells through the pipeline, as metrics does.
+	data, err := report.Collect(ctx, pipeline.New(cfg, store, zerolog.Nop()), report.Query{
 		From: from, To: to, Location: cfg.Location, GroupBy: *groupBy,
 		Service: *service, Team: *team, Environment: *environment,
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,10 +214,7 @@ func sources(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, te
 
 // readsGitHub reports whether a deployment block reads GitHub.
 func readsGitHub(cfg *config.Config) bool {
-	for _, b := range cfg.Deployments {
-		if b.Method != doraflow.MethodCustom {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(cfg.Deployments, func(b config.Block) bool {
+		return doraflow.SourceOf(b.Method) == doraflow.SourceGitHub
+	})
 }

@@ -53,7 +53,7 @@ func benchBackfill(b *testing.B, org *githubfake.Org) {
 	floor := minimumRequests(org, since, until)
 
 	var entities atomic.Int64
-	sink := func(_ context.Context, batch github.Batch) error {
+	sink := func(_ context.Context, batch doraflow.FactSet) error {
 		entities.Add(int64(len(batch.Deployments) + len(batch.Changes)))
 		return nil
 	}

@@ -206,13 +206,13 @@ func block(m doraflow.Method, f config.Filters) config.Block {
 type collector struct {
 	t       *testing.T
 	mu      sync.Mutex
-	batches []github.Batch
+	batches []doraflow.FactSet
 	fail    error // returned by every call when set
 }
 
 func newCollector(t *testing.T) *collector { return &collector{t: t} }
 
-func (c *collector) sink(_ context.Context, b github.Batch) error {
+func (c *collector) sink(_ context.Context, b doraflow.FactSet) error {
 	c.t.Helper()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -226,7 +226,7 @@ func (c *collector) sink(_ context.Context, b github.Batch) error {
 
 // checkBatch asserts a batch's shape: every deployment has its ships,
 // every shipped change is in the batch once, nothing else is.
-func checkBatch(t *testing.T, b github.Batch) {
+func checkBatch(t *testing.T, b doraflow.FactSet) {
 	t.Helper()
 	changes := map[string]bool{}
 	for _, ch := range b.Changes {

@@ -12,21 +12,6 @@ import (
 	"doraflow/config"
 )
 
-// Funnel records, during a Preview, how many objects the source listed
-// and which filter removed each one that did not match (the pipeline
-// implements it). Calls come from several repositories at once.
-type Funnel interface {
-	// Filter declares a filter before any object is read, in the block's
-	// order, so that filters that remove nothing are reported too.
-	Filter(name string)
-	// Listed counts an object of the method's kind in the window, before
-	// the block's filters.
-	Listed()
-	// Removed counts an object the named filter (the first that failed)
-	// left out.
-	Removed(filter string)
-}
-
 // Preview reads one block like Read, for deployed_at in [since, until),
 // but stores nothing and asks GitHub for no more than a preview needs: it
 // neither loads nor saves ETags (a 304 would hide the objects a preview
@@ -34,7 +19,7 @@ type Funnel interface {
 // sends no filter to GitHub as a query parameter, so that every filter is
 // applied, and counted into funnel, by the same checks Read applies. It
 // returns the matching deployments, oldest first, without changes.
-func (s *Source) Preview(ctx context.Context, block config.Block, since, until time.Time, funnel Funnel) ([]doraflow.Deployment, error) {
+func (s *Source) Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Deployment, error) {
 	if funnel == nil {
 		return nil, fmt.Errorf("github: block %s: preview without a funnel", block.Name)
 	}
@@ -50,7 +35,7 @@ func (s *Source) Preview(ctx context.Context, block config.Block, since, until t
 		defer mu.Unlock()
 		matches = append(matches, d)
 	}}
-	_, err := s.read(ctx, block, since, until, nil, pv, func(context.Context, Batch) error { return nil })
+	_, err := s.read(ctx, block, since, until, nil, pv, func(context.Context, doraflow.FactSet) error { return nil })
 	slices.SortFunc(matches, func(a, b doraflow.Deployment) int {
 		if c := a.DeployedAt.Compare(b.DeployedAt); c != 0 {
 			return c
@@ -62,7 +47,7 @@ func (s *Source) Preview(ctx context.Context, block config.Block, since, until t
 
 // preview is a Read's preview mode: nil in a normal Read.
 type preview struct {
-	funnel Funnel
+	funnel doraflow.Funnel
 	match  func(doraflow.Deployment)
 }
 

@@ -21,8 +21,10 @@ const maxBatchRows = 1000
 
 // Read reads one deployment block for the deployments with deployed_at in
 // [since, until), in every repository the block names, and calls sink
-// with bounded batches. Repositories are read in parallel, up to
-// Options.Concurrency; each one streams its pages into batches.
+// with bounded batches: fact sets of deployments, the changes they ship
+// (each deployment's in the same batch as it, each change once, with all
+// its fields), ship sets and commits. Repositories are read in parallel,
+// up to Options.Concurrency; each one streams its pages into batches.
 //
 // A repository that cannot be read (404, 403, a malformed answer, retries
 // exhausted) is logged as one warning naming it and the block, recorded in
@@ -34,12 +36,12 @@ const maxBatchRows = 1000
 // hist answers the previous deployment of the first one of each
 // repository and environment in the read (methods other than merged_pr);
 // nil means there is none.
-func (s *Source) Read(ctx context.Context, block config.Block, since, until time.Time, hist History, sink func(context.Context, Batch) error) (st Stats, err error) {
+func (s *Source) Read(ctx context.Context, block config.Block, since, until time.Time, hist History, sink func(context.Context, doraflow.FactSet) error) (st Stats, err error) {
 	return s.read(ctx, block, since, until, hist, nil, sink)
 }
 
 // read is Read, and with pv Preview.
-func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, hist History, pv *preview, sink func(context.Context, Batch) error) (st Stats, err error) {
+func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, hist History, pv *preview, sink func(context.Context, doraflow.FactSet) error) (st Stats, err error) {
 	began := s.now()
 	if err := checkBlock(block); err != nil {
 		return st, err
@@ -320,11 +322,11 @@ func (rr *repoRead) ship(ctx context.Context, deps []doraflow.Deployment) error 
 // accepted. Repositories share it; it calls the sink one batch at a time.
 type batcher struct {
 	s    *Source
-	sink func(context.Context, Batch) error
+	sink func(context.Context, doraflow.FactSet) error
 
 	mu      sync.Mutex
-	b       Batch
-	inBatch map[string]bool // change ids in b
+	b       doraflow.FactSet // deployments, changes, ships and commits; no incidents
+	inBatch map[string]bool  // change ids in b
 	rows    int
 	pending map[string]string // memos to save after the next flush
 	// deployments and changes count the rows delivered.
@@ -395,7 +397,7 @@ func (o *batcher) flushLocked(ctx context.Context) error {
 			return fmt.Errorf("github: delivering deployments: %w", err)
 		}
 		batch := o.b
-		o.b, o.inBatch, o.rows = Batch{}, nil, 0
+		o.b, o.inBatch, o.rows = doraflow.FactSet{}, nil, 0
 		if err := o.sink(ctx, batch); err != nil {
 			return stopError{err}
 		}

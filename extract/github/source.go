@@ -106,21 +106,6 @@ type History interface {
 	PreviousSHA(ctx context.Context, repo, environment string, before time.Time) (sha string, ok bool, err error)
 }
 
-// Batch is what one step of a read yields; the sink stages it. Every
-// deployment's changes are in the same batch as the deployment, each
-// change once, with all its fields.
-type Batch struct {
-	Deployments []doraflow.Deployment
-	Changes     []doraflow.Change
-	// Ships maps a deployment id to the ids of the changes it ships: the
-	// whole set for that deployment.
-	Ships map[string][]string
-	// Commits maps a deployment id to the commits that made each change
-	// it ships (change id -> SHAs, oldest first), for the deployments
-	// whose changes came from a compare.
-	Commits map[string]map[string][]string
-}
-
 // Stats describe one Read.
 type Stats struct {
 	// Requests counts the HTTP requests sent, retries included;
@@ -239,19 +224,11 @@ func New(opts Options) (*Source, error) {
 	return s, nil
 }
 
-// deploymentMethods are the methods Read serves.
-var deploymentMethods = map[doraflow.Method]bool{
-	doraflow.MethodMergedPR:    true,
-	doraflow.MethodWorkflowRun: true,
-	doraflow.MethodRelease:     true,
-	doraflow.MethodDeployment:  true,
-}
-
 // checkBlock refuses blocks Read cannot serve, and bad globs in its
 // filters (the config loader checks them too; a block built in code may
 // not have been loaded).
 func checkBlock(b config.Block) error {
-	if !deploymentMethods[b.Method] {
+	if doraflow.SourceOf(b.Method) != doraflow.SourceGitHub {
 		return fmt.Errorf("github: block %s has method %q: the GitHub extractor reads merged_pr, workflow_run, release and deployment blocks", b.Name, b.Method)
 	}
 	for _, p := range b.Filters.Paths {

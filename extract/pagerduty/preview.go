@@ -5,30 +5,16 @@ import (
 	"fmt"
 	"time"
 
+	"doraflow"
 	"doraflow/config"
 )
-
-// Funnel records, during a Preview, how many incidents PagerDuty listed
-// and which filter removed each one that did not match (the pipeline
-// implements it).
-type Funnel interface {
-	// Filter declares a filter before any incident is read, in the
-	// block's order, so that filters that remove nothing are reported too.
-	Filter(name string)
-	// Listed counts an incident of the block's services created in the
-	// window, before the other filters.
-	Listed()
-	// Removed counts an incident the named filter (the first that failed)
-	// left out.
-	Removed(filter string)
-}
 
 // Preview reads one block like Read, for incidents created in [since,
 // until), but delivers nothing anywhere: it returns the matching
 // incidents, in created order. urgency and teams are not sent to
 // PagerDuty as query parameters, so that the same checks Read applies
 // count, into funnel, what each filter removes.
-func (s *Source) Preview(ctx context.Context, block config.Block, since, until time.Time, funnel Funnel) ([]Incident, error) {
+func (s *Source) Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]Incident, error) {
 	if funnel == nil {
 		return nil, fmt.Errorf("pagerduty: block %s: preview without a funnel", block.Name)
 	}

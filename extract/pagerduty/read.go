@@ -28,7 +28,7 @@ func (s *Source) Read(ctx context.Context, block config.Block, since, until time
 }
 
 // read is Read, and with funnel Preview.
-func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, funnel Funnel, sink func(context.Context, []Incident) error) (Stats, error) {
+func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel, sink func(context.Context, []Incident) error) (Stats, error) {
 	began := s.now()
 	var st Stats
 	if err := checkBlock(block); err != nil {
@@ -133,7 +133,7 @@ type reader struct {
 	seen   map[string]bool         // ids delivered, so nothing is delivered twice
 	out    *batcher
 	st     *Stats
-	funnel Funnel // set by Preview only
+	funnel doraflow.Funnel // set by Preview only
 }
 
 // readRange reads [since, until) in consecutive windows of at most

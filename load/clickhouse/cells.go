@@ -11,31 +11,25 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"doraflow"
-	"doraflow/metrics"
 )
-
-// CellFilter narrows the cells read.
-type CellFilter struct {
-	Service, Team string
-}
 
 // DailyCells reads the day-grain rollup (dora_daily, kept by
 // dora_daily_mv) for the calendar days [from, to), handing each cell to
 // add as it streams in. A cell's multisets are reused for the next cell:
-// add must only read them (metrics.Aggregator.Add does).
-func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFilter, add func(metrics.Cell)) error {
+// add must only read them (as metrics.Aggregator.Add does).
+func (s *Store) DailyCells(ctx context.Context, from, to doraflow.Date, f doraflow.CellFilter, add func(doraflow.Cell)) error {
 	var leadS, leadN, restS, restN string
 	var values, counts []int64
-	leads, restores := metrics.Multiset{}, metrics.Multiset{}
+	leads, restores := doraflow.Multiset{}, doraflow.Multiset{}
 	return s.each(ctx, "daily_cells", func(r driver.Rows) error {
-		var c metrics.Cell
+		var c doraflow.Cell
 		var day time.Time
 		if err := r.Scan(&day, &c.Service, &c.Team, &c.Environment, &c.Repository,
 			&c.Deployments, &c.FailedDeployments, &c.ReworkDeployments, &leadS, &leadN,
 			&c.Incidents, &restS, &restN); err != nil {
 			return err
 		}
-		c.Day = metrics.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
+		c.Day = doraflow.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
 		var err error
 		if c.LeadTimes, values, counts, err = fill(leads, values, counts, leadS, leadN); err != nil {
 			return fmt.Errorf("dora_daily lead times of %s on %s: %w", c.Service, day.Format(time.DateOnly), err)
@@ -51,7 +45,7 @@ func (s *Store) DailyCells(ctx context.Context, from, to metrics.Date, f CellFil
 // fill refills m from a multiset sent as text (see daily_cells.sql):
 // values[i] -> counts[i], both comma-separated. It returns nil when there
 // are none, and the two scratch slices for reuse.
-func fill(m metrics.Multiset, values, counts []int64, valueText, countText string) (metrics.Multiset, []int64, []int64, error) {
+func fill(m doraflow.Multiset, values, counts []int64, valueText, countText string) (doraflow.Multiset, []int64, []int64, error) {
 	if valueText == "" && countText == "" {
 		return nil, values, counts, nil
 	}
@@ -99,25 +93,25 @@ func parseInts(dst []int64, s string) ([]int64, error) {
 // EventCells reads the metric events whose time lies in [from, to), one
 // cell each, handing each to add: exact for any window, and slower than
 // the rollup.
-func (s *Store) EventCells(ctx context.Context, from, to time.Time, f CellFilter, add func(metrics.Cell)) error {
+func (s *Store) EventCells(ctx context.Context, from, to time.Time, f doraflow.CellFilter, add func(doraflow.Cell)) error {
 	q := eventQuery{from: from, to: to, team: f.Team}
 	if f.Service != "" {
 		q.services = []string{f.Service}
 	}
 	return s.events(ctx, q, func(e doraflow.Event, _ bool) {
-		c := metrics.Cell{
-			Day:     metrics.Date{Year: e.Day.Year(), Month: e.Day.Month(), Day: e.Day.Day()},
+		c := doraflow.Cell{
+			Day:     doraflow.Date{Year: e.Day.Year(), Month: e.Day.Month(), Day: e.Day.Day()},
 			Service: e.Service, Team: e.Team, Environment: e.Environment, Repository: e.Repository,
 		}
 		switch e.Kind {
 		case doraflow.EventDeployment:
 			c.Deployments, c.FailedDeployments, c.ReworkDeployments = 1, flagCount(e.Failed), flagCount(e.Rework)
 		case doraflow.EventChange:
-			c.LeadTimes = metrics.Multiset{e.Value: 1}
+			c.LeadTimes = doraflow.Multiset{e.Value: 1}
 		case doraflow.EventIncident:
 			c.Incidents = 1
 		case doraflow.EventRestore:
-			c.Restores = metrics.Multiset{e.Value: 1}
+			c.Restores = doraflow.Multiset{e.Value: 1}
 		}
 		add(c)
 	})
@@ -132,9 +126,7 @@ func flagCount(b bool) int64 {
 
 // dateValue passes a calendar date as text for toDate: the driver would
 // bind a time.Time as a DateTime, or a DateTime64 that old servers lack.
-func dateValue(d metrics.Date) string {
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
-}
+func dateValue(d doraflow.Date) string { return d.String() }
 
 // dateTimeValue passes an instant as UTC text for toDateTime(…, 'UTC'),
 // whole seconds (DateTime's precision) rounded down.
@@ -146,8 +138,8 @@ func dateTimeValue(t time.Time) string {
 // day-grain rollup when the window starts and ends at midnight in loc,
 // which stays small however many deployments there are, and otherwise (or
 // with perEvent) from the metric events, at the precision of the second.
-func (s *Store) Cells(ctx context.Context, from, to time.Time, loc *time.Location, f CellFilter, perEvent bool, add func(metrics.Cell)) error {
-	fromDay, toDay := metrics.DateOf(from, loc), metrics.DateOf(to, loc)
+func (s *Store) Cells(ctx context.Context, from, to time.Time, loc *time.Location, f doraflow.CellFilter, perEvent bool, add func(doraflow.Cell)) error {
+	fromDay, toDay := doraflow.DateOf(from, loc), doraflow.DateOf(to, loc)
 	if !perEvent && fromDay.Start(loc).Equal(from) && toDay.Start(loc).Equal(to) {
 		return s.DailyCells(ctx, fromDay, toDay, f, add)
 	}

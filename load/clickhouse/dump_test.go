@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/load/clickhouse"
 	"doraflow/load/clickhouse/clickhousetest"
 )
 
@@ -23,20 +22,7 @@ func TestDumpFacts(t *testing.T) {
 		d1.ID, d1.Title = "d1", "first"
 		c1 := doraflow.Change{ID: "acme/api#pr-1", Repository: "acme/api", Kind: doraflow.ChangePullRequest, Number: 1, StartedAt: at.Add(-time.Hour), Labels: []string{"hotfix"}}
 		in := doraflow.Incident{ID: "i1", Block: "manual", Source: doraflow.SourceCustom, Service: "api", CreatedAt: at.Add(time.Hour)}
-		promote := func() {
-			t.Helper()
-			high, err := s.StagingHigh(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ranges := map[string]clickhouse.Range{}
-			for table, hi := range high {
-				ranges[table] = clickhouse.Range{Hi: hi}
-			}
-			if _, err := s.PromoteFacts(ctx, ranges, []string{"manual"}, s.NextVersion()); err != nil {
-				t.Fatal(err)
-			}
-		}
+		promote := func() { t.Helper(); promoteFacts(t, s) }
 		stage := func(ds []doraflow.Deployment, is []doraflow.Incident) {
 			t.Helper()
 			for _, err := range []error{

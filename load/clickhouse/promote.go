@@ -11,20 +11,32 @@ import (
 	"doraflow/sql"
 )
 
-// StagingTable names a staging table and the fact table it promotes into.
+// StagingTable names a staging table, the columns a staging row is
+// written with and the fact table it promotes into.
 type StagingTable struct {
 	Staging, Facts, Query string
+	// Columns lists the columns every writer of staging rows names, in
+	// the order of the values a row has (see staging.go): the staging
+	// INSERTs and the TabSeparated reference of staging_tsv.go alike.
+	Columns string
 }
+
+// The staging tables, one variable each for the writers in staging.go.
+var (
+	stgChanges = StagingTable{Staging: "stg_changes", Facts: "changes", Query: "promote_changes",
+		Columns: "id, repository, kind, number, sha, started_at, title, labels, url, author, version"}
+	stgShips = StagingTable{Staging: "stg_ships", Facts: "ships", Query: "promote_ships",
+		Columns: "deployment_id, change_ids, change_commits, version"}
+	stgDeployments = StagingTable{Staging: "stg_deployments", Facts: "deployments", Query: "promote_deployments",
+		Columns: "id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, version"}
+	stgIncidents = StagingTable{Staging: "stg_incidents", Facts: "incidents", Query: "promote_incidents",
+		Columns: "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, version"}
+)
 
 // StagingTables lists the staging tables in promotion order. Changes and
 // ships go before deployments so that a deployment never becomes visible
 // before what it ships.
-var StagingTables = []StagingTable{
-	{Staging: "stg_changes", Facts: "changes", Query: "promote_changes"},
-	{Staging: "stg_ships", Facts: "ships", Query: "promote_ships"},
-	{Staging: "stg_deployments", Facts: "deployments", Query: "promote_deployments"},
-	{Staging: "stg_incidents", Facts: "incidents", Query: "promote_incidents"},
-}
+var StagingTables = []StagingTable{stgChanges, stgShips, stgDeployments, stgIncidents}
 
 // Range is a half-open range (Lo, Hi] of staging versions.
 type Range struct{ Lo, Hi uint64 }

@@ -5,39 +5,71 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
 	"doraflow"
 )
 
 // StageDeployments writes deployments to staging in one batch.
 func (s *Store) StageDeployments(ctx context.Context, ds []doraflow.Deployment) error {
-	return s.stage(ctx, "stg_deployments", "id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, version", len(ds), func(b driver.Batch, i int, v uint64) error {
-		d := ds[i]
-		return b.Append(d.ID, d.Block, string(d.Source), string(d.Method), d.Service, d.Team, d.Environment, d.Repository, d.SHA, d.DeployedAt.UTC(), string(d.Status), d.URL, d.Title, d.Author, v)
-	})
+	return s.stage(ctx, deploymentRows(ds))
 }
 
 // StageChanges writes changes to staging in one batch.
 func (s *Store) StageChanges(ctx context.Context, cs []doraflow.Change) error {
-	return s.stage(ctx, "stg_changes", "id, repository, kind, number, sha, started_at, title, labels, url, author, version", len(cs), func(b driver.Batch, i int, v uint64) error {
-		c := cs[i]
-		labels := c.Labels
-		if labels == nil {
-			labels = []string{}
-		}
-		return b.Append(c.ID, c.Repository, string(c.Kind), int64(c.Number), c.SHA, c.StartedAt.UTC(), c.Title, labels, c.URL, c.Author, v)
-	})
+	return s.stage(ctx, changeRows(cs))
 }
 
 // StageShips writes, per deployment, the whole set of changes it ships
 // and, where commits names them, the commits that made each change.
 func (s *Store) StageShips(ctx context.Context, ships map[string][]string, commits map[string]map[string][]string) error {
+	return s.stage(ctx, shipRows(ships, commits))
+}
+
+// StageIncidents writes incidents to staging in one batch.
+func (s *Store) StageIncidents(ctx context.Context, is []doraflow.Incident) error {
+	return s.stage(ctx, incidentRows(is))
+}
+
+// stagingRows are the rows one staging table receives: n of them, row
+// appending the values of row i to dst in the order of table.Columns,
+// version last. Every writer of staging rows goes through them (the batch
+// inserts here, the TabSeparated reference of staging_tsv.go), so no two
+// writers can disagree on a column.
+type stagingRows struct {
+	table StagingTable
+	n     int
+	row   func(dst []any, i int, version uint64) []any
+}
+
+// factRows returns the staging rows of f, table by table, in promotion
+// order.
+func factRows(f doraflow.FactSet) []stagingRows {
+	return []stagingRows{changeRows(f.Changes), shipRows(f.Ships, f.Commits), deploymentRows(f.Deployments), incidentRows(f.Incidents)}
+}
+
+func deploymentRows(ds []doraflow.Deployment) stagingRows {
+	return stagingRows{stgDeployments, len(ds), func(dst []any, i int, v uint64) []any {
+		d := &ds[i]
+		return append(dst, d.ID, d.Block, string(d.Source), string(d.Method), d.Service, d.Team, d.Environment, d.Repository, d.SHA, d.DeployedAt.UTC(), string(d.Status), d.URL, d.Title, d.Author, v)
+	}}
+}
+
+func changeRows(cs []doraflow.Change) stagingRows {
+	return stagingRows{stgChanges, len(cs), func(dst []any, i int, v uint64) []any {
+		c := &cs[i]
+		labels := c.Labels
+		if labels == nil {
+			labels = []string{}
+		}
+		return append(dst, c.ID, c.Repository, string(c.Kind), int64(c.Number), c.SHA, c.StartedAt.UTC(), c.Title, labels, c.URL, c.Author, v)
+	}}
+}
+
+func shipRows(ships map[string][]string, commits map[string]map[string][]string) stagingRows {
 	ids := make([]string, 0, len(ships))
 	for id := range ships {
 		ids = append(ids, id)
 	}
-	return s.stage(ctx, "stg_ships", "deployment_id, change_ids, change_commits, version", len(ids), func(b driver.Batch, i int, v uint64) error {
+	return stagingRows{stgShips, len(ids), func(dst []any, i int, v uint64) []any {
 		changes := ships[ids[i]]
 		if changes == nil {
 			changes = []string{}
@@ -49,41 +81,44 @@ func (s *Store) StageShips(ctx context.Context, ships map[string][]string, commi
 				made[j] = []string{}
 			}
 		}
-		return b.Append(ids[i], changes, made, v)
-	})
+		return append(dst, ids[i], changes, made, v)
+	}}
 }
 
-// StageIncidents writes incidents to staging in one batch.
-func (s *Store) StageIncidents(ctx context.Context, is []doraflow.Incident) error {
-	return s.stage(ctx, "stg_incidents", "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, version", len(is), func(b driver.Batch, i int, v uint64) error {
-		in := is[i]
+func incidentRows(is []doraflow.Incident) stagingRows {
+	return stagingRows{stgIncidents, len(is), func(dst []any, i int, v uint64) []any {
+		in := &is[i]
 		var resolved *time.Time
 		if in.Resolved() {
 			r := in.ResolvedAt.UTC()
 			resolved = &r
 		}
-		return b.Append(in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), resolved, in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, v)
-	})
+		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), resolved, in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, v)
+	}}
 }
 
-// stage inserts n rows into a staging table, all with one fresh version.
-func (s *Store) stage(ctx context.Context, table, columns string, n int, appendRow func(b driver.Batch, i int, version uint64) error) error {
-	if n == 0 {
+// stage inserts rows into their staging table in one batch, all with one
+// fresh version.
+func (s *Store) stage(ctx context.Context, rows stagingRows) error {
+	if rows.n == 0 {
 		return nil
 	}
-	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns+")")
+	table := rows.table.Staging
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+rows.table.Columns+")")
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", table, err)
 	}
 	v := s.NextVersion()
-	for i := 0; i < n; i++ {
-		if err := appendRow(b, i, v); err != nil {
+	var values []any // reused: Append copies the values into its columns
+	for i := 0; i < rows.n; i++ {
+		values = rows.row(values[:0], i, v)
+		if err := b.Append(values...); err != nil {
 			_ = b.Abort()
 			return fmt.Errorf("stage %s row %d: %w", table, i, err)
 		}
 	}
 	if err := b.Send(); err != nil {
-		return fmt.Errorf("stage %s (%d rows): %w", table, n, err)
+		return fmt.Errorf("stage %s (%d rows): %w", table, rows.n, err)
 	}
 	return nil
 }

@@ -139,6 +139,14 @@ func stageAndPromote(t *testing.T, s *clickhouse.Store, ds []doraflow.Deployment
 	if err := s.StageIncidents(ctx, is); err != nil {
 		t.Fatal(err)
 	}
+	promoteFacts(t, s)
+}
+
+// promoteFacts promotes everything staged, of the block "manual", into
+// the facts.
+func promoteFacts(t *testing.T, s *clickhouse.Store) {
+	t.Helper()
+	ctx := context.Background()
 	high, err := s.StagingHigh(ctx)
 	if err != nil {
 		t.Fatal(err)
