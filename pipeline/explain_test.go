@@ -9,6 +9,7 @@ import (
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/pipeline/pipelinetest"
 )
 
 // TestExplainAddsUpToMetrics rebuilds every number of metrics from what
@@ -16,15 +17,15 @@ import (
 func TestExplainAddsUpToMetrics(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, nil)
+		h := pipelinetest.New(t, nil)
 		data := quarter()
 		data.Incidents = append(data.Incidents, incident("named", "web", day(5), day(6)))
 		data.Incidents[len(data.Incidents)-1].DeploymentID = "api-1"
-		h.stage(data)
-		h.promote()
+		h.Stage(data)
+		h.Promote()
 		q := window(1, 31)
 		list := func(what string) []pipeline.Item {
-			items, err := h.p.Explain(h.ctx, pipeline.ExplainQuery{What: what, From: q.From, To: q.To})
+			items, err := h.P.Explain(h.Ctx, pipeline.ExplainQuery{What: what, From: q.From, To: q.To})
 			must(t, err)
 			return items
 		}
@@ -70,12 +71,12 @@ func TestExplainAddsUpToMetrics(t *testing.T) {
 		}
 		for _, group := range []string{metrics.GroupService, metrics.GroupTeam, metrics.GroupRepository, metrics.GroupEnvironment, metrics.GroupNone} {
 			q.GroupBy, q.Period = group, metrics.PeriodNone
-			want := h.metrics(q)
+			want := h.Metrics(q)
 			q.Location = time.UTC
 			got, err := metrics.Compute(q, cells)
 			must(t, err)
 			if !reflect.DeepEqual(want.Rows, got.Rows) {
-				t.Errorf("group %s: explain adds up to\n%s\nmetrics say\n%s", group, js(got.Rows), js(want.Rows))
+				t.Errorf("group %s: explain adds up to\n%s\nmetrics say\n%s", group, pipelinetest.JSON(got.Rows), pipelinetest.JSON(want.Rows))
 			}
 		}
 		// The named incident is explained as explicit, the other by the window.

@@ -16,13 +16,13 @@ import (
 	"doraflow/extract/github/githubfake"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
+	"doraflow/pipeline/pipelinetest"
 )
 
 // ghHarness is a pipeline reading deployments from a fake GitHub.
 type ghHarness struct {
-	*harness
+	*pipelinetest.Harness
 	srv *githubfake.Server
-	now time.Time
 }
 
 // newGHHarness serves a hand-built organisation: acme/api deploys with a
@@ -45,23 +45,16 @@ func newGHHarness(t *testing.T, blocks []config.Block) *ghHarness {
 	srv := githubfake.NewServer(org, githubfake.Options{Token: "gh-token"})
 	base := srv.Start()
 	t.Cleanup(srv.Close)
-	h := &ghHarness{srv: srv, now: day(20)}
-	h.harness = newHarness(t, func(c *config.Config) {
+	h := &ghHarness{srv: srv, Harness: pipelinetest.New(t, func(c *config.Config) {
 		c.Deployments = blocks
 		c.Schedule.InitialWindow = 30 * 24 * time.Hour
-	})
-	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.store),
+	})}
+	h.Now = day(20)
+	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store),
 		Sleep: func(context.Context, time.Duration) error { return nil }})
 	must(t, err)
-	h.p = pipeline.New(h.cfg, h.store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.now }))
+	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.Now }))
 	return h
-}
-
-func (h *ghHarness) sync() pipeline.SyncResult {
-	h.t.Helper()
-	res, err := h.p.Sync(h.ctx, pipeline.SyncOptions{})
-	must(h.t, err)
-	return res
 }
 
 func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
@@ -76,13 +69,13 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 			// of the block listed first.
 			{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: "staging"},
 		})
-		h.sync()
-		r := h.metrics(window(1, 20))
-		api, web := row(t, r, "api"), row(t, r, "web")
+		h.Sync()
+		r := h.Metrics(window(1, 20))
+		api, web := pipelinetest.Row(t, r, "api"), pipelinetest.Row(t, r, "web")
 		// api: two deploy runs (production) + two merged PRs (staging, block
 		// every-merge); web: one merged PR, claimed by web-merges.
 		if api.Deployments != 4 || web.Deployments != 1 {
-			t.Fatalf("deployments: api %d web %d, want 4 and 1\n%s", api.Deployments, web.Deployments, js(r))
+			t.Fatalf("deployments: api %d web %d, want 4 and 1\n%s", api.Deployments, web.Deployments, pipelinetest.JSON(r))
 		}
 		// Each api PR counts once per environment: 2 changes in production (via
 		// compare from the runs) and 2 in staging.
@@ -92,7 +85,7 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 		// explain names the commits behind each change a run shipped (found
 		// by compare; squash merges, so one commit each) and none for a
 		// merged pull request, which ships itself.
-		items, err := h.p.Explain(h.ctx, pipeline.ExplainQuery{What: pipeline.ExplainChanges, From: day(1), To: day(20), Service: "api"})
+		items, err := h.P.Explain(h.Ctx, pipeline.ExplainQuery{What: pipeline.ExplainChanges, From: day(1), To: day(20), Service: "api"})
 		must(t, err)
 		for _, it := range items {
 			want := map[string][]string{"production": {it.SHA}, "staging": nil}[it.Environment]
@@ -100,19 +93,19 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 				t.Errorf("explain change %s in %s: commits %v, want %v", it.ID, it.Environment, it.Commits, want)
 			}
 		}
-		facts, err := h.store.ServiceFacts(h.ctx, []string{"web"})
+		facts, err := h.Store.ServiceFacts(h.Ctx, []string{"web"})
 		must(t, err)
 		if len(facts.Deployments) != 1 || facts.Deployments[0].Block != "web-merges" || facts.Deployments[0].Environment != "production" {
 			t.Fatalf("web PR = %+v, want block web-merges in production", facts.Deployments)
 		}
-		reports, counts := h.snapshot()
+		reports, counts := snapshot(h.Harness)
 
 		// A second sync with nothing new upstream: all conditional, nothing new.
-		h.now = h.now.Add(time.Hour)
+		h.Now = h.Now.Add(time.Hour)
 		before := h.srv.Stats()
-		h.sync()
+		h.Sync()
 		after := h.srv.Stats()
-		if again, againCounts := h.snapshot(); js(again) != js(reports) || js(againCounts) != js(counts) {
+		if again, againCounts := snapshot(h.Harness); pipelinetest.JSON(again) != pipelinetest.JSON(reports) || pipelinetest.JSON(againCounts) != pipelinetest.JSON(counts) {
 			t.Fatalf("a no-change sync changed the store: %v -> %v", counts, againCounts)
 		}
 		// Every request is answered 304 but at most one (this tiny org's
@@ -126,10 +119,10 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 			repo := o.Repo("api")
 			repo.Runs = repo.Runs[1:]
 		})
-		if _, err := h.p.Backfill(h.ctx, pipeline.BackfillOptions{From: day(1), To: day(20)}); err != nil {
+		if _, err := h.P.Backfill(h.Ctx, pipeline.BackfillOptions{From: day(1), To: day(20)}); err != nil {
 			t.Fatal(err)
 		}
-		if again, _ := h.snapshot(); js(again) != js(reports) {
+		if again, _ := snapshot(h.Harness); pipelinetest.JSON(again) != pipelinetest.JSON(reports) {
 			t.Fatal("a run deleted upstream changed the metrics")
 		}
 	})
@@ -150,12 +143,12 @@ func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
 			{ID: "c1", Service: "api", Repository: "acme/api", SHA: first, DeployedAt: "2024-01-04T00:00:00Z"},
 			{ID: "c2", Service: "api", Repository: "acme/api", SHA: second, DeployedAt: "2024-01-08T00:00:00Z"},
 		} {
-			if _, _, err := h.p.RecordDeployment(h.ctx, rec); err != nil {
+			if _, _, err := h.P.RecordDeployment(h.Ctx, rec); err != nil {
 				t.Fatal(err)
 			}
 		}
-		h.sync()
-		facts, err := h.store.FactsByID(h.ctx, []string{"c1", "c2"}, nil, nil)
+		h.Sync()
+		facts, err := h.Store.FactsByID(h.Ctx, []string{"c1", "c2"}, nil, nil)
 		must(t, err)
 		// c1 is the first deployment known: it ships only its own commit, the
 		// first pull request; c2 ships what came since c1: the second one.
@@ -165,7 +158,7 @@ func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
 				t.Errorf("%s ships %v, want [%s]", id, got, change)
 			}
 		}
-		if got := row(t, h.metrics(window(1, 20)), "api"); got.Changes != 2 || got.LeadTimeMedian == nil {
+		if got := pipelinetest.Row(t, h.Metrics(window(1, 20)), "api"); got.Changes != 2 || got.LeadTimeMedian == nil {
 			t.Fatalf("api: %d changes, lead %v; want 2 with a lead time", got.Changes, show(got.LeadTimeMedian))
 		}
 	})
@@ -176,17 +169,17 @@ func TestGitHubWatermarkPerRepository(t *testing.T) {
 	clickhousetest.Run(t, func(t *testing.T) {
 		h := newGHHarness(t, []config.Block{{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api", "acme/gone"},
 			Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}}})
-		if _, err := h.p.Sync(h.ctx, pipeline.SyncOptions{}); !errors.Is(err, github.ErrRepositories) {
+		if _, err := h.P.Sync(h.Ctx, pipeline.SyncOptions{}); !errors.Is(err, github.ErrRepositories) {
 			t.Fatalf("sync with a missing repository: %v, want github.ErrRepositories", err)
 		}
-		marks, err := h.store.StatePrefix(h.ctx, "watermark/github/")
+		marks, err := h.Store.StatePrefix(h.Ctx, "watermark/github/")
 		must(t, err)
 		// acme/api was read in full and moves on; acme/gone and the block as a
 		// whole keep their place, so the next sync reads acme/gone from the start.
 		if len(marks) != 1 || marks[0].Key != "watermark/github/deploys/acme/api" {
 			t.Fatalf("watermarks = %+v, want only acme/api's", marks)
 		}
-		if got := row(t, h.metrics(window(1, 20)), "api"); got.Deployments != 2 {
+		if got := pipelinetest.Row(t, h.Metrics(window(1, 20)), "api"); got.Deployments != 2 {
 			t.Fatalf("api deployments = %d, want 2 despite the missing repository", got.Deployments)
 		}
 	})

@@ -16,6 +16,7 @@ import (
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
+	"doraflow/pipeline/pipelinetest"
 )
 
 // newPreviewHarness serves acme/app with hand-built objects of every
@@ -58,25 +59,25 @@ func newPreviewHarness(t *testing.T, blocks []config.Block) *ghHarness {
 	srv := githubfake.NewServer(org, githubfake.Options{Token: "gh-token"})
 	base := srv.Start()
 	t.Cleanup(srv.Close)
-	h := &ghHarness{srv: srv, now: day(20)}
-	h.harness = newHarness(t, func(c *config.Config) { c.Deployments = blocks })
-	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.store),
+	h := &ghHarness{srv: srv, Harness: pipelinetest.New(t, func(c *config.Config) { c.Deployments = blocks })}
+	h.Now = day(20)
+	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store),
 		Sleep: func(context.Context, time.Duration) error { return nil }})
 	must(t, err)
-	h.p = pipeline.New(h.cfg, h.store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.now }))
+	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.Now }))
 	return h
 }
 
 // rowCounts counts the rows of every table doraflow writes (the others
 // of the database are views over them), pipeline_state (ETags,
 // watermarks) included.
-func (h *harness) rowCounts() map[string]uint64 {
-	h.t.Helper()
+func rowCounts(h *pipelinetest.Harness) map[string]uint64 {
+	h.T.Helper()
 	out := map[string]uint64{}
 	for _, tb := range []string{"stg_deployments", "stg_changes", "stg_ships", "stg_incidents",
 		"deployments", "changes", "ships", "incidents", "dora_events", "dora_daily", "pipeline_state"} {
-		n, err := h.store.RowCount(h.ctx, tb)
-		must(h.t, err)
+		n, err := h.Store.RowCount(h.Ctx, tb)
+		must(h.T, err)
 		out[tb] = n
 	}
 	return out
@@ -109,27 +110,27 @@ func TestPreviewGitHubFunnels(t *testing.T) {
 			{Name: "deploys", Method: doraflow.MethodDeployment, Repositories: repo, Filters: config.Filters{Environment: "production"}},
 			{Name: "nothing", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"no-such-label"}}},
 		})
-		before := h.rowCounts()
+		before := rowCounts(h.Harness)
 
-		merges := previewOf(t, h.p, "merges")
+		merges := previewOf(t, h.P, "merges")
 		checkFunnel(t, merges.Funnel, pipeline.Funnel{Listed: 5, Matched: 2, Filters: []pipeline.FilterCount{
 			{"without label deploy", 2}, {"with label skip-deploy", 1}}})
 		if len(merges.Matches) != 2 || merges.Matches[0].URL == "" || !merges.Matches[0].At.Before(merges.Matches[1].At) {
 			t.Errorf("matches: %+v", merges.Matches)
 		}
-		checkFunnel(t, previewOf(t, h.p, "runs").Funnel, pipeline.Funnel{Listed: 6, Matched: 2, Filters: []pipeline.FilterCount{
+		checkFunnel(t, previewOf(t, h.P, "runs").Funnel, pipeline.Funnel{Listed: 6, Matched: 2, Filters: []pipeline.FilterCount{
 			{"workflow not deploy.yml", 2}, {"branch not main", 1}, {"conclusion not success", 1}}})
-		checkFunnel(t, previewOf(t, h.p, "releases").Funnel, pipeline.Funnel{Listed: 4, Matched: 2, Filters: []pipeline.FilterCount{
+		checkFunnel(t, previewOf(t, h.P, "releases").Funnel, pipeline.Funnel{Listed: 4, Matched: 2, Filters: []pipeline.FilterCount{
 			{"tag not matching v*", 1}, {"prerelease", 1}}})
-		checkFunnel(t, previewOf(t, h.p, "deploys").Funnel, pipeline.Funnel{Listed: 3, Matched: 1, Filters: []pipeline.FilterCount{
+		checkFunnel(t, previewOf(t, h.P, "deploys").Funnel, pipeline.Funnel{Listed: 3, Matched: 1, Filters: []pipeline.FilterCount{
 			{"environment not production", 1}, {"no success status in the window", 1}}})
-		nothing := previewOf(t, h.p, "nothing")
+		nothing := previewOf(t, h.P, "nothing")
 		if nothing.Funnel.Matched != 0 || len(nothing.Matches) != 0 || len(nothing.Overlaps) != 0 {
 			t.Errorf("nothing: %+v", nothing)
 		}
 
 		// A preview stores nothing: no staging, no facts, no ETags.
-		if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
+		if after := rowCounts(h.Harness); !reflect.DeepEqual(after, before) {
 			t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
 		}
 	})
@@ -144,7 +145,7 @@ func TestPreviewOverlapNamesTheEarlierBlock(t *testing.T) {
 			{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo},
 			{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: repo},
 		})
-		res := previewOf(t, h.p, "every-merge")
+		res := previewOf(t, h.P, "every-merge")
 		if res.Funnel.Matched != 5 {
 			t.Errorf("matched %d, want 5", res.Funnel.Matched)
 		}
@@ -152,7 +153,7 @@ func TestPreviewOverlapNamesTheEarlierBlock(t *testing.T) {
 			t.Errorf("overlaps %+v, want %+v", res.Overlaps, want)
 		}
 		// The first block is claimed by none.
-		if first := previewOf(t, h.p, "deploy-label"); len(first.Overlaps) != 0 {
+		if first := previewOf(t, h.P, "deploy-label"); len(first.Overlaps) != 0 {
 			t.Errorf("first block overlaps %+v", first.Overlaps)
 		}
 	})
@@ -162,11 +163,11 @@ func TestPreviewUnknownBlockAndUnconfiguredSource(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
 		h := newPreviewHarness(t, []config.Block{{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/app"}}})
-		if _, err := h.p.Preview(h.ctx, "nope", 30); !errors.Is(err, pipeline.ErrUnknownBlock) {
+		if _, err := h.P.Preview(h.Ctx, "nope", 30); !errors.Is(err, pipeline.ErrUnknownBlock) {
 			t.Errorf("unknown block: %v", err)
 		}
-		h.cfg.Incidents = []config.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}}
-		if _, err := h.p.Preview(h.ctx, "pd", 30); !errors.Is(err, pipeline.ErrNotConfigured) {
+		h.Cfg.Incidents = []config.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}}
+		if _, err := h.P.Preview(h.Ctx, "pd", 30); !errors.Is(err, pipeline.ErrNotConfigured) {
 			t.Errorf("pagerduty without a source: %v", err)
 		}
 	})
@@ -175,21 +176,21 @@ func TestPreviewUnknownBlockAndUnconfiguredSource(t *testing.T) {
 func TestPreviewPagerDutyFunnel(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newPDHarness(t, []config.Block{
+		h := pipelinetest.NewPagerDuty(t, []config.Block{
 			{Name: "high", Method: doraflow.MethodPagerDuty, Filters: config.Filters{Urgency: "high", Priorities: []string{"P1"}}},
 		})
-		h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
-		h.add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(6)})
-		h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", PriorityID: "PP1", CreatedAt: day(7)})
-		h.add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", CreatedAt: day(8)})
-		before := h.rowCounts()
-		res := previewOf(t, h.p, "high")
+		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
+		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(6)})
+		h.Add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", PriorityID: "PP1", CreatedAt: day(7)})
+		h.Add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", CreatedAt: day(8)})
+		before := rowCounts(h)
+		res := previewOf(t, h.P, "high")
 		checkFunnel(t, res.Funnel, pipeline.Funnel{Listed: 4, Matched: 1, Filters: []pipeline.FilterCount{
 			{"urgency not high", 2}, {"priority not P1", 1}}})
 		if len(res.Matches) != 1 || res.Matches[0].URL == "" {
 			t.Errorf("matches %+v", res.Matches)
 		}
-		if after := h.rowCounts(); !reflect.DeepEqual(after, before) {
+		if after := rowCounts(h); !reflect.DeepEqual(after, before) {
 			t.Errorf("row counts changed:\nbefore %v\n after %v", before, after)
 		}
 	})

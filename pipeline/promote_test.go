@@ -14,6 +14,7 @@ import (
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/pipeline/pipelinetest"
 )
 
 // quarter is a small but complete data set: deployments in two services
@@ -48,16 +49,16 @@ var allQueries = func() []metrics.Query {
 
 // snapshot returns every report of allQueries and the row counts of the
 // fact and event tables.
-func (h *harness) snapshot() ([]metrics.Report, map[string]uint64) {
-	h.t.Helper()
+func snapshot(h *pipelinetest.Harness) ([]metrics.Report, map[string]uint64) {
+	h.T.Helper()
 	var reports []metrics.Report
 	for _, q := range allQueries {
-		reports = append(reports, h.metrics(q))
+		reports = append(reports, h.Metrics(q))
 	}
 	counts := map[string]uint64{}
 	for _, table := range []string{"deployments", "changes", "ships", "incidents", "dora_events"} {
-		n, err := h.store.RowCount(h.ctx, table)
-		must(h.t, err)
+		n, err := h.Store.RowCount(h.Ctx, table)
+		must(h.T, err)
 		counts[table] = n
 	}
 	return reports, counts
@@ -66,21 +67,21 @@ func (h *harness) snapshot() ([]metrics.Report, map[string]uint64) {
 func TestPromoteTwiceChangesNothing(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, nil)
-		h.stage(quarter())
-		first := h.promote()
+		h := pipelinetest.New(t, nil)
+		h.Stage(quarter())
+		first := h.Promote()
 		if first.FactRows["deployments"] != 5 || first.Events == 0 {
 			t.Fatalf("first promote = %+v, want 5 deployments and some events", first)
 		}
-		reports, counts := h.snapshot()
-		second := h.promote()
+		reports, counts := snapshot(h)
+		second := h.Promote()
 		if second.Events != 0 || second.FactRows["deployments"]+second.FactRows["incidents"]+second.FactRows["changes"]+second.FactRows["ships"] != 0 {
 			t.Fatalf("second promote wrote %+v, want nothing", second)
 		}
 		// The same objects synced again (a re-run) add nothing either.
-		h.stage(quarter())
-		h.promote()
-		again, againCounts := h.snapshot()
+		h.Stage(quarter())
+		h.Promote()
+		again, againCounts := snapshot(h)
 		if !reflect.DeepEqual(reports, again) || !reflect.DeepEqual(counts, againCounts) {
 			t.Fatalf("re-run changed the store: counts %v -> %v", counts, againCounts)
 		}
@@ -90,18 +91,18 @@ func TestPromoteTwiceChangesNothing(t *testing.T) {
 func TestPurgingStagingKeepsFactsAndMetrics(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, nil)
-		h.stage(quarter())
-		h.promote()
-		reports, counts := h.snapshot()
-		must(t, h.store.PurgeStaging(h.ctx))
-		h.promote()
+		h := pipelinetest.New(t, nil)
+		h.Stage(quarter())
+		h.Promote()
+		reports, counts := snapshot(h)
+		must(t, h.Store.PurgeStaging(h.Ctx))
+		h.Promote()
 		// A source that forgot objects: a resync stages only part of them.
 		part := quarter()
 		part.Deployments, part.Incidents = part.Deployments[:1], nil
-		h.stage(part)
-		h.promote()
-		after, afterCounts := h.snapshot()
+		h.Stage(part)
+		h.Promote()
+		after, afterCounts := snapshot(h)
 		if !reflect.DeepEqual(reports, after) || !reflect.DeepEqual(counts, afterCounts) {
 			t.Fatalf("purge changed the store: counts %v -> %v", counts, afterCounts)
 		}
@@ -111,28 +112,28 @@ func TestPurgingStagingKeepsFactsAndMetrics(t *testing.T) {
 func TestPromoteResumesAfterACrash(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		clean := newHarness(t, nil)
-		clean.stage(quarter())
-		clean.promote()
-		want, wantRows := clean.snapshot()
+		clean := pipelinetest.New(t, nil)
+		clean.Stage(quarter())
+		clean.Promote()
+		want, wantRows := snapshot(clean)
 
-		h := newHarness(t, nil)
-		h.stage(quarter())
+		h := pipelinetest.New(t, nil)
+		h.Stage(quarter())
 		// Crash after the facts were written, before the events and the
 		// watermark: the next promote must finish the job, not double it.
-		high, err := h.store.StagingHigh(h.ctx)
+		high, err := h.Store.StagingHigh(h.Ctx)
 		must(t, err)
 		ranges := map[string]clickhouse.Range{}
 		for table, hi := range high {
 			ranges[table] = clickhouse.Range{Hi: hi}
 		}
-		_, err = h.store.PromoteFacts(h.ctx, ranges, []string{"manual"}, h.store.NextVersion())
+		_, err = h.Store.PromoteFacts(h.Ctx, ranges, []string{"manual"}, h.Store.NextVersion())
 		must(t, err)
-		h.promote()
-		h.promote()
-		got, gotRows := h.snapshot()
+		h.Promote()
+		h.Promote()
+		got, gotRows := snapshot(h)
 		if !reflect.DeepEqual(want, got) {
-			t.Fatalf("after a crash and resume the metrics differ from a clean run:\nclean: %s\ngot:   %s", js(want[0]), js(got[0]))
+			t.Fatalf("after a crash and resume the metrics differ from a clean run:\nclean: %s\ngot:   %s", pipelinetest.JSON(want[0]), pipelinetest.JSON(got[0]))
 		}
 		// The facts written before the crash are not written again, and no
 		// event is doubled: every table holds the rows of a clean run.
@@ -155,20 +156,20 @@ func TestLateUpdatesStayExactInTheRollup(t *testing.T) {
 		final.Incidents[1].DeploymentID = "api-2"
 		final.Changes[0].StartedAt = day(1).Add(-48 * time.Hour)
 
-		clean := newHarness(t, nil)
-		clean.stage(final)
-		clean.promote()
-		want, _ := clean.snapshot()
+		clean := pipelinetest.New(t, nil)
+		clean.Stage(final)
+		clean.Promote()
+		want, _ := snapshot(clean)
 
-		h := newHarness(t, nil)
-		h.stage(quarter())
-		h.promote()
-		h.stage(final)
-		h.promote()
-		got, _ := h.snapshot()
+		h := pipelinetest.New(t, nil)
+		h.Stage(quarter())
+		h.Promote()
+		h.Stage(final)
+		h.Promote()
+		got, _ := snapshot(h)
 		for i := range want {
 			if !reflect.DeepEqual(want[i], got[i]) {
-				t.Fatalf("query %+v after updates:\nclean: %s\ngot:   %s", allQueries[i], js(want[i]), js(got[i]))
+				t.Fatalf("query %+v after updates:\nclean: %s\ngot:   %s", allQueries[i], pipelinetest.JSON(want[i]), pipelinetest.JSON(got[i]))
 			}
 		}
 	})
@@ -177,25 +178,25 @@ func TestLateUpdatesStayExactInTheRollup(t *testing.T) {
 func TestChangedRulesRebuildTheEvents(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, nil)
+		h := pipelinetest.New(t, nil)
 		// The incident comes 10 days after the deployment: outside the default
 		// 168h window, inside a 0 (unlimited) one.
-		h.stage(doraflow.FactSet{
+		h.Stage(doraflow.FactSet{
 			Deployments: []doraflow.Deployment{dep("d", "api", day(2))},
 			Incidents:   []doraflow.Incident{incident("i", "api", day(12), time.Time{})},
 		})
-		h.promote()
-		if got := row(t, h.metrics(window(1, 31)), "api"); got.FailedDeployments != 0 {
+		h.Promote()
+		if got := pipelinetest.Row(t, h.Metrics(window(1, 31)), "api"); got.FailedDeployments != 0 {
 			t.Fatalf("window 168h: failed %d, want 0", got.FailedDeployments)
 		}
-		cfg := *h.cfg
+		cfg := *h.Cfg
 		cfg.Attribution = config.Attribution{Window: 0}
-		h.p = pipeline.New(&cfg, h.store, zerolog.Nop())
-		res := h.promote()
+		h.P = pipeline.New(&cfg, h.Store, zerolog.Nop())
+		res := h.Promote()
 		if !res.Rebuilt {
 			t.Fatal("promote did not notice the changed attribution window")
 		}
-		if got := row(t, h.metrics(window(1, 31)), "api"); got.FailedDeployments != 1 {
+		if got := pipelinetest.Row(t, h.Metrics(window(1, 31)), "api"); got.FailedDeployments != 1 {
 			t.Fatalf("window 0: failed %d, want 1", got.FailedDeployments)
 		}
 	})

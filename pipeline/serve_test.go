@@ -13,22 +13,11 @@ import (
 	"doraflow/extract/custom"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
+	"doraflow/pipeline/pipelinetest"
 )
 
 // The HTTP server of `doraflow run`, and its tests, are in cmd/doraflow
 // (server.go): these test the work the pipeline does behind it.
-
-// eventually polls cond for up to 10 seconds.
-func eventually(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // TestStartWorkNamesABadSchedule starts the work with a schedule.sync
 // that is no cron: the error names the key and its value.
@@ -52,22 +41,22 @@ func TestStartWorkNamesABadSchedule(t *testing.T) {
 func TestWorkPromotesRecords(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, nil)
-		w, err := h.p.StartWork(h.ctx, pipeline.WorkOptions{Clock: clockwork.NewFakeClock(), PromoteDelay: 10 * time.Millisecond})
+		h := pipelinetest.New(t, nil)
+		w, err := h.P.StartWork(h.Ctx, pipeline.WorkOptions{Clock: clockwork.NewFakeClock(), PromoteDelay: 10 * time.Millisecond})
 		must(t, err)
 		rec := custom.DeploymentRecord{ID: "d1", Service: "api", DeployedAt: "2024-01-02T10:00:00Z"}
 		for i, want := range []bool{true, false} {
-			if _, created, err := w.Recorder().StageDeploymentRecord(h.ctx, rec); err != nil || created != want {
+			if _, created, err := w.Recorder().StageDeploymentRecord(h.Ctx, rec); err != nil || created != want {
 				t.Fatalf("record #%d: created %v, %v; want created %v", i+1, created, err, want)
 			}
 		}
-		eventually(t, func() bool {
-			n, err := h.store.RowCount(h.ctx, "deployments")
+		pipelinetest.Eventually(t, func() bool {
+			n, err := h.Store.RowCount(h.Ctx, "deployments")
 			return err == nil && n == 1
 		})
-		must(t, h.p.Health(h.ctx))
+		must(t, h.P.Health(h.Ctx))
 		began := time.Now()
-		w.Stop(h.ctx)
+		w.Stop(h.Ctx)
 		if took := time.Since(began); took > 5*time.Second {
 			t.Fatalf("Stop took %s with nothing running", took)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
+	"doraflow/pipeline/pipelinetest"
 )
 
 // TestWatermarks reads back the watermarks status shows: a block's, and a
@@ -15,15 +16,15 @@ import (
 func TestWatermarks(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newHarness(t, nil)
-		must(t, h.store.SetState(h.ctx, map[string]string{
+		h := pipelinetest.New(t, nil)
+		must(t, h.Store.SetState(h.Ctx, map[string]string{
 			"watermark/pagerduty/pd":             "1704189600",
 			"watermark/github/deploys/acme/api":  "1704193200",
 			"promote/stg_deployments":            "42",
 			"backfill/github/deploys/1-2":        "2",
 			"watermark/github/deploys/acme/web2": "not a time",
 		}))
-		got, err := pipeline.Watermarks(h.ctx, h.store)
+		got, err := pipeline.Watermarks(h.Ctx, h.Store)
 		must(t, err)
 		want := []pipeline.Watermark{
 			{Source: "github", Block: "deploys", Repository: "acme/api", Until: time.Unix(1704193200, 0).UTC()},

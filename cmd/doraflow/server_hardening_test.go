@@ -14,21 +14,22 @@ import (
 
 	"doraflow/config"
 	"doraflow/load/clickhouse/clickhousetest"
+	"doraflow/pipeline/pipelinetest"
 )
 
 // serve runs the server of `doraflow run`, with the options of opts, in
 // front of h's pipeline on a loopback port until the test ends and
 // returns its base URL.
-func (h *serveHarness) serve(opts server) string {
-	h.t.Helper()
+func serve(h *pipelinetest.Harness, opts server) string {
+	h.T.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	mustDo(h.t, err)
+	mustDo(h.T, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	ready := make(chan string, 1)
 	opts.listener, opts.ready = ln, func(addr string) { ready <- addr }
-	go func() { done <- h.server(opts).run(ctx) }()
-	h.t.Cleanup(func() {
+	go func() { done <- serverFor(h, opts).run(ctx) }()
+	h.T.Cleanup(func() {
 		cancel()
 		<-done
 	})
@@ -86,9 +87,9 @@ func slowClient(addr, head, drip string) (time.Duration, error) {
 func TestServeCutsOffSlowClients(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newServeHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
+		h := pipelinetest.New(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
 		const headerTimeout, readTimeout = 300 * time.Millisecond, time.Second
-		base := h.serve(server{readHeaderTimeout: headerTimeout, readTimeout: readTimeout})
+		base := serve(h, server{readHeaderTimeout: headerTimeout, readTimeout: readTimeout})
 		for _, c := range []struct {
 			name, head, drip string
 			timeout          time.Duration // the server's limit that must cut the client off
@@ -138,8 +139,8 @@ func TestServeCutsOffSlowClients(t *testing.T) {
 func TestServeWithstandsARequestFlood(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newServeHarness(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
-		base := h.serve(server{promoteDelay: 50 * time.Millisecond})
+		h := pipelinetest.New(t, func(c *config.Config) { c.Server.Tokens = []config.Secret{"tok"} })
+		base := serve(h, server{promoteDelay: 50 * time.Millisecond})
 		const workers, span = 60, 3 * time.Second
 		client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 		stop := time.Now().Add(span)
@@ -184,11 +185,11 @@ func TestServeWithstandsARequestFlood(t *testing.T) {
 			t.Fatalf("answers %v: want every record created (201)", statuses)
 		}
 		// The promoter picks everything up, in a few batched promotes.
-		eventually(t, func() bool {
-			n, err := h.store.RowCount(h.ctx, "deployments")
+		pipelinetest.Eventually(t, func() bool {
+			n, err := h.Store.RowCount(h.Ctx, "deployments")
 			return err == nil && n == uint64(created)
 		})
-		runs, err := h.store.RecentRuns(h.ctx, 10000)
+		runs, err := h.Store.RecentRuns(h.Ctx, 10000)
 		mustDo(t, err)
 		promotes := 0
 		for _, r := range runs {
