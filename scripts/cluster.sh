@@ -11,6 +11,8 @@
 # interserver +2). Each server is a scripts/clickhouse.sh server whose
 # config.d/cluster.xml adds ZooKeeper, the cluster and its macros.
 set -euo pipefail
+# shellcheck source=pidfile.sh
+. "$(dirname "$0")/pidfile.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 ZK_PORT=19281
@@ -141,21 +143,11 @@ start() {
 }
 
 stop() {
-	local dir=$1 n pid
+	local dir=$1 n
 	for n in 1 2; do
 		"$here/clickhouse.sh" stop "$dir/clickhouse$n"
 	done
-	[ -f "$dir/zookeeper/pid" ] || return 0
-	pid=$(cat "$dir/zookeeper/pid")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid"
-		for _ in $(seq 1 40); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$dir/zookeeper/pid"
+	stop_pidfile "$dir/zookeeper"
 }
 
 case "${1:-}" in
