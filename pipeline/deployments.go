@@ -117,17 +117,19 @@ func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, 
 // stageBatch stages changes and ship sets before the deployments that
 // reference them, so a deployment is never promoted without them.
 func (p *Pipeline) stageBatch(ctx context.Context, f doraflow.FactSet, w *pass) error {
-	if err := w.fence(ctx); err != nil {
-		return err
-	}
-	if err := p.store.StageChanges(ctx, f.Changes); err != nil {
-		return err
-	}
-	if err := p.store.StageShips(ctx, f.Ships, f.Commits); err != nil {
-		return err
-	}
-	if err := p.store.StageDeployments(ctx, f.Deployments); err != nil {
-		return err
+	// Fenced statement by statement: a check covers the writes that
+	// start within half the lease's TTL after it.
+	for _, stage := range []func() error{
+		func() error { return p.store.StageChanges(ctx, f.Changes) },
+		func() error { return p.store.StageShips(ctx, f.Ships, f.Commits) },
+		func() error { return p.store.StageDeployments(ctx, f.Deployments) },
+	} {
+		if err := w.fence(ctx); err != nil {
+			return err
+		}
+		if err := stage(); err != nil {
+			return err
+		}
 	}
 	w.res.Deployments += len(f.Deployments)
 	w.res.Changes += len(f.Changes)

@@ -104,10 +104,7 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 			return res, fmt.Errorf("promote: %w", err)
 		}
 	}
-	if err := lease.Check(ctx); err != nil {
-		return res, fmt.Errorf("promote: %w", err)
-	}
-	if res.FactRows, err = p.store.PromoteFacts(ctx, ranges, p.blockOrder(), p.store.NextVersion()); err != nil {
+	if res.FactRows, err = p.store.PromoteFacts(ctx, lease, ranges, p.blockOrder(), p.store.NextVersion()); err != nil {
 		return res, fmt.Errorf("promote: %w", err)
 	}
 	if res.Rebuilt {

@@ -127,7 +127,7 @@ func TestPromoteResumesAfterACrash(t *testing.T) {
 		for table, hi := range high {
 			ranges[table] = clickhouse.Range{Hi: hi}
 		}
-		_, err = h.Store.PromoteFacts(h.Ctx, ranges, []string{"manual"}, h.Store.NextVersion())
+		_, err = h.Store.PromoteFacts(h.Ctx, nil, ranges, []string{"manual"}, h.Store.NextVersion())
 		must(t, err)
 		h.Promote()
 		h.Promote()

@@ -107,7 +107,7 @@ func (r IncidentRecord) Incident(block string) (doraflow.Incident, error) {
 	if err := checkText([][2]string{{"id", in.ID}, {"service", in.Service}, {"deployment_id", in.DeploymentID}, {"url", in.URL}, {"title", in.Title}}); err != nil {
 		return in, err
 	}
-	if err := checkOwnID(in.ID, pagerDutyIncidentID, "PagerDuty incident ids (P or Q and 6 to 13 upper-case letters and digits)"); err != nil {
+	if err := checkOwnID(in.ID, pagerDutyIncidentID, "PagerDuty incident ids (P and 6, or Q and 13, upper-case letters and digits)"); err != nil {
 		return in, err
 	}
 	if in.Service == "" {

@@ -3,6 +3,7 @@ package custom
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Custom records share their tables with the other sources' facts, keyed
@@ -25,15 +26,16 @@ var githubDeploymentID = regexp.MustCompile(`^[^/\s]+/[^/\s]+#(pr|run|release|de
 
 // pagerDutyIncidentID is the shape of PagerDuty's incident ids: upper-case
 // letters and digits, P and 6 more for the older ones (PT4KHLK), Q and 13
-// more for the current ones (Q0RIJJZL24RC6W). Anything from 7 to 14
-// characters starting with P or Q is refused, so that a length PagerDuty
-// may use next is covered too.
-var pagerDutyIncidentID = regexp.MustCompile(`^[PQ][0-9A-Z]{6,13}$`)
+// more for the current ones (Q0RIJJZL24RC6W). Only those two lengths, and
+// only with a digit in them, so that words custom ids are made of
+// (PLATFORM, QUARTERLY) stay free; a custom incident stored earlier with
+// such an id (PROD123) cannot be updated any more and needs a new id.
+var pagerDutyIncidentID = regexp.MustCompile(`^(P[0-9A-Z]{6}|Q[0-9A-Z]{13})$`)
 
 // checkOwnID refuses an id that has the shape of another source's ids;
 // whose names that source's ids and their forms, for the message.
 func checkOwnID(id string, shape *regexp.Regexp, whose string) error {
-	if shape.MatchString(id) {
+	if shape.MatchString(id) && (shape != pagerDutyIncidentID || strings.ContainsAny(id, "0123456789")) {
 		return &FieldError{"id", fmt.Sprintf("%q has the form of %s, which custom records may not take (they would replace that source's record): choose another id, like deploy-4711 or INC-12", id, whose)}
 	}
 	return nil

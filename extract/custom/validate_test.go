@@ -169,6 +169,11 @@ func TestOtherSourcesIDsAreRefused(t *testing.T) {
 		{DeploymentRecord{ID: "acme/api#run-12-retry", Service: "api"}, ""},
 		{DeploymentRecord{ID: "PT4KHLK", Service: "api"}, ""}, // no PagerDuty deployments
 		{IncidentRecord{ID: "INC-12", Service: "api", CreatedAt: "2024-01-01"}, ""},
+		// Words in PagerDuty's shapes but without a digit, or of another
+		// length, are custom ids people write.
+		{IncidentRecord{ID: "PLATFORM", Service: "api", CreatedAt: "2024-01-01"}, ""},
+		{IncidentRecord{ID: "QUARTERLY", Service: "api", CreatedAt: "2024-01-01"}, ""},
+		{IncidentRecord{ID: "PROD1234", Service: "api", CreatedAt: "2024-01-01"}, ""},
 		{IncidentRecord{ID: "INC0012345", Service: "api", CreatedAt: "2024-01-01"}, ""},
 		{IncidentRecord{ID: "pt4khlk", Service: "api", CreatedAt: "2024-01-01"}, ""},
 		{IncidentRecord{ID: "acme/api#run-1", Service: "api", CreatedAt: "2024-01-01"}, ""}, // no GitHub incidents

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -112,6 +111,8 @@ func (s *Store) TryLease(ctx context.Context, name string, ttl time.Duration) (*
 	// A generation created after a newer one was collected is stale: the
 	// newest generation is never dropped, so one newer than ours says so.
 	if gens, err = s.leaseGenerations(ctx, name); err != nil {
+		// Not knowing, give it up rather than block everyone for a TTL.
+		_ = l.Release(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	if gens[len(gens)-1] != next {
@@ -133,12 +134,15 @@ func (s *Store) leaseFree(ctx context.Context, name string, gen int) error {
 	if err != nil {
 		return err
 	}
-	host, _ := os.Hostname()
-	switch {
-	case st.released:
-		return nil
-	case st.serverNow.Before(st.expires) && !deadHolder(host, st.holder):
+	if !st.released && st.serverNow.Before(st.expires) && !deadHolder(s.machine, st.holder) {
 		return fmt.Errorf("%w: %s until %s", ErrLeaseHeld, st.holder, st.expires.UTC().Format(time.RFC3339))
+	}
+	// Released, expired or dead: free once none of the holder's queries
+	// still runs (a holder that gave up on a statement, timed out or was
+	// stopped may leave it running on the server). This process's own
+	// queries are its own business, and would count the check itself.
+	if st.holder == s.id {
+		return nil
 	}
 	running, err := s.runningQueries(ctx, st.holder)
 	if err != nil {
@@ -224,8 +228,10 @@ func (l *Lease) write(ctx context.Context, ttl time.Duration) error {
 	}
 	// INSERT … SELECT: the expiry is the server's clock, the one every
 	// taker compares it with.
+	// written orders the rows of a holder: NextVersion only grows, even
+	// should the wall clock step back between a renewal and the release.
 	err := l.store.conn.Exec(ctx, "INSERT INTO "+l.table()+" (holder, expires_at, written) SELECT ?, "+expires+", ?",
-		l.store.id, uint64(sent.UnixNano()))
+		l.store.id, l.store.NextVersion())
 	if err != nil {
 		return fmt.Errorf("renew lease %s: %w", l.name, err)
 	}
@@ -239,12 +245,15 @@ func (l *Lease) write(ctx context.Context, ttl time.Duration) error {
 
 func (l *Lease) table() string { return leaseTable(l.name, l.gen) }
 
-// deadHolder reports whether a lease holder ("host/pid/nonce") ran on this
-// host and its process is gone: a process killed with kill -9 cannot
-// release its lease, and nobody should wait out the TTL for it then.
-func deadHolder(host, holder string) bool {
+// deadHolder reports whether a lease holder ("machine/pid/nonce") ran on
+// this machine, in this process namespace, and its process is gone: a
+// process killed with kill -9 cannot release its lease, and nobody should
+// wait out the TTL for it then. machine is this process's (see
+// machineID): containers or hosts that share a hostname but not their
+// process ids never judge each other dead.
+func deadHolder(machine, holder string) bool {
 	parts := strings.Split(holder, "/")
-	if len(parts) != 3 || parts[0] != host {
+	if len(parts) != 3 || parts[0] != machine {
 		return false
 	}
 	pid, err := strconv.Atoi(parts[1])

@@ -62,8 +62,10 @@ func (s *Store) StagingHigh(ctx context.Context) (map[string]uint64, error) {
 // into its fact table, stamping the new fact rows with version. blocks is
 // the config's block order (deployment blocks then incident blocks), which
 // decides which block keeps an object matched by several. It returns the
-// number of fact rows written per fact table.
-func (s *Store) PromoteFacts(ctx context.Context, ranges map[string]Range, blocks []string, version uint64) (map[string]uint64, error) {
+// number of fact rows written per fact table. With lease set it checks the
+// lease before each table's insert, so a holder that lost it stops between
+// tables; nil checks nothing (tests).
+func (s *Store) PromoteFacts(ctx context.Context, lease *Lease, ranges map[string]Range, blocks []string, version uint64) (map[string]uint64, error) {
 	if blocks == nil {
 		blocks = []string{}
 	}
@@ -80,6 +82,11 @@ func (s *Store) PromoteFacts(ctx context.Context, ranges map[string]Range, block
 		before, err := s.count(ctx, t.Facts)
 		if err != nil {
 			return written, err
+		}
+		if lease != nil {
+			if err := lease.Check(ctx); err != nil {
+				return written, err
+			}
 		}
 		err = s.conn.Exec(ctx, q,
 			ch.Named("lo", r.Lo), ch.Named("hi", r.Hi), ch.Named("version", version), ch.Named("blocks", blocks))

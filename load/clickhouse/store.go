@@ -48,10 +48,11 @@ type Store struct {
 	addr     string
 	cluster  string
 	opts     Options // as opened, for the hints of connectError
-	// id names this store's process to the server ("host/pid/nonce"):
+	// id names this store's process to the server ("machine/pid/nonce"):
 	// every query carries it (see clientProduct), and a lease holder is
 	// known by it.
-	id string
+	id      string
+	machine string
 	// leaseServer is false on a cluster when the store talks to a server
 	// other than the first address, which holds the leases.
 	leaseServer bool
@@ -67,8 +68,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		opts.DialTimeout = 5 * time.Second
 	}
 	addr := strings.Join(opts.Addr, ",")
-	host, _ := os.Hostname()
-	id := fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())
+	machine := machineID()
+	id := fmt.Sprintf("%s/%d/%d", machine, os.Getpid(), time.Now().UnixNano())
 	// The database may not exist yet, and a connection whose default
 	// database is missing fails its handshake: create it first.
 	var boot driver.Conn
@@ -97,7 +98,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, connectError(opts, addr, err)
 	}
-	return &Store{conn: conn, database: opts.Database, addr: addr, cluster: opts.Cluster, opts: opts, id: id, leaseServer: leaseServer}, nil
+	return &Store{conn: conn, database: opts.Database, addr: addr, cluster: opts.Cluster, opts: opts, id: id, machine: machine, leaseServer: leaseServer}, nil
 }
 
 // clientProduct names doraflow in the client name (native) and the
@@ -210,4 +211,21 @@ func (s *Store) insertRow(ctx context.Context, insert string, values ...any) err
 		return err
 	}
 	return b.Send()
+}
+
+// machineID names the machine and process namespace this process runs
+// in: its hostname, the kernel's boot id and its pid namespace, so that
+// two containers or hosts with one hostname tell apart whose process ids
+// they can check. Where /proc lacks them (not Linux), the hostname alone.
+func machineID() string {
+	host, _ := os.Hostname()
+	id := strings.ReplaceAll(host, "/", "_")
+	if raw, err := os.ReadFile("/proc/sys/kernel/random/boot_id"); err == nil {
+		boot := strings.TrimSpace(string(raw))
+		id += "~" + boot[:min(8, len(boot))]
+	}
+	if ns, err := os.Readlink("/proc/self/ns/pid"); err == nil {
+		id += "~" + strings.Trim(strings.TrimPrefix(ns, "pid:"), "[]")
+	}
+	return id
 }

@@ -84,7 +84,7 @@ func TestPromoteFactsKeepsFirstBlockAndIsIdempotent(t *testing.T) {
 		}
 		ranges := map[string]clickhouse.Range{"stg_deployments": {Hi: high["stg_deployments"]}}
 		for i, want := range []uint64{1, 0} {
-			n, err := s.PromoteFacts(ctx, ranges, []string{"first", "second"}, s.NextVersion())
+			n, err := s.PromoteFacts(ctx, nil, ranges, []string{"first", "second"}, s.NextVersion())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -155,7 +155,7 @@ func promoteFacts(t *testing.T, s *clickhouse.Store) {
 	for table, hi := range high {
 		ranges[table] = clickhouse.Range{Hi: hi}
 	}
-	if _, err := s.PromoteFacts(ctx, ranges, []string{"manual"}, s.NextVersion()); err != nil {
+	if _, err := s.PromoteFacts(ctx, nil, ranges, []string{"manual"}, s.NextVersion()); err != nil {
 		t.Fatal(err)
 	}
 }
