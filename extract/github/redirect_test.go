@@ -3,51 +3,18 @@ package github_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"doraflow/internal/fakeapi"
 
 	"doraflow"
 	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
-
-// elsewhere is a server on another origin that records what reaches it, to
-// show that no credentials do.
-type elsewhere struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []string // each request's method, URL, headers and body, as sent
-}
-
-func newElsewhere(t *testing.T) *elsewhere {
-	t.Helper()
-	e := &elsewhere{}
-	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var b strings.Builder
-		b.WriteString(r.Method + " " + r.URL.String() + "\n")
-		_ = r.Header.Write(&b)
-		b.Write(body)
-		e.mu.Lock()
-		e.seen = append(e.seen, b.String())
-		e.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`[]`))
-	}))
-	t.Cleanup(e.Close)
-	return e
-}
-
-func (e *elsewhere) requests() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]string(nil), e.seen...)
-}
 
 // TestRedirectToAnotherHost: an API answer that redirects to another host
 // (or to another port or scheme of the same one) is refused, whatever the
@@ -68,7 +35,8 @@ func TestRedirectToAnotherHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			other := newElsewhere(t)
+			other := fakeapi.NewRecorder(`[]`)
+			defer other.Close()
 			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, other.URL+"/stolen"+r.URL.Path, tt.status)
 			}))
@@ -77,12 +45,12 @@ func TestRedirectToAnotherHost(t *testing.T) {
 			b := block(doraflow.MethodRelease, config.Filters{})
 			b.Repositories = []string{"acme/api"}
 			_, err := src.Read(context.Background(), b, monthSince, monthUntil, nil, newCollector(t).sink)
-			for _, req := range other.requests() {
+			for _, req := range other.Requests() {
 				if strings.Contains(strings.ToLower(req), "authorization") || strings.Contains(req, testToken) {
 					t.Errorf("the other host received credentials:\n%s", req)
 				}
 			}
-			if n := len(other.requests()); n != 0 {
+			if n := len(other.Requests()); n != 0 {
 				t.Errorf("the other host received %d requests, want none", n)
 			}
 			if !errors.Is(err, github.ErrRepositories) {

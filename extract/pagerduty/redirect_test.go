@@ -1,46 +1,13 @@
 package pagerduty_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"doraflow/internal/fakeapi"
 )
-
-// elsewhere is a server on another origin that records what reaches it, to
-// show that no credentials do.
-type elsewhere struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []string // each request's method, URL, headers and body, as sent
-}
-
-func newElsewhere(t *testing.T) *elsewhere {
-	t.Helper()
-	e := &elsewhere{}
-	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var b strings.Builder
-		b.WriteString(r.Method + " " + r.URL.String() + "\n")
-		_ = r.Header.Write(&b)
-		b.Write(body)
-		e.mu.Lock()
-		e.seen = append(e.seen, b.String())
-		e.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"incidents":[],"service":{"id":"PAPI001"},"incident":{"id":"QAPINONELOW002"}}`))
-	}))
-	t.Cleanup(e.Close)
-	return e
-}
-
-func (e *elsewhere) requests() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]string(nil), e.seen...)
-}
 
 // TestRedirectToAnotherHost: an API answer that redirects elsewhere is
 // refused, for each of the extractor's calls: the other server gets no
@@ -52,19 +19,20 @@ func (e *elsewhere) requests() []string {
 func TestRedirectToAnotherHost(t *testing.T) {
 	for _, op := range operations {
 		t.Run(op.name, func(t *testing.T) {
-			other := newElsewhere(t)
+			other := fakeapi.NewRecorder(`{"incidents":[],"service":{"id":"PAPI001"},"incident":{"id":"QAPINONELOW002"}}`)
+			defer other.Close()
 			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, other.URL+"/stolen"+r.URL.Path, http.StatusFound)
 			}))
 			t.Cleanup(api.Close)
 			src := newSource(t, api.URL, newClock(), nil)
 			_, err := op.run(src)
-			for _, req := range other.requests() {
+			for _, req := range other.Requests() {
 				if strings.Contains(strings.ToLower(req), "authorization") || strings.Contains(req, testToken) {
 					t.Errorf("the other host received credentials:\n%s", req)
 				}
 			}
-			if n := len(other.requests()); n != 0 {
+			if n := len(other.Requests()); n != 0 {
 				t.Errorf("the other host received %d requests, want none", n)
 			}
 			if err == nil {
