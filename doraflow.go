@@ -30,13 +30,6 @@ const (
 	MethodPagerDuty Method = "pagerduty"
 )
 
-// DeploymentMethods lists the valid methods of a deployment block, in the
-// order the docs present them.
-var DeploymentMethods = []Method{MethodMergedPR, MethodWorkflowRun, MethodRelease, MethodDeployment, MethodCustom}
-
-// IncidentMethods lists the valid methods of an incident block.
-var IncidentMethods = []Method{MethodPagerDuty, MethodCustom}
-
 // Source names the outside system a row came from.
 type Source string
 
@@ -46,23 +39,6 @@ const (
 	SourcePagerDuty Source = "pagerduty"
 	SourceCustom    Source = "custom"
 )
-
-// methodSources says which source reads the blocks of each method: the one
-// place that knows it, for config, the pipeline and the command line
-// alike. A new method of a source is one line here.
-var methodSources = map[Method]Source{
-	MethodMergedPR:    SourceGitHub,
-	MethodWorkflowRun: SourceGitHub,
-	MethodRelease:     SourceGitHub,
-	MethodDeployment:  SourceGitHub,
-	MethodPagerDuty:   SourcePagerDuty,
-	MethodCustom:      SourceCustom,
-}
-
-// SourceOf returns the source that reads blocks of method m, "" for a
-// method doraflow does not know. Custom blocks are not read from
-// anywhere: their records are written to doraflow (SourceCustom).
-func SourceOf(m Method) Source { return methodSources[m] }
 
 // Funnel records, while a source previews one block, how many objects it
 // listed and which filter removed each one that did not match. The

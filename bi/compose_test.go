@@ -13,6 +13,7 @@ import (
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/sources"
 )
 
 // repoRoot is where docker-compose.yaml resolves relative paths.
@@ -192,7 +193,7 @@ func TestComposeDoraflowConfig(t *testing.T) {
 		v, ok := s.Environment[name]
 		return composeDefault(v), ok
 	}
-	cfg, err := config.LoadWithEnv(configPath, getenv)
+	cfg, err := config.LoadWithEnv(configPath, sources.Registry(), getenv)
 	if err != nil {
 		t.Fatalf("%s with the compose defaults: %v", configPath, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 // env is a pipeline on a fresh ClickHouse database, and a plain
@@ -56,6 +57,7 @@ func openEnv(t *testing.T, loc *time.Location) *env {
 	t.Helper()
 	ctx := context.Background()
 	cfg := config.Default()
+	cfg.Methods = sources.Registry()
 	cfg.Timezone, cfg.Location = loc.String(), loc
 	cfg.Services = []config.Service{
 		{Name: "api", Team: "platform", Repositories: []string{"acme/api"}},

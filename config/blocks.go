@@ -8,74 +8,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// conclusions are the conclusions GitHub gives a finished workflow run.
-var conclusions = []string{"success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required", "stale", "startup_failure"}
-
-// filterDef describes one filter key: exactly one of str, list and flag
-// points at the field it fills. The same table drives reading the file,
-// FilterKeys, rendering a block for AddBlock and Redacted.
-type filterDef struct {
-	key   string
-	check check
-	str   func(*Filters) *string
-	list  func(*Filters) *[]string
-	flag  func(*Filters) *bool
-}
-
-var filterDefs = map[doraflow.Method][]filterDef{
-	doraflow.MethodMergedPR: {
-		{key: "base_branch", str: func(f *Filters) *string { return &f.BaseBranch }},
-		{key: "labels", list: func(f *Filters) *[]string { return &f.Labels }},
-		{key: "exclude_labels", list: func(f *Filters) *[]string { return &f.ExcludeLabels }},
-		{key: "paths", check: pathGlob, list: func(f *Filters) *[]string { return &f.Paths }},
-	},
-	doraflow.MethodWorkflowRun: {
-		{key: "workflow", str: func(f *Filters) *string { return &f.Workflow }},
-		{key: "branch", str: func(f *Filters) *string { return &f.Branch }},
-		{key: "event", check: nonEmpty("name a GitHub event like push, or remove the key to accept any"), str: func(f *Filters) *string { return &f.Event }},
-		{key: "conclusion", check: oneOf("conclusion", conclusions), str: func(f *Filters) *string { return &f.Conclusion }},
-	},
-	doraflow.MethodRelease: {
-		{key: "tag_pattern", check: glob("tag pattern"), str: func(f *Filters) *string { return &f.TagPattern }},
-		{key: "prerelease", flag: func(f *Filters) *bool { return &f.Prerelease }},
-	},
-	doraflow.MethodDeployment: {
-		{key: "environment", str: func(f *Filters) *string { return &f.Environment }},
-	},
-	doraflow.MethodPagerDuty: {
-		{key: "services", list: func(f *Filters) *[]string { return &f.Services }},
-		{key: "urgency", check: oneOf("urgency", []string{"high", "low"}), str: func(f *Filters) *string { return &f.Urgency }},
-		{key: "priorities", list: func(f *Filters) *[]string { return &f.Priorities }},
-		{key: "teams", list: func(f *Filters) *[]string { return &f.Teams }},
-	},
-}
-
-// FilterKeys returns the filter keys a block of method m may set, in the
-// order the docs present them; none for custom or an unknown method.
-func FilterKeys(m doraflow.Method) []string {
-	defs := filterDefs[m]
-	keys := make([]string, len(defs))
-	for i, def := range defs {
-		keys[i] = def.key
-	}
-	return keys
-}
-
-func lookupFilter(m doraflow.Method, key string) (filterDef, bool) {
-	for _, def := range filterDefs[m] {
-		if def.key == key {
-			return def, true
-		}
-	}
-	return filterDef{}, false
-}
-
 // blockKind is what differs between the deployments and incidents lists.
 type blockKind struct {
-	list    string // the top-level key
-	noun    string // for messages
-	methods []doraflow.Method
-	keys    []string
+	list string // the top-level key
+	kind doraflow.Kind
+	noun string // for messages
+	keys []string
 	// repositories is set for deployment blocks, which select repositories
 	// and an environment; incidents come from outside GitHub.
 	repositories bool
@@ -85,12 +23,12 @@ type blockKind struct {
 
 var (
 	deploymentKind = blockKind{
-		list: "deployments", noun: "deployment", methods: doraflow.DeploymentMethods,
+		list: "deployments", kind: doraflow.KindDeployments, noun: "deployment",
 		keys:         []string{"name", "method", "repositories", "environment", "service", "filters"},
 		repositories: true,
 	}
 	incidentKind = blockKind{
-		list: "incidents", noun: "incident", methods: doraflow.IncidentMethods,
+		list: "incidents", kind: doraflow.KindIncidents, noun: "incident",
 		keys: []string{"name", "method", "service", "filters"},
 		absent: map[string]string{
 			"repositories": "incident blocks have no repositories: remove the key (filters.services selects PagerDuty services)",
@@ -99,37 +37,40 @@ var (
 	}
 )
 
-func (k blockKind) methodNames() []string {
-	names := make([]string, len(k.methods))
-	for i, m := range k.methods {
-		names[i] = string(m)
+// methodNames lists the methods blocks of kind k may use.
+func (d *decoder) methodNames(k blockKind) []string {
+	var names []string
+	for _, m := range d.methods.Methods(k.kind) {
+		names = append(names, string(m.Method))
 	}
 	return names
 }
 
-// unknownKey explains a key a block may not have.
-func (k blockKind) unknownKey(key string) string {
-	if msg := k.absent[key]; msg != "" {
-		return msg
-	}
-	for _, m := range k.methods {
-		if _, ok := lookupFilter(m, key); ok {
-			return fmt.Sprintf("%q is a filter: move it under filters:", key)
+// blockKey explains a key a block of kind k may not have.
+func (d *decoder) blockKey(k blockKind) func(string) string {
+	return func(key string) string {
+		if msg := k.absent[key]; msg != "" {
+			return msg
 		}
+		for _, m := range d.methods.Methods(k.kind) {
+			if _, ok := m.Filter(key); ok {
+				return fmt.Sprintf("%q is a filter: move it under filters:", key)
+			}
+		}
+		return ""
 	}
-	return ""
 }
 
-// unknownFilter explains a filter key that belongs to another method than
-// the block's m, whose filters it lists.
-func (k blockKind) unknownFilter(m doraflow.Method) func(string) string {
+// unknownFilter explains a filter key that belongs to another method of
+// kind k than the block's m, whose filters it lists.
+func (d *decoder) unknownFilter(k blockKind, m doraflow.MethodSpec) func(string) string {
 	return func(key string) string {
-		if suggest(key, FilterKeys(m)) != "" {
+		if suggest(key, m.FilterKeys()) != "" {
 			return ""
 		}
-		for _, other := range k.methods {
-			if _, ok := lookupFilter(other, key); ok {
-				return fmt.Sprintf("filter %q does not apply to method %s (its filters: %s)", key, m, strings.Join(FilterKeys(m), ", "))
+		for _, other := range d.methods.Methods(k.kind) {
+			if _, ok := other.Filter(key); ok {
+				return fmt.Sprintf("filter %q does not apply to method %s (its filters: %s)", key, m.Method, strings.Join(m.FilterKeys(), ", "))
 			}
 		}
 		return ""
@@ -144,8 +85,8 @@ type named struct {
 }
 
 // blocks reads the mapping blocks of one list.
-func (d *decoder) blocks(n *yaml.Node, k blockKind) []Block {
-	var out []Block
+func (d *decoder) blocks(n *yaml.Node, k blockKind) []doraflow.Block {
+	var out []doraflow.Block
 	var names []named
 	for i, item := range d.items(n, k.list, "mapping blocks") {
 		path := index(k.list, i)
@@ -170,17 +111,17 @@ func (d *decoder) items(n *yaml.Node, path, what string) []*yaml.Node {
 	return seq.Content
 }
 
-func (d *decoder) block(n *yaml.Node, path string, k blockKind) (Block, named) {
-	f := d.mapping(n, path, k.keys, k.unknownKey)
-	b := Block{Line: resolve(n).Line}
+func (d *decoder) block(n *yaml.Node, path string, k blockKind) (doraflow.Block, named) {
+	f := d.mapping(n, path, k.keys, d.blockKey(k))
+	b := doraflow.Block{Line: resolve(n).Line}
 	if f.wrongType {
 		return b, named{}
 	}
 	nm := d.name(f, k.list)
 	b.Name = nm.name
-	str(f, "method", &b.Method, oneOf("method", k.methodNames()))
+	str(f, "method", &b.Method, oneOf("method", d.methodNames(k)))
 	if !f.has("method") {
-		d.problem(n, join(path, "method"), "method is required: use one of %s", strings.Join(k.methodNames(), ", "))
+		d.problem(n, join(path, "method"), "method is required: use one of %s", strings.Join(d.methodNames(k), ", "))
 	}
 	str(f, "service", &b.Service, nil)
 	reposOK := true
@@ -190,15 +131,16 @@ func (d *decoder) block(n *yaml.Node, path string, k blockKind) (Block, named) {
 		reposOK = list(f, "repositories", &b.Repositories, repository)
 	}
 
+	spec, known := d.methods.Lookup(k.kind, b.Method)
 	switch {
-	case b.Method == doraflow.MethodCustom:
+	case spec.Source == doraflow.SourceCustom:
 		for _, key := range []string{"repositories", "filters"} {
 			if f.has(key) {
 				d.problem(f.vals[key], join(path, key), "custom %s blocks take no %s: remove the key (custom %ss are recorded through the HTTP API or `doraflow record`)", k.noun, key, k.noun)
 			}
 		}
-	case b.Method != "":
-		b.Filters = d.filters(f, b.Method, k)
+	case known:
+		b.Filters = d.filters(f, spec, k)
 		if k.repositories && reposOK && len(b.Repositories) == 0 {
 			at := f.vals["repositories"]
 			if at == nil {
@@ -222,24 +164,50 @@ func (d *decoder) name(f fields, list string) named {
 }
 
 // filters reads the filters of a block whose method is known and valid,
-// and applies the method's defaults.
-func (d *decoder) filters(f fields, m doraflow.Method, k blockKind) Filters {
-	ff := f.sub("filters", FilterKeys(m), k.unknownFilter(m))
-	var flt Filters
-	if m == doraflow.MethodWorkflowRun {
-		flt.Conclusion = "success"
-	}
-	for _, def := range filterDefs[m] {
-		switch {
-		case def.str != nil:
-			str(ff, def.key, def.str(&flt), def.check)
-		case def.list != nil:
-			list(ff, def.key, def.list(&flt), def.check)
-		default:
-			boolean(ff, def.key, def.flag(&flt))
+// as the method's spec declares them, and applies their defaults.
+func (d *decoder) filters(f fields, m doraflow.MethodSpec, k blockKind) doraflow.Filters {
+	ff := f.sub("filters", m.FilterKeys(), d.unknownFilter(k, m))
+	flt := doraflow.Filters{}
+	for _, spec := range m.Filters {
+		switch spec.Type {
+		case doraflow.FilterText:
+			v := spec.Default
+			str(ff, spec.Key, &v, filterCheck(spec))
+			if v != "" {
+				flt[spec.Key] = v
+			}
+		case doraflow.FilterList:
+			var v []string
+			if ff.has(spec.Key) {
+				list(ff, spec.Key, &v, spec.Check)
+				flt[spec.Key] = v
+			}
+		case doraflow.FilterFlag:
+			var v bool
+			boolean(ff, spec.Key, &v)
+			flt[spec.Key] = v
 		}
 	}
 	return flt
+}
+
+// filterCheck is the check of a text filter's values: one of its Values,
+// not empty when Required, and its own Check.
+func filterCheck(spec doraflow.FilterSpec) check {
+	return func(v string) string {
+		switch {
+		case len(spec.Values) > 0:
+			return oneOf(strings.ReplaceAll(spec.Key, "_", " "), spec.Values)(v)
+		case spec.Required != "":
+			if msg := nonEmpty(spec.Required)(v); msg != "" {
+				return msg
+			}
+		}
+		if spec.Check != nil {
+			return spec.Check(v)
+		}
+		return ""
+	}
 }
 
 // unique reports names used twice in one list.
@@ -258,20 +226,20 @@ func (d *decoder) unique(names []named, list string) {
 }
 
 // DeploymentBlock returns the deployment block called name.
-func (c *Config) DeploymentBlock(name string) (Block, bool) {
+func (c *Config) DeploymentBlock(name string) (doraflow.Block, bool) {
 	return findBlock(c.Deployments, name)
 }
 
 // IncidentBlock returns the incident block called name.
-func (c *Config) IncidentBlock(name string) (Block, bool) {
+func (c *Config) IncidentBlock(name string) (doraflow.Block, bool) {
 	return findBlock(c.Incidents, name)
 }
 
-func findBlock(blocks []Block, name string) (Block, bool) {
+func findBlock(blocks []doraflow.Block, name string) (doraflow.Block, bool) {
 	if i := rank(blocks, name); i >= 0 {
 		return blocks[i], true
 	}
-	return Block{}, false
+	return doraflow.Block{}, false
 }
 
 // BlockRank returns the position of the deployment block called name in the
@@ -284,7 +252,7 @@ func (c *Config) BlockRank(name string) int { return rank(c.Deployments, name) }
 // IncidentBlockRank is BlockRank for incident blocks.
 func (c *Config) IncidentBlockRank(name string) int { return rank(c.Incidents, name) }
 
-func rank(blocks []Block, name string) int {
+func rank(blocks []doraflow.Block, name string) int {
 	for i, b := range blocks {
 		if b.Name == name {
 			return i

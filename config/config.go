@@ -21,12 +21,15 @@ type Config struct {
 	Timezone    string         // IANA name, default "UTC"
 	Location    *time.Location // Timezone, loaded
 	Services    []Service
-	Deployments []Block
-	Incidents   []Block
+	Deployments []doraflow.Block
+	Incidents   []doraflow.Block
 	Attribution Attribution
 	Rework      Rework
 	Schedule    Schedule
 	Server      Server
+	// Methods are the sources' methods the blocks were validated
+	// against; the pipeline finds each block's source in them.
+	Methods *doraflow.Registry
 }
 
 // ClickHouse says where the store is and how to reach it.
@@ -70,43 +73,6 @@ type Service struct {
 	Team              string
 	Repositories      []string // owner/name globs
 	PagerDutyServices []string // PagerDuty service ids
-}
-
-// Block is a mapping block: what counts as a deployment or an incident.
-type Block struct {
-	Name         string
-	Method       doraflow.Method
-	Repositories []string // owner/name globs; deployment blocks only
-	Environment  string   // default "production"; deployment blocks only
-	Service      string   // optional override of the services: lookup
-	Filters      Filters
-	// Line is where the block starts in the config file, for messages.
-	Line int
-}
-
-// Filters are the conditions of a block; all of them must hold. Which keys
-// a block may set depends on its method (see FilterKeys).
-type Filters struct {
-	// merged_pr
-	BaseBranch    string
-	Labels        []string
-	ExcludeLabels []string
-	Paths         []string
-	// workflow_run
-	Workflow   string
-	Branch     string
-	Event      string
-	Conclusion string // default "success"
-	// release
-	TagPattern string
-	Prerelease bool
-	// deployment
-	Environment string
-	// pagerduty
-	Services   []string
-	Urgency    string
-	Priorities []string
-	Teams      []string
 }
 
 // Attribution configures incident-to-deployment attribution.

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"doraflow"
 )
 
 // decoder walks a parsed file and collects every problem instead of stopping
@@ -17,6 +19,8 @@ import (
 type decoder struct {
 	file   string
 	lookup func(string) (string, bool)
+	// methods declare the methods blocks may use and their filters.
+	methods *doraflow.Registry
 	// lenient leaves unset variables unreported and the values that use
 	// them unchecked. AddBlock sets it: adding a block must not require
 	// every secret of the file in the environment of the editing shell.

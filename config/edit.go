@@ -66,12 +66,12 @@ type BlockSpec struct {
 // every secret in the environment) and problems, a duplicate name among
 // them, come back as an *Errors. The file is replaced atomically, keeping
 // its mode, and is left untouched on any error.
-func AddBlock(path, kind string, b BlockSpec) error {
+func AddBlock(path, kind string, b BlockSpec, methods *doraflow.Registry) error {
 	data, err := read(path)
 	if err != nil {
 		return err
 	}
-	out, err := appendBlock(data, path, kind, b, os.LookupEnv)
+	out, err := appendBlock(data, path, kind, b, methods, os.LookupEnv)
 	if err != nil {
 		return err
 	}
@@ -88,12 +88,12 @@ func AddBlock(path, kind string, b BlockSpec) error {
 }
 
 // appendBlock returns data with b appended to the list kind.
-func appendBlock(data []byte, file, kind string, b BlockSpec, getenv func(string) (string, bool)) ([]byte, error) {
+func appendBlock(data []byte, file, kind string, b BlockSpec, methods *doraflow.Registry, getenv func(string) (string, bool)) ([]byte, error) {
 	if kind != Deployments && kind != Incidents {
 		return nil, fmt.Errorf("adding block: unknown list %q: use %s or %s", kind, Deployments, Incidents)
 	}
 	check := func(data []byte) error {
-		d := &decoder{file: file, lookup: getenv, lenient: true}
+		d := &decoder{file: file, lookup: getenv, methods: methods, lenient: true}
 		d.config(data)
 		return errorsOf(d.problems)
 	}
@@ -101,7 +101,8 @@ func appendBlock(data []byte, file, kind string, b BlockSpec, getenv func(string
 	if p != nil {
 		return nil, check(data)
 	}
-	item, err := renderBlock(b)
+	spec, _ := methods.Lookup(doraflow.Kind(kind), b.Method)
+	item, err := renderBlock(b, spec)
 	if err != nil {
 		return nil, fmt.Errorf("adding block: %w", err)
 	}
@@ -118,16 +119,18 @@ func appendBlock(data []byte, file, kind string, b BlockSpec, getenv func(string
 	return out, nil
 }
 
-// renderBlock writes b as a YAML mapping, unindented.
-func renderBlock(b BlockSpec) (string, error) {
+// renderBlock writes b, a block of method m, as a YAML mapping,
+// unindented. A filter m does not take is written as text, for the check
+// that follows to report.
+func renderBlock(b BlockSpec, m doraflow.MethodSpec) (string, error) {
 	filters := mappingNode()
 	for _, kv := range b.Filters {
-		def, _ := lookupFilter(b.Method, kv.Key)
+		spec, known := m.Filter(kv.Key)
 		v := scalar(kv.Value)
 		switch {
-		case def.list != nil:
+		case known && spec.Type == doraflow.FilterList:
 			v = flowList(SplitList(kv.Value))
-		case def.flag != nil && (kv.Value == "true" || kv.Value == "false"):
+		case known && spec.Type == doraflow.FilterFlag && (kv.Value == "true" || kv.Value == "false"):
 			v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: kv.Value}
 		}
 		set(filters, kv.Key, v)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"doraflow/sources"
 	"errors"
 	"io/fs"
 	"os"
@@ -55,7 +56,7 @@ func TestAddBlockKeepsFile(t *testing.T) {
 	path := writeConfig(t, sample, 0o640)
 	t.Setenv("GITHUB_TOKEN", "x") // the file's other variables stay unset
 
-	if err := AddBlock(path, Deployments, canary); err != nil {
+	if err := AddBlock(path, Deployments, canary, sources.Registry()); err != nil {
 		t.Fatal(err)
 	}
 	anchor := "    method: custom\n\n# Mapping blocks: what counts as an incident."
@@ -68,7 +69,7 @@ func TestAddBlockKeepsFile(t *testing.T) {
 		{"urgency", "low"}, {"services", "PAPI001, PWEB001"}, {"priorities", ""},
 	}}
 	before := readFile(t, path)
-	if err := AddBlock(path, Incidents, incident); err != nil {
+	if err := AddBlock(path, Incidents, incident, sources.Registry()); err != nil {
 		t.Fatal(err)
 	}
 	anchor = "    method: custom\n\nattribution:"
@@ -78,14 +79,14 @@ func TestAddBlockKeepsFile(t *testing.T) {
 		t.Errorf("file after AddBlock:\n%s\nwant:\n%s", readFile(t, path), want)
 	}
 
-	c, err := LoadWithEnv(path, testEnv)
+	c, err := LoadWithEnv(path, sources.Registry(), testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := c.Deployments[len(c.Deployments)-1]; b.Name != "api-canary" || b.Environment != "canary" || b.Filters.Conclusion != "success" {
+	if b := c.Deployments[len(c.Deployments)-1]; b.Name != "api-canary" || b.Environment != "canary" || b.Filters.Text("conclusion") != "success" {
 		t.Errorf("last deployment block: %+v", b)
 	}
-	if b := c.Incidents[len(c.Incidents)-1]; b.Name != "pagerduty-low" || len(b.Filters.Services) != 2 {
+	if b := c.Incidents[len(c.Incidents)-1]; b.Name != "pagerduty-low" || len(b.Filters.List("services")) != 2 {
 		t.Errorf("last incident block: %+v", b)
 	}
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o640 {
@@ -120,7 +121,7 @@ func TestAddBlockLayouts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, tt.src, 0o600)
-			if err := AddBlock(path, Deployments, manual); err != nil {
+			if err := AddBlock(path, Deployments, manual, sources.Registry()); err != nil {
 				t.Fatal(err)
 			}
 			if got := readFile(t, path); got != tt.want {
@@ -135,13 +136,13 @@ func TestAddBlockFilters(t *testing.T) {
 	spec := BlockSpec{Name: "web", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/web"}, Service: "web", Filters: []KeyValue{
 		{"labels", "deploy,release"}, {"base_branch", "main"}, {"paths", "services/web/**"},
 	}}
-	if err := AddBlock(path, Deployments, spec); err != nil {
+	if err := AddBlock(path, Deployments, spec, sources.Registry()); err != nil {
 		t.Fatal(err)
 	}
 	release := BlockSpec{Name: "rel", Method: doraflow.MethodRelease, Repositories: []string{"acme/*"}, Filters: []KeyValue{
 		{"tag_pattern", "*-rc"}, {"prerelease", "true"},
 	}}
-	if err := AddBlock(path, Deployments, release); err != nil {
+	if err := AddBlock(path, Deployments, release, sources.Registry()); err != nil {
 		t.Fatal(err)
 	}
 	want := `deployments:
@@ -163,11 +164,11 @@ func TestAddBlockFilters(t *testing.T) {
 	if got := readFile(t, path); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
-	c, err := LoadWithEnv(path, testEnv)
+	c, err := LoadWithEnv(path, sources.Registry(), testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := c.Deployments[1].Filters; f.TagPattern != "*-rc" || !f.Prerelease {
+	if f := c.Deployments[1].Filters; f.Text("tag_pattern") != "*-rc" || !f.Flag("prerelease") {
 		t.Errorf("release filters: %+v", f)
 	}
 }
@@ -216,7 +217,7 @@ func TestAddBlockRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeConfig(t, tt.src, 0o600)
-			err := AddBlock(path, tt.kind, tt.spec)
+			err := AddBlock(path, tt.kind, tt.spec, sources.Registry())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got error:\n%v\nwant one containing:\n%s", err, tt.want)
 			}
@@ -230,7 +231,7 @@ func TestAddBlockRefuses(t *testing.T) {
 
 func TestAddBlockProblemsAreErrors(t *testing.T) {
 	path := writeConfig(t, "deployments:\n  - name: a\n    method: custom\n", 0o600)
-	err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom})
+	err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom}, sources.Registry())
 	var errs *Errors
 	if !errors.As(err, &errs) || len(errs.Problems) != 1 {
 		t.Fatalf("got %T %v, want *Errors with one problem", err, err)
@@ -239,7 +240,7 @@ func TestAddBlockProblemsAreErrors(t *testing.T) {
 
 func TestAddBlockMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "doraflow.yaml")
-	err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom})
+	err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom}, sources.Registry())
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("got %v, want fs.ErrNotExist", err)
 	}
@@ -254,7 +255,7 @@ func TestAddBlockFollowsSymlink(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Skip("no symlinks here:", err)
 	}
-	if err := AddBlock(link, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom}); err != nil {
+	if err := AddBlock(link, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom}, sources.Registry()); err != nil {
 		t.Fatal(err)
 	}
 	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
@@ -270,13 +271,13 @@ func TestAddBlockFollowsSymlink(t *testing.T) {
 func TestAddBlockVariables(t *testing.T) {
 	src := "github:\n  token: ${DORAFLOW_TEST_UNSET_TOKEN}\n"
 	path := writeConfig(t, src, 0o600)
-	if err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom}); err != nil {
+	if err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom}, sources.Registry()); err != nil {
 		t.Fatalf("unset variable blocked the edit: %v", err)
 	}
 
 	t.Setenv("DORAFLOW_TEST_ZONE", "Mars/Base")
 	path = writeConfig(t, "timezone: ${DORAFLOW_TEST_ZONE}\n", 0o600)
-	err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom})
+	err := AddBlock(path, Deployments, BlockSpec{Name: "a", Method: doraflow.MethodCustom}, sources.Registry())
 	if err == nil || !strings.Contains(err.Error(), `unknown time zone "Mars/Base"`) {
 		t.Errorf("got %v, want the time zone reported", err)
 	}

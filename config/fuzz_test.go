@@ -1,6 +1,7 @@
 package config
 
 import (
+	"doraflow/sources"
 	"os"
 	"path"
 	"path/filepath"
@@ -30,7 +31,7 @@ func seedFiles(f *testing.F) {
 func FuzzLoad(f *testing.F) {
 	seedFiles(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse(data, "f.yaml", testEnv)
+		c, err := Parse(data, "f.yaml", sources.Registry(), testEnv)
 		if err != nil {
 			for _, p := range err.(*Errors).Problems {
 				if p.File != "f.yaml" || p.Line < 1 || p.Message == "" {
@@ -43,7 +44,7 @@ func FuzzLoad(f *testing.F) {
 		if strings.Contains(out, "${") {
 			return // a $${ escape, now a reference: not the same file
 		}
-		again, err := Parse([]byte(unredacted(out)), "f.yaml", withRedacted)
+		again, err := Parse([]byte(unredacted(out)), "f.yaml", sources.Registry(), withRedacted)
 		if err != nil {
 			t.Fatalf("Redacted output does not load:\n%v\n%s", err, out)
 		}
@@ -58,11 +59,11 @@ func FuzzLoad(f *testing.F) {
 func FuzzAddBlock(f *testing.F) {
 	seedFiles(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, err := appendBlock(data, "f.yaml", Deployments, BlockSpec{Name: "fuzz-added", Method: doraflow.MethodCustom}, testEnv)
+		out, err := appendBlock(data, "f.yaml", Deployments, BlockSpec{Name: "fuzz-added", Method: doraflow.MethodCustom}, sources.Registry(), testEnv)
 		if err != nil {
 			return
 		}
-		d := &decoder{file: "f.yaml", lookup: testEnv, lenient: true}
+		d := &decoder{file: "f.yaml", lookup: testEnv, methods: sources.Registry(), lenient: true}
 		c := d.config(out)
 		if len(d.problems) > 0 || len(c.Deployments) == 0 || c.Deployments[len(c.Deployments)-1].Name != "fuzz-added" {
 			t.Fatalf("bad result %v:\n%s", d.problems, out)
@@ -99,8 +100,11 @@ func FuzzGlob(f *testing.F) {
 	for _, s := range []string{"acme/api", "acme/api-*", "acme/*", "*/api", "acme/[", "acme/\\", "acme/a/b", "/api", "v*", "v[0-9]*", "[", "[]a]", "[^a-", "\\", "services/web/**", "/services", "", "*"} {
 		f.Add(s, "acme/api-v1")
 	}
-	tags, _ := lookupFilter(doraflow.MethodRelease, "tag_pattern")
-	paths, _ := lookupFilter(doraflow.MethodMergedPR, "paths")
+	methods := sources.Registry()
+	release, _ := methods.Lookup(doraflow.KindDeployments, doraflow.MethodRelease)
+	mergedPR, _ := methods.Lookup(doraflow.KindDeployments, doraflow.MethodMergedPR)
+	tags, _ := release.Filter("tag_pattern")
+	paths, _ := mergedPR.Filter("paths")
 	checks := []struct {
 		what  string // the words a refusal must contain
 		check check
@@ -108,8 +112,8 @@ func FuzzGlob(f *testing.F) {
 		matched func(pattern string) string
 	}{
 		{"repository", repository, func(p string) string { _, name, _ := strings.Cut(p, "/"); return name }},
-		{"tag pattern", tags.check, func(p string) string { return p }},
-		{"path pattern", paths.check, func(p string) string { return p }},
+		{"tag pattern", tags.Check, func(p string) string { return p }},
+		{"path pattern", paths.Check, func(p string) string { return p }},
 	}
 	f.Fuzz(func(t *testing.T, pattern, name string) {
 		for _, c := range checks {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"doraflow/sources"
 	"flag"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got string
-			if c, err := Parse(data, "doraflow.yaml", testEnv); err != nil {
+			if c, err := Parse(data, "doraflow.yaml", sources.Registry(), testEnv); err != nil {
 				got = err.Error() + "\n"
 			} else {
 				got = c.Redacted()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"doraflow"
 )
 
 // DefaultPath is where the config file is looked for when neither --config
@@ -59,17 +61,17 @@ func Default() *Config {
 // taking ${VAR} values from the process environment. Problems with the
 // content come back as an *Errors listing all of them; a missing file as
 // an error that wraps fs.ErrNotExist.
-func Load(path string) (*Config, error) {
-	return LoadWithEnv(path, os.LookupEnv)
+func Load(path string, methods *doraflow.Registry) (*Config, error) {
+	return LoadWithEnv(path, methods, os.LookupEnv)
 }
 
 // LoadWithEnv is Load with the environment given by getenv.
-func LoadWithEnv(path string, getenv func(string) (string, bool)) (*Config, error) {
+func LoadWithEnv(path string, methods *doraflow.Registry, getenv func(string) (string, bool)) (*Config, error) {
 	data, err := read(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(data, path, getenv)
+	return Parse(data, path, methods, getenv)
 }
 
 func read(path string) ([]byte, error) {
@@ -84,13 +86,14 @@ func read(path string) ([]byte, error) {
 }
 
 // Parse is Load for a file already read: file names it in messages.
-func Parse(data []byte, file string, getenv func(string) (string, bool)) (*Config, error) {
-	d := &decoder{file: file, lookup: getenv}
+func Parse(data []byte, file string, methods *doraflow.Registry, getenv func(string) (string, bool)) (*Config, error) {
+	d := &decoder{file: file, lookup: getenv, methods: methods}
 	c := d.config(data)
 	if err := errorsOf(d.problems); err != nil {
 		return nil, err
 	}
 	c.Path = file
+	c.Methods = methods
 	return c, nil
 }
 

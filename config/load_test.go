@@ -1,6 +1,7 @@
 package config
 
 import (
+	"doraflow/sources"
 	"errors"
 	"io/fs"
 	"os"
@@ -38,7 +39,7 @@ var testEnv = env(
 )
 
 func parse(src string) (*Config, error) {
-	return Parse([]byte(src), "doraflow.yaml", testEnv)
+	return Parse([]byte(src), "doraflow.yaml", sources.Registry(), testEnv)
 }
 
 // problemLines returns the lines of an *Errors, failing the test for any
@@ -283,7 +284,7 @@ func TestValid(t *testing.T) {
 			}
 		}},
 		{"typed values through variables", "github:\n  concurrency: ${CONC}\ndeployments:\n  - name: r\n    method: release\n    repositories: [a/b]\n    filters:\n      prerelease: ${YES}\n", func(t *testing.T, c *Config) {
-			if c.GitHub.Concurrency != 8 || !c.Deployments[0].Filters.Prerelease {
+			if c.GitHub.Concurrency != 8 || !c.Deployments[0].Filters.Flag("prerelease") {
 				t.Errorf("got %d, %v", c.GitHub.Concurrency, c.Deployments[0].Filters)
 			}
 		}},
@@ -299,13 +300,13 @@ func TestValid(t *testing.T) {
 		}},
 		{"block defaults", "deployments:\n  - name: w\n    method: workflow_run\n    repositories: [acme/*]\n  - name: m\n    method: custom\nincidents:\n  - name: p\n    method: pagerduty\n", func(t *testing.T, c *Config) {
 			w, m, p := c.Deployments[0], c.Deployments[1], c.Incidents[0]
-			if w.Environment != "production" || w.Filters.Conclusion != "success" || w.Line != 2 {
+			if w.Environment != "production" || w.Filters.Text("conclusion") != "success" || w.Line != 2 {
 				t.Errorf("workflow block: %+v", w)
 			}
-			if m.Environment != "production" || m.Filters.Conclusion != "" {
+			if m.Environment != "production" || m.Filters.Text("conclusion") != "" {
 				t.Errorf("custom block: %+v", m)
 			}
-			if p.Environment != "" || !reflect.DeepEqual(p.Filters, Filters{}) {
+			if p.Environment != "" || !reflect.DeepEqual(p.Filters, doraflow.Filters{}) {
 				t.Errorf("incident block: %+v", p)
 			}
 		}},
@@ -331,14 +332,17 @@ func TestValid(t *testing.T) {
 	}
 }
 
+// withoutPath is c without what Parse adds to the defaults: the path
+// and the methods it validated with.
 func withoutPath(c *Config) *Config {
 	copied := *c
 	copied.Path = ""
+	copied.Methods = nil
 	return &copied
 }
 
 func TestSample(t *testing.T) {
-	c, err := LoadWithEnv("doraflow.sample.yaml", testEnv)
+	c, err := LoadWithEnv("doraflow.sample.yaml", sources.Registry(), testEnv)
 	if err != nil {
 		t.Fatalf("the sample does not load:\n%v", err)
 	}
@@ -360,16 +364,17 @@ func TestSample(t *testing.T) {
 			t.Errorf("the sample lacks %s:", key)
 		}
 	}
-	for _, m := range append(doraflow.DeploymentMethods, doraflow.IncidentMethods...) {
-		for _, key := range FilterKeys(m) {
+	methods := sources.Registry()
+	for _, m := range append(methods.Methods(doraflow.KindDeployments), methods.Methods(doraflow.KindIncidents)...) {
+		for _, key := range m.FilterKeys() {
 			if !strings.Contains(string(data), " "+key+":") {
-				t.Errorf("the sample lacks filter %s of %s", key, m)
+				t.Errorf("the sample lacks filter %s of %s", key, m.Method)
 			}
 		}
 	}
 
 	// Without the variables it names each one.
-	_, err = LoadWithEnv("doraflow.sample.yaml", env())
+	_, err = LoadWithEnv("doraflow.sample.yaml", sources.Registry(), env())
 	for _, name := range []string{"CLICKHOUSE_PASSWORD", "GITHUB_TOKEN", "PAGERDUTY_TOKEN", "DORAFLOW_API_TOKEN"} {
 		if err == nil || !strings.Contains(err.Error(), "environment variable "+name+" is not set") {
 			t.Errorf("want %s reported as unset, got:\n%v", name, err)
@@ -379,7 +384,7 @@ func TestSample(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "doraflow.yaml")
-	_, err := Load(path)
+	_, err := Load(path, sources.Registry())
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("got %v, want fs.ErrNotExist", err)
 	}
@@ -396,7 +401,7 @@ func TestLoadUsesEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("DORAFLOW_TEST_TOKEN", "from-env")
-	c, err := Load(path)
+	c, err := Load(path, sources.Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,28 +440,8 @@ func TestDefault(t *testing.T) {
 	}
 }
 
-func TestFilterKeys(t *testing.T) {
-	want := map[doraflow.Method][]string{
-		doraflow.MethodMergedPR:    {"base_branch", "labels", "exclude_labels", "paths"},
-		doraflow.MethodWorkflowRun: {"workflow", "branch", "event", "conclusion"},
-		doraflow.MethodRelease:     {"tag_pattern", "prerelease"},
-		doraflow.MethodDeployment:  {"environment"},
-		doraflow.MethodCustom:      {},
-		doraflow.MethodPagerDuty:   {"services", "urgency", "priorities", "teams"},
-	}
-	for m, keys := range want {
-		if got := FilterKeys(m); !reflect.DeepEqual(got, keys) {
-			t.Errorf("FilterKeys(%s) = %v, want %v", m, got, keys)
-		}
-	}
-	FilterKeys(doraflow.MethodMergedPR)[0] = "changed"
-	if FilterKeys(doraflow.MethodMergedPR)[0] != "base_branch" {
-		t.Error("FilterKeys shares its slice")
-	}
-}
-
 func TestBlockLookups(t *testing.T) {
-	c, err := LoadWithEnv("doraflow.sample.yaml", testEnv)
+	c, err := LoadWithEnv("doraflow.sample.yaml", sources.Registry(), testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"doraflow/sources"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -42,7 +43,7 @@ pagerduty:
 server:
   tokens: ["${API2}", "${EMPTY}", "SECRETmalformed${oops", "${API}", "${UNSET}"]
 `
-	_, err := Parse([]byte(src), "doraflow.yaml", secretEnv)
+	_, err := Parse([]byte(src), "doraflow.yaml", sources.Registry(), secretEnv)
 	if err == nil {
 		t.Fatal("want problems")
 	}
@@ -64,7 +65,7 @@ pagerduty:
 server:
   tokens: ["${API}", apiSECRETother-0123456789]
 `
-	c, err := Parse([]byte(src), "doraflow.yaml", secretEnv)
+	c, err := Parse([]byte(src), "doraflow.yaml", sources.Registry(), secretEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +90,11 @@ server:
 // TestRedactedLoads checks that the effective configuration is itself a
 // valid config file meaning the same, secrets aside.
 func TestRedactedLoads(t *testing.T) {
-	c, err := LoadWithEnv("doraflow.sample.yaml", testEnv)
+	c, err := LoadWithEnv("doraflow.sample.yaml", sources.Registry(), testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := Parse([]byte(unredacted(c.Redacted())), "effective.yaml", withRedacted)
+	again, err := Parse([]byte(unredacted(c.Redacted())), "effective.yaml", sources.Registry(), withRedacted)
 	if err != nil {
 		t.Fatalf("Redacted output does not load:\n%v\n%s", err, c.Redacted())
 	}

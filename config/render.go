@@ -81,26 +81,31 @@ func blockNode(name string, m doraflow.Method, repos []string, env, service stri
 }
 
 // filtersNode renders the effective filters of a block of method m:
-// everything set, and the booleans, whose default is a decision too.
-func filtersNode(m doraflow.Method, flt Filters) *yaml.Node {
+// everything set, and the flags, whose default is a decision too.
+func filtersNode(m doraflow.MethodSpec, flt doraflow.Filters) *yaml.Node {
 	n := mappingNode()
-	for _, def := range filterDefs[m] {
-		switch {
-		case def.str != nil && *def.str(&flt) != "":
-			set(n, def.key, scalar(*def.str(&flt)))
-		case def.list != nil && len(*def.list(&flt)) > 0:
-			set(n, def.key, flowList(*def.list(&flt)))
-		case def.flag != nil:
-			set(n, def.key, boolNode(*def.flag(&flt)))
+	for _, spec := range m.Filters {
+		switch spec.Type {
+		case doraflow.FilterText:
+			if v := flt.Text(spec.Key); v != "" {
+				set(n, spec.Key, scalar(v))
+			}
+		case doraflow.FilterList:
+			if v := flt.List(spec.Key); len(v) > 0 {
+				set(n, spec.Key, flowList(v))
+			}
+		case doraflow.FilterFlag:
+			set(n, spec.Key, boolNode(flt.Flag(spec.Key)))
 		}
 	}
 	return n
 }
 
-func blocksNode(blocks []Block) *yaml.Node {
+func (c *Config) blocksNode(kind doraflow.Kind, blocks []doraflow.Block) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, b := range blocks {
-		n.Content = append(n.Content, blockNode(b.Name, b.Method, b.Repositories, b.Environment, b.Service, filtersNode(b.Method, b.Filters)))
+		spec, _ := c.Methods.Lookup(kind, b.Method)
+		n.Content = append(n.Content, blockNode(b.Name, b.Method, b.Repositories, b.Environment, b.Service, filtersNode(spec, b.Filters)))
 	}
 	return n
 }
@@ -167,8 +172,8 @@ func (c *Config) Redacted() string {
 		svcs.Content = append(svcs.Content, n)
 	}
 	set(root, "services", svcs)
-	set(root, "deployments", blocksNode(c.Deployments))
-	set(root, "incidents", blocksNode(c.Incidents))
+	set(root, "deployments", c.blocksNode(doraflow.KindDeployments, c.Deployments))
+	set(root, "incidents", c.blocksNode(doraflow.KindIncidents, c.Incidents))
 
 	at := mappingNode()
 	set(at, "window", scalar(formatDuration(c.Attribution.Window)))

@@ -31,15 +31,15 @@ var Services = []config.Service{
 
 // Blocks are the demo's deployment mapping blocks: one per GitHub method,
 // as in config/doraflow.sample.yaml.
-var Blocks = []config.Block{
+var Blocks = []doraflow.Block{
 	{Name: "api-deploy-workflow", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: doraflow.EnvironmentProduction,
-		Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
+		Filters: doraflow.Filters{"workflow": "deploy.yml", "branch": "main", "conclusion": "success"}},
 	{Name: "web-merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/web"}, Environment: doraflow.EnvironmentProduction,
-		Filters: config.Filters{BaseBranch: "main", Labels: []string{"deploy"}, ExcludeLabels: []string{"skip-deploy"}}},
+		Filters: doraflow.Filters{"base_branch": "main", "labels": []string{"deploy"}, "exclude_labels": []string{"skip-deploy"}}},
 	{Name: "mobile-releases", Method: doraflow.MethodRelease, Repositories: []string{"acme/mobile"}, Environment: doraflow.EnvironmentProduction,
-		Filters: config.Filters{TagPattern: "v*"}},
+		Filters: doraflow.Filters{"tag_pattern": "v*"}},
 	{Name: "infra-deployments", Method: doraflow.MethodDeployment, Repositories: []string{"acme/infra"}, Environment: doraflow.EnvironmentProduction,
-		Filters: config.Filters{Environment: doraflow.EnvironmentProduction}},
+		Filters: doraflow.Filters{"environment": doraflow.EnvironmentProduction}},
 }
 
 // GitHub returns the simulated GitHub organisation: Days of activity up

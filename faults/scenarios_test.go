@@ -50,7 +50,7 @@ func faultsOn(t *testing.T, s *suite) {
 		t.Fatal("the clean run has no facts: the suite would prove nothing")
 	}
 	outcomes := []outcome{{scenario: "clean run", source: "—", injected: "nothing", expected: len(want.facts), found: len(want.facts), metrics: true, took: time.Since(began)}}
-	for _, src := range sources {
+	for _, src := range upstreams {
 		for _, sc := range scenarios {
 			t.Run(src.name+"/"+sc.name, func(t *testing.T) {
 				began := time.Now()

@@ -19,13 +19,13 @@ import (
 	"doraflow/pipeline"
 )
 
-// sources lists the upstream systems the suite runs every scenario
+// upstreams lists the upstream systems the suite runs every scenario
 // against, each in turn being the one that misbehaves while the others
 // behave. A source joins the suite by adding its entry here.
 // hold is the request at which the process scenarios strike, a third
 // into the backfill's 31 chunks: PagerDuty makes one request a chunk,
 // GitHub a dozen or so (runs, pull requests, compares).
-var sources = []struct {
+var upstreams = []struct {
 	name string
 	new  func() upstream
 	hold int64
@@ -36,7 +36,7 @@ var sources = []struct {
 
 // holdAt is the request of source at which the process scenarios strike.
 func holdAt(source string) int64 {
-	for _, src := range sources {
+	for _, src := range upstreams {
 		if src.name == source {
 			return src.hold
 		}

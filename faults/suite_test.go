@@ -24,6 +24,7 @@ import (
 	"doraflow/load/clickhouse"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 // The suite's ClickHouse engines, which `make test-faults` starts. They
@@ -152,7 +153,7 @@ func (s *suite) start(t *testing.T, faulty string, f fault) *run {
 	}
 	var sections strings.Builder
 	depBlocks, incBlocks := []string{"{name: manual, method: custom}"}, []string(nil)
-	for _, src := range sources {
+	for _, src := range upstreams {
 		up := src.new()
 		var h http.Handler
 		if src.name == faulty {
@@ -187,7 +188,7 @@ func (s *suite) start(t *testing.T, faulty string, f fault) *run {
 	if err := os.WriteFile(r.cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadWithEnv(r.cfgPath, func(k string) (string, bool) { v, ok := r.env[k]; return v, ok })
+	cfg, err := config.LoadWithEnv(r.cfgPath, sources.Registry(), func(k string) (string, bool) { v, ok := r.env[k]; return v, ok })
 	if err != nil {
 		t.Fatalf("config:\n%s\n%v", yaml, err)
 	}

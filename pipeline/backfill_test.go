@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
@@ -22,7 +21,7 @@ func TestBackfillResumesAfterAnInterruption(t *testing.T) {
 				h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: day(d).Add(time.Hour), ResolvedAt: day(d).Add(3 * time.Hour)})
 			}
 		}
-		blocks := []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}}
+		blocks := []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}}
 		opts := pipeline.BackfillOptions{From: day(1), To: day(29), Chunk: 5 * 24 * time.Hour}
 
 		clean := pipelinetest.NewPagerDuty(t, blocks)
@@ -69,7 +68,7 @@ func TestBackfillResumesAfterAnInterruption(t *testing.T) {
 func TestBackfillReadsOpenIncidentsOnlyInTheirChunk(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
 		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: day(2).Add(time.Hour)})
 		h.Sync() // the incident is open in the facts now
 		res, err := h.P.Backfill(h.Ctx, pipeline.BackfillOptions{From: day(1), To: day(15), Chunk: 24 * time.Hour})

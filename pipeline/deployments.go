@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 )
 
@@ -17,29 +16,29 @@ import (
 // as deployment blocks ask.
 type DeploymentSource interface {
 	Repositories(ctx context.Context, globs []string) ([]string, error)
-	Read(ctx context.Context, block config.Block, since, until time.Time, hist github.History, sink func(context.Context, doraflow.FactSet) error) (github.Stats, error)
+	Read(ctx context.Context, block doraflow.Block, since, until time.Time, hist github.History, sink func(context.Context, doraflow.FactSet) error) (github.Stats, error)
 	Shipped(ctx context.Context, repo, baseSHA, sha string) ([]doraflow.Change, map[string][]string, error)
 }
 
-// errNoGitHub is returned when a GitHub block is synced without a GitHub
-// source.
-var errNoGitHub = errors.New("github is not configured: set github.token (and github.base_url for GitHub Enterprise Server)")
+// githubReader reads GitHub's blocks for the pipeline.
+type githubReader struct {
+	p   *Pipeline
+	src DeploymentSource
+}
 
-// readDeployments reads a GitHub block's deployments in [since, until)
+// read reads a GitHub block's deployments in [since, until)
 // with the changes they ship, and stages them tagged with their service.
 // With incremental (a sync, not a backfill) every repository reads from
 // its own watermark when it has one, and each repository read in full
 // moves its watermark: one repository that fails does not hold the
 // others back.
-func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, until time.Time, incremental bool, w *pass) (int, error) {
-	if p.github == nil {
-		return 0, errNoGitHub
-	}
+func (r githubReader) read(ctx context.Context, b doraflow.Block, since, until time.Time, incremental bool, w *pass) (int, error) {
+	p := r.p
 	if !incremental {
-		stats, err := p.readRepositories(ctx, b, since, until, w)
+		stats, err := r.readRepositories(ctx, b, since, until, w)
 		return stats.Requests, err
 	}
-	repos, err := p.github.Repositories(ctx, b.Repositories)
+	repos, err := r.src.Repositories(ctx, b.Repositories)
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +71,7 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 		}
 		one := b
 		one.Repositories = group
-		stats, err := p.readRepositories(ctx, one, start, until, w)
+		stats, err := r.readRepositories(ctx, one, start, until, w)
 		requests += stats.Requests
 		if err != nil && !errors.Is(err, github.ErrRepositories) {
 			return requests, err
@@ -102,9 +101,10 @@ func (p *Pipeline) readDeployments(ctx context.Context, b config.Block, since, u
 
 // readRepositories reads block (all its repositories) over [since, until)
 // and stages what it finds.
-func (p *Pipeline) readRepositories(ctx context.Context, b config.Block, since, until time.Time, w *pass) (github.Stats, error) {
+func (r githubReader) readRepositories(ctx context.Context, b doraflow.Block, since, until time.Time, w *pass) (github.Stats, error) {
+	p := r.p
 	// The extractor logs each repository it could not read itself.
-	return p.github.Read(ctx, b, since, until, p.store, func(ctx context.Context, batch doraflow.FactSet) error {
+	return r.src.Read(ctx, b, since, until, p.store, func(ctx context.Context, batch doraflow.FactSet) error {
 		for i := range batch.Deployments {
 			d := &batch.Deployments[i]
 			d.Service = p.catalog.ServiceForRepository(b.Service, d.Repository)

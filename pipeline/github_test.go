@@ -28,7 +28,7 @@ type ghHarness struct {
 // newGHHarness serves a hand-built organisation: acme/api deploys with a
 // deploy.yml workflow after each squash-merged pull request; acme/web
 // deploys each merged pull request labelled deploy.
-func newGHHarness(t *testing.T, blocks []config.Block) *ghHarness {
+func newGHHarness(t *testing.T, blocks []doraflow.Block) *ghHarness {
 	t.Helper()
 	org := githubfake.NewOrg("acme", day(20))
 	api := org.AddRepo("api")
@@ -60,11 +60,11 @@ func newGHHarness(t *testing.T, blocks []config.Block) *ghHarness {
 func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newGHHarness(t, []config.Block{
+		h := newGHHarness(t, []doraflow.Block{
 			{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "production",
-				Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}},
+				Filters: doraflow.Filters{"workflow": "deploy.yml", "conclusion": "success"}},
 			{Name: "web-merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/web"}, Environment: "production",
-				Filters: config.Filters{Labels: []string{"deploy"}}},
+				Filters: doraflow.Filters{"labels": []string{"deploy"}}},
 			// Overlaps web-merges: the web pull request is still one deployment,
 			// of the block listed first.
 			{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: "staging"},
@@ -131,7 +131,7 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newGHHarness(t, []config.Block{{Name: "manual", Method: doraflow.MethodCustom}})
+		h := newGHHarness(t, []doraflow.Block{{Name: "manual", Method: doraflow.MethodCustom}})
 		org := h.srv
 		var first, second string
 		org.Update(func(o *githubfake.Org) {
@@ -167,8 +167,8 @@ func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
 func TestGitHubWatermarkPerRepository(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newGHHarness(t, []config.Block{{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api", "acme/gone"},
-			Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}}})
+		h := newGHHarness(t, []doraflow.Block{{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api", "acme/gone"},
+			Filters: doraflow.Filters{"workflow": "deploy.yml", "conclusion": "success"}}})
 		if _, err := h.P.Sync(h.Ctx, pipeline.SyncOptions{}); !errors.Is(err, github.ErrRepositories) {
 			t.Fatalf("sync with a missing repository: %v, want github.ErrRepositories", err)
 		}

@@ -2,26 +2,24 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/pagerduty"
 )
 
-// errNoPagerDuty is returned when a PagerDuty block is synced without a
-// configured PagerDuty source.
-var errNoPagerDuty = errors.New("pagerduty is not configured: set pagerduty.token (and pagerduty.base_url for the EU region)")
+// pagerdutyReader reads PagerDuty's blocks for the pipeline.
+type pagerdutyReader struct {
+	p   *Pipeline
+	src IncidentSource
+}
 
-// readIncidents reads a PagerDuty block's incidents created in [since,
+// read reads a PagerDuty block's incidents created in [since,
 // until), with refreshOpen re-reads the incidents still open at the last
 // sync so that a resolution is not missed, and stages them with their
 // doraflow service.
-func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, until time.Time, refreshOpen bool, w *pass) (int, error) {
-	if p.pagerduty == nil {
-		return 0, errNoPagerDuty
-	}
+func (r pagerdutyReader) read(ctx context.Context, b doraflow.Block, since, until time.Time, refreshOpen bool, w *pass) (int, error) {
+	p := r.p
 	sink := func(ctx context.Context, batch []pagerduty.Incident) error {
 		rows := make([]doraflow.Incident, len(batch))
 		for i, in := range batch {
@@ -40,7 +38,7 @@ func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, unt
 		p.telemetry.staged("incidents", len(rows))
 		return nil
 	}
-	read, err := p.pagerduty.Read(ctx, b, since, until, sink)
+	read, err := r.src.Read(ctx, b, since, until, sink)
 	if err != nil || !refreshOpen {
 		return read.Requests, err
 	}
@@ -48,7 +46,7 @@ func (p *Pipeline) readIncidents(ctx context.Context, b config.Block, since, unt
 	if err != nil || len(open) == 0 {
 		return read.Requests, err
 	}
-	refreshed, err := p.pagerduty.Refresh(ctx, b, open, sink)
+	refreshed, err := r.src.Refresh(ctx, b, open, sink)
 	if len(refreshed.Missing) > 0 {
 		p.log.Warn().Str("block", b.Name).Strs("incidents", refreshed.Missing).Msg("PagerDuty no longer knows these open incidents; their facts are kept")
 	}

@@ -24,7 +24,9 @@ type Pipeline struct {
 	catalog *transform.Catalog
 	now     func() time.Time
 
-	pagerduty IncidentSource
+	// readers read the blocks of each source the pipeline was given.
+	readers map[doraflow.Source]reader
+	// github also looks up what custom deployments ship.
 	github    DeploymentSource
 	telemetry *Telemetry
 }
@@ -33,10 +35,17 @@ type Pipeline struct {
 type Option func(*Pipeline)
 
 // WithPagerDuty sets the source of PagerDuty blocks.
-func WithPagerDuty(s IncidentSource) Option { return func(p *Pipeline) { p.pagerduty = s } }
+func WithPagerDuty(s IncidentSource) Option {
+	return func(p *Pipeline) { p.readers[doraflow.SourcePagerDuty] = pagerdutyReader{p, s} }
+}
 
 // WithGitHub sets the source of GitHub blocks.
-func WithGitHub(s DeploymentSource) Option { return func(p *Pipeline) { p.github = s } }
+func WithGitHub(s DeploymentSource) Option {
+	return func(p *Pipeline) {
+		p.github = s
+		p.readers[doraflow.SourceGitHub] = githubReader{p, s}
+	}
+}
 
 // WithTelemetry counts the pipeline's work in t.
 func WithTelemetry(t *Telemetry) Option { return func(p *Pipeline) { p.telemetry = t } }
@@ -46,7 +55,7 @@ func WithClock(now func() time.Time) Option { return func(p *Pipeline) { p.now =
 
 // New returns a pipeline for cfg writing to store.
 func New(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, opts ...Option) *Pipeline {
-	p := &Pipeline{cfg: cfg, store: store, log: log, catalog: transform.NewCatalog(cfg.Services), now: time.Now}
+	p := &Pipeline{cfg: cfg, store: store, log: log, catalog: transform.NewCatalog(cfg.Services), now: time.Now, readers: map[doraflow.Source]reader{}}
 	for _, o := range opts {
 		o(p)
 	}
@@ -79,7 +88,7 @@ func (p *Pipeline) blockOrder() []string {
 // customBlock returns the name of the first custom block in blocks, or
 // "custom" when the config has none: recording by hand works without
 // configuring a block for it.
-func customBlock(blocks []config.Block) string {
+func customBlock(blocks []doraflow.Block) string {
 	for _, b := range blocks {
 		if b.Method == doraflow.MethodCustom {
 			return b.Name

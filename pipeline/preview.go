@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/pagerduty"
 )
 
@@ -29,17 +28,41 @@ var ErrNotConfigured = errors.New("source not configured")
 // what it matches is recorded, so there is nothing to read ahead of time.
 var ErrNothingToPreview = errors.New("nothing to preview")
 
-// deploymentPreviewer is a DeploymentSource that can preview a block
-// (github.Source). It is separate so that sources built for tests need
+// previewer is a source that can preview a block (github.Source,
+// pagerduty.Source). It is separate so that sources built for tests need
 // not implement it.
-type deploymentPreviewer interface {
-	Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Deployment, error)
+type previewer[T any] interface {
+	Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]T, error)
 }
 
-// incidentPreviewer is an IncidentSource that can preview a block
-// (pagerduty.Source).
-type incidentPreviewer interface {
-	Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]pagerduty.Incident, error)
+// previewWith previews b through src, when src can preview, and says
+// where each match is (id, time and link).
+func previewWith[T any](ctx context.Context, src any, b doraflow.Block, since, until time.Time, funnel doraflow.Funnel, match func(T) PreviewMatch) ([]PreviewMatch, error) {
+	pv, ok := src.(previewer[T])
+	if !ok {
+		return nil, fmt.Errorf("%w: block %s: this source cannot preview", ErrNotConfigured, b.Name)
+	}
+	found, err := pv.Preview(ctx, b, since, until, funnel)
+	if err != nil {
+		return nil, err
+	}
+	matches := make([]PreviewMatch, len(found))
+	for i, f := range found {
+		matches[i] = match(f)
+	}
+	return matches, nil
+}
+
+func (r githubReader) preview(ctx context.Context, b doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]PreviewMatch, error) {
+	return previewWith(ctx, r.src, b, since, until, funnel, func(d doraflow.Deployment) PreviewMatch {
+		return PreviewMatch{ID: d.ID, At: d.DeployedAt, URL: d.URL}
+	})
+}
+
+func (r pagerdutyReader) preview(ctx context.Context, b doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]PreviewMatch, error) {
+	return previewWith(ctx, r.src, b, since, until, funnel, func(in pagerduty.Incident) PreviewMatch {
+		return PreviewMatch{ID: in.ID, At: in.CreatedAt, URL: in.URL}
+	})
 }
 
 // Funnel is what a block's filters did to the objects its source listed:
@@ -103,7 +126,7 @@ type Overlap struct {
 
 // PreviewResult is what Preview found for one block.
 type PreviewResult struct {
-	Block  config.Block
+	Block  doraflow.Block
 	Kind   string // "deployments" or "incidents"
 	Since  time.Time
 	Until  time.Time
@@ -162,12 +185,12 @@ func (p *Pipeline) Preview(ctx context.Context, blockName string, days int) (Pre
 
 // findBlock returns the list holding the named block, its kind, and its
 // index there (-1 when neither list has it).
-func (p *Pipeline) findBlock(name string) ([]config.Block, string, int) {
+func (p *Pipeline) findBlock(name string) ([]doraflow.Block, string, int) {
 	for _, l := range []struct {
-		blocks []config.Block
+		blocks []doraflow.Block
 		kind   string
 	}{{p.cfg.Deployments, "deployments"}, {p.cfg.Incidents, "incidents"}} {
-		if i := slices.IndexFunc(l.blocks, func(b config.Block) bool { return b.Name == name }); i >= 0 {
+		if i := slices.IndexFunc(l.blocks, func(b doraflow.Block) bool { return b.Name == name }); i >= 0 {
 			return l.blocks, l.kind, i
 		}
 	}
@@ -186,36 +209,18 @@ func (p *Pipeline) blockList() string {
 
 // previewBlock previews b through its source and returns the ids it
 // matched; with res set it also fills res's funnel and first matches.
-func (p *Pipeline) previewBlock(ctx context.Context, b config.Block, since, until time.Time, res *PreviewResult) (map[string]bool, error) {
-	rec := &funnelRecorder{}
-	var matches []PreviewMatch
-	switch doraflow.SourceOf(b.Method) {
-	case doraflow.SourceGitHub:
-		src, ok := p.github.(deploymentPreviewer)
-		if !ok {
-			return nil, fmt.Errorf("%w: block %s: %w", ErrNotConfigured, b.Name, errNoGitHub)
-		}
-		deps, err := src.Preview(ctx, b, since, until, rec)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range deps {
-			matches = append(matches, PreviewMatch{ID: d.ID, At: d.DeployedAt, URL: d.URL})
-		}
-	case doraflow.SourcePagerDuty:
-		src, ok := p.pagerduty.(incidentPreviewer)
-		if !ok {
-			return nil, fmt.Errorf("%w: block %s: %w", ErrNotConfigured, b.Name, errNoPagerDuty)
-		}
-		ins, err := src.Preview(ctx, b, since, until, rec)
-		if err != nil {
-			return nil, err
-		}
-		for _, in := range ins {
-			matches = append(matches, PreviewMatch{ID: in.ID, At: in.CreatedAt, URL: in.URL})
-		}
-	default:
+func (p *Pipeline) previewBlock(ctx context.Context, b doraflow.Block, since, until time.Time, res *PreviewResult) (map[string]bool, error) {
+	r, ok, err := p.readerOf(b)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, fmt.Errorf("block %s has method %s: %w: what it matches is recorded (doraflow record or the HTTP API), not read from GitHub or PagerDuty", b.Name, b.Method, ErrNothingToPreview)
+	}
+	rec := &funnelRecorder{}
+	matches, err := r.preview(ctx, b, since, until, rec)
+	if err != nil {
+		return nil, err
 	}
 	ids := make(map[string]bool, len(matches))
 	for _, m := range matches {

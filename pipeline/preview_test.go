@@ -22,7 +22,7 @@ import (
 // newPreviewHarness serves acme/app with hand-built objects of every
 // GitHub method and a pipeline over blocks, with the GitHub source
 // storing ETags in ClickHouse (a preview must use none).
-func newPreviewHarness(t *testing.T, blocks []config.Block) *ghHarness {
+func newPreviewHarness(t *testing.T, blocks []doraflow.Block) *ghHarness {
 	t.Helper()
 	org := githubfake.NewOrg("acme", day(20))
 	app := org.AddRepo("app")
@@ -101,14 +101,14 @@ func TestPreviewGitHubFunnels(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
 		repo := []string{"acme/app"}
-		h := newPreviewHarness(t, []config.Block{
+		h := newPreviewHarness(t, []doraflow.Block{
 			{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: repo,
-				Filters: config.Filters{Labels: []string{"deploy"}, ExcludeLabels: []string{"skip-deploy"}}},
+				Filters: doraflow.Filters{"labels": []string{"deploy"}, "exclude_labels": []string{"skip-deploy"}}},
 			{Name: "runs", Method: doraflow.MethodWorkflowRun, Repositories: repo,
-				Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
-			{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo, Filters: config.Filters{TagPattern: "v*"}},
-			{Name: "deploys", Method: doraflow.MethodDeployment, Repositories: repo, Filters: config.Filters{Environment: "production"}},
-			{Name: "nothing", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"no-such-label"}}},
+				Filters: doraflow.Filters{"workflow": "deploy.yml", "branch": "main", "conclusion": "success"}},
+			{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo, Filters: doraflow.Filters{"tag_pattern": "v*"}},
+			{Name: "deploys", Method: doraflow.MethodDeployment, Repositories: repo, Filters: doraflow.Filters{"environment": "production"}},
+			{Name: "nothing", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: doraflow.Filters{"labels": []string{"no-such-label"}}},
 		})
 		before := rowCounts(h.Harness)
 
@@ -140,8 +140,8 @@ func TestPreviewOverlapNamesTheEarlierBlock(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
 		repo := []string{"acme/app"}
-		h := newPreviewHarness(t, []config.Block{
-			{Name: "deploy-label", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: config.Filters{Labels: []string{"deploy"}}},
+		h := newPreviewHarness(t, []doraflow.Block{
+			{Name: "deploy-label", Method: doraflow.MethodMergedPR, Repositories: repo, Filters: doraflow.Filters{"labels": []string{"deploy"}}},
 			{Name: "releases", Method: doraflow.MethodRelease, Repositories: repo},
 			{Name: "every-merge", Method: doraflow.MethodMergedPR, Repositories: repo},
 		})
@@ -162,11 +162,11 @@ func TestPreviewOverlapNamesTheEarlierBlock(t *testing.T) {
 func TestPreviewUnknownBlockAndUnconfiguredSource(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newPreviewHarness(t, []config.Block{{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/app"}}})
+		h := newPreviewHarness(t, []doraflow.Block{{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/app"}}})
 		if _, err := h.P.Preview(h.Ctx, "nope", 30); !errors.Is(err, pipeline.ErrUnknownBlock) {
 			t.Errorf("unknown block: %v", err)
 		}
-		h.Cfg.Incidents = []config.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}}
+		h.Cfg.Incidents = []doraflow.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}}
 		if _, err := h.P.Preview(h.Ctx, "pd", 30); !errors.Is(err, pipeline.ErrNotConfigured) {
 			t.Errorf("pagerduty without a source: %v", err)
 		}
@@ -176,8 +176,8 @@ func TestPreviewUnknownBlockAndUnconfiguredSource(t *testing.T) {
 func TestPreviewPagerDutyFunnel(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{
-			{Name: "high", Method: doraflow.MethodPagerDuty, Filters: config.Filters{Urgency: "high", Priorities: []string{"P1"}}},
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{
+			{Name: "high", Method: doraflow.MethodPagerDuty, Filters: doraflow.Filters{"urgency": "high", "priorities": []string{"P1"}}},
 		})
 		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
 		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(6)})

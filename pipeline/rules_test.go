@@ -20,7 +20,7 @@ func TestFirstBlockWinsForAnObjectMatchedTwice(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
 		h := pipelinetest.New(t, func(c *config.Config) {
-			c.Deployments = []config.Block{{Name: "first", Method: doraflow.MethodCustom}, {Name: "second", Method: doraflow.MethodCustom}}
+			c.Deployments = []doraflow.Block{{Name: "first", Method: doraflow.MethodCustom}, {Name: "second", Method: doraflow.MethodCustom}}
 		})
 		a := dep("run-1", "api", day(2).Add(10*time.Hour))
 		a.Block = "first"

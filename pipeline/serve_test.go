@@ -14,6 +14,7 @@ import (
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 	"doraflow/pipeline/pipelinetest"
+	"doraflow/sources"
 )
 
 // The HTTP server of `doraflow run`, and its tests, are in cmd/doraflow
@@ -23,6 +24,7 @@ import (
 // that is no cron: the error names the key and its value.
 func TestStartWorkNamesABadSchedule(t *testing.T) {
 	cfg := config.Default()
+	cfg.Methods = sources.Registry()
 	cfg.Schedule.Sync = "every night"
 	p := pipeline.New(cfg, nil, zerolog.Nop())
 	w, err := p.StartWork(context.Background(), pipeline.WorkOptions{Clock: clockwork.NewFakeClock()})

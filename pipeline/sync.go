@@ -5,18 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/load/clickhouse"
 )
 
 // IncidentSource reads incidents from PagerDuty as incident blocks ask.
 type IncidentSource interface {
-	Read(ctx context.Context, block config.Block, since, until time.Time, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
-	Refresh(ctx context.Context, block config.Block, ids []string, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
+	Read(ctx context.Context, block doraflow.Block, since, until time.Time, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
+	Refresh(ctx context.Context, block doraflow.Block, ids []string, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
 }
 
 // SyncOptions narrow a sync.
@@ -34,7 +34,7 @@ type SyncResult struct {
 // job is the extraction of one mapping block.
 type job struct {
 	source string // github or pagerduty
-	block  config.Block
+	block  doraflow.Block
 	// read extracts [since, until), stages what it finds and returns the
 	// number of API requests it made.
 	read func(ctx context.Context, since, until time.Time) (requests int, err error)
@@ -170,32 +170,35 @@ func (p *Pipeline) syncJob(ctx context.Context, j job, now time.Time, w *pass) e
 // resolution; a backfill would re-read them once per chunk for nothing),
 // and GitHub jobs keep a watermark per repository.
 func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, w *pass) ([]job, error) {
-	if opts.Source != "" && opts.Source != string(doraflow.SourceGitHub) && opts.Source != string(doraflow.SourcePagerDuty) {
-		return nil, fmt.Errorf("sync: unknown source %q: use github or pagerduty", opts.Source)
+	var read []string
+	for _, src := range p.cfg.Methods.Sources() {
+		if src != doraflow.SourceCustom {
+			read = append(read, string(src))
+		}
+	}
+	if opts.Source != "" && !slices.Contains(read, opts.Source) {
+		return nil, fmt.Errorf("sync: unknown source %q: use %s", opts.Source, strings.Join(read, " or "))
 	}
 	found := opts.Block == ""
 	var jobs []job
-	add := func(source string, b config.Block, read func(context.Context, time.Time, time.Time) (int, error)) {
+	for _, b := range slices.Concat(p.cfg.Deployments, p.cfg.Incidents) {
 		if opts.Block != "" && b.Name != opts.Block {
-			return
+			continue
 		}
 		found = true
-		if opts.Source == "" || opts.Source == source {
-			jobs = append(jobs, job{source: source, block: b, read: read})
+		source := p.cfg.Methods.SourceOf(b.Method)
+		if opts.Source != "" && opts.Source != string(source) {
+			continue
 		}
-	}
-	for _, b := range slices.Concat(p.cfg.Deployments, p.cfg.Incidents) {
-		switch source := doraflow.SourceOf(b.Method); source {
-		case doraflow.SourceGitHub:
-			add(string(source), b, func(ctx context.Context, since, until time.Time) (int, error) {
-				return p.readDeployments(ctx, b, since, until, refreshOpen, w)
-			})
-		case doraflow.SourcePagerDuty:
-			add(string(source), b, func(ctx context.Context, since, until time.Time) (int, error) {
-				return p.readIncidents(ctx, b, since, until, refreshOpen, w)
-			})
-		default: // custom: recorded, not read
-			found = found || b.Name == opts.Block
+		r, ok, err := p.readerOf(b)
+		switch {
+		case err != nil:
+			// Reported when the block runs, beside the others.
+			jobs = append(jobs, job{source: string(source), block: b, read: func(context.Context, time.Time, time.Time) (int, error) { return 0, err }})
+		case ok:
+			jobs = append(jobs, job{source: string(source), block: b, read: func(ctx context.Context, since, until time.Time) (int, error) {
+				return r.read(ctx, b, since, until, refreshOpen, w)
+			}})
 		}
 	}
 	if !found {

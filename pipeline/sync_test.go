@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
@@ -16,9 +15,9 @@ import (
 func TestPagerDutyServiceMappingAndDedup(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{
-			{Name: "high", Method: doraflow.MethodPagerDuty, Filters: config.Filters{Urgency: "high"}},
-			{Name: "db-override", Method: doraflow.MethodPagerDuty, Service: "database", Filters: config.Filters{Services: []string{"PDB"}}},
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{
+			{Name: "high", Method: doraflow.MethodPagerDuty, Filters: doraflow.Filters{"urgency": "high"}},
+			{Name: "db-override", Method: doraflow.MethodPagerDuty, Service: "database", Filters: doraflow.Filters{"services": []string{"PDB"}}},
 			{Name: "everything", Method: doraflow.MethodPagerDuty},
 		})
 		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(2)})
@@ -53,7 +52,7 @@ func TestPagerDutyServiceMappingAndDedup(t *testing.T) {
 func TestPagerDutyResolvedLaterDeletedUpstreamAndRerun(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
 		open := h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: day(2)})
 		gone := h.Add(pagerdutyfake.Incident{ServiceID: "PWEB", CreatedAt: day(3), ResolvedAt: day(3).Add(time.Hour)})
 		h.Sync()
@@ -87,7 +86,7 @@ func TestPagerDutyResolvedLaterDeletedUpstreamAndRerun(t *testing.T) {
 func TestSyncMovesWatermarksForwardOnly(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
 		h.Sync()
 		marks, err := h.Store.StatePrefix(h.Ctx, "watermark/")
 		must(t, err)
@@ -120,7 +119,7 @@ func TestSyncMovesWatermarksForwardOnly(t *testing.T) {
 func TestSyncLeaseKeepsTwoSyncsApart(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
 		other, err := h.Store.TryLease(h.Ctx, "sync", time.Minute)
 		must(t, err)
 		if _, err := h.P.Sync(h.Ctx, pipeline.SyncOptions{}); !errors.Is(err, pipeline.ErrBusy) {
@@ -134,7 +133,7 @@ func TestSyncLeaseKeepsTwoSyncsApart(t *testing.T) {
 func TestSyncSelection(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}, {Name: "manual", Method: doraflow.MethodCustom}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}, {Name: "manual", Method: doraflow.MethodCustom}})
 		for _, c := range []struct {
 			opts pipeline.SyncOptions
 			ok   bool

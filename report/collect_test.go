@@ -14,6 +14,7 @@ import (
 	"doraflow/metrics"
 	"doraflow/pipeline"
 	"doraflow/report"
+	"doraflow/sources"
 )
 
 // TestCollectEqualsMetrics checks that a report's numbers are those of
@@ -25,6 +26,7 @@ func TestCollectEqualsMetrics(t *testing.T) {
 		ctx := context.Background()
 		store := clickhousetest.New(t)
 		cfg := config.Default()
+		cfg.Methods = sources.Registry()
 		p := pipeline.New(cfg, store, zerolog.Nop())
 
 		day := func(d, h int) time.Time { return time.Date(2024, 1, d, h, 0, 0, 0, time.UTC) }

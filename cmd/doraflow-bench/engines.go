@@ -14,6 +14,7 @@ import (
 	"doraflow/demo"
 	"doraflow/load/clickhouse"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 // engine is one ClickHouse to compare: a name for the table, its address
@@ -77,8 +78,9 @@ func measureEngine(ctx context.Context, e engine, entities int) (engineResult, e
 	opts := clickhouse.Options{Addr: []string{e.addr}, Database: fmt.Sprintf("bench_engine_%d", entities), Username: "default", Protocol: e.protocol}
 	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	cfg := config.Default()
-	cfg.Deployments = []config.Block{{Name: "manual", Method: doraflow.MethodCustom}}
-	cfg.Incidents = []config.Block{{Name: "manual", Method: doraflow.MethodCustom}}
+	cfg.Methods = sources.Registry()
+	cfg.Deployments = []doraflow.Block{{Name: "manual", Method: doraflow.MethodCustom}}
+	cfg.Incidents = []doraflow.Block{{Name: "manual", Method: doraflow.MethodCustom}}
 	store, err := freshStore(ctx, opts)
 	if err != nil {
 		return r, err

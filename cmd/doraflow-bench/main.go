@@ -30,6 +30,7 @@ import (
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 func main() {
@@ -160,8 +161,9 @@ func measure(ctx context.Context, addr string, entities int, reuse bool) (result
 	size := demo.SizeForEntities(entities, end)
 	r.deployments = size.Deployments
 	cfg := config.Default()
-	cfg.Deployments = []config.Block{{Name: "manual", Method: doraflow.MethodCustom}}
-	cfg.Incidents = []config.Block{{Name: "manual", Method: doraflow.MethodCustom}}
+	cfg.Methods = sources.Registry()
+	cfg.Deployments = []doraflow.Block{{Name: "manual", Method: doraflow.MethodCustom}}
+	cfg.Incidents = []doraflow.Block{{Name: "manual", Method: doraflow.MethodCustom}}
 	if !reuse {
 		if err := load(ctx, opts, cfg, size, &r); err != nil {
 			return r, err

@@ -23,6 +23,7 @@ import (
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 // The second table: the whole pipeline, from the fake GitHub and PagerDuty
@@ -75,13 +76,14 @@ func measureSources(ctx context.Context, addr string, entities int) (sourcesResu
 	r.entities = entities + f.incidents
 
 	cfg := config.Default()
+	cfg.Methods = sources.Registry()
 	cfg.Services = demo.Services
-	cfg.Deployments = []config.Block{
+	cfg.Deployments = []doraflow.Block{
 		{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: "staging"},
 		{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/*"}, Environment: doraflow.EnvironmentProduction,
-			Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
+			Filters: doraflow.Filters{"workflow": "deploy.yml", "branch": "main", "conclusion": "success"}},
 	}
-	cfg.Incidents = []config.Block{{Name: "pagerduty", Method: doraflow.MethodPagerDuty}}
+	cfg.Incidents = []doraflow.Block{{Name: "pagerduty", Method: doraflow.MethodPagerDuty}}
 	cfg.Schedule.InitialWindow = 92 * 24 * time.Hour // the first sync reads all the history
 
 	db := fmt.Sprintf("bench_sources_%d", entities)

@@ -9,6 +9,7 @@ import (
 	"doraflow"
 	"doraflow/config"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 func cmdConfig(ctx context.Context, e *env, args []string) error {
@@ -71,7 +72,7 @@ func configAdd(ctx context.Context, e *env, kind string, args []string) error {
 		spec.Repositories = config.SplitList(repos)
 	}
 	path := e.configFile()
-	if err := config.AddBlock(path, kind, spec); err != nil {
+	if err := config.AddBlock(path, kind, spec, sources.Registry()); err != nil {
 		var problems *config.Errors
 		if errors.As(err, &problems) {
 			fmt.Fprintln(e.stderr, problems.Error())

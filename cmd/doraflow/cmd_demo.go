@@ -59,21 +59,21 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	pd.Start()
 	defer pd.Close()
 
-	cfg := config.Default()
+	cfg := defaultConfig()
 	cfg.ClickHouse.Addr, cfg.ClickHouse.Database = []string{*addr}, *database
 	cfg.GitHub.BaseURL, cfg.GitHub.Token = ghURL, demoToken
 	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pd.URL(), config.Secret(pagerdutyfake.DefaultToken)
 	cfg.Schedule.InitialWindow = (demo.Days + 1) * 24 * time.Hour // the first sync reads all the history
 	cfg.Services = demo.Services
 	cfg.Deployments = demo.Blocks
-	cfg.Incidents = []config.Block{{Name: "pagerduty", Method: doraflow.MethodPagerDuty}}
+	cfg.Incidents = []doraflow.Block{{Name: "pagerduty", Method: doraflow.MethodPagerDuty}}
 
 	store, err := freshDatabase(ctx, e, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	opts, err := sources(cfg, store, log, nil)
+	opts, err := extractors(cfg, store, log, nil)
 	if err != nil {
 		return err
 	}

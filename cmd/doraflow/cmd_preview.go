@@ -55,8 +55,8 @@ func cmdPreview(ctx context.Context, e *env, args []string) error {
 func (e *env) preview(ctx context.Context, cfg *config.Config, block string, days int) (pipeline.PreviewResult, error) {
 	// sources reads GitHub anonymously without a token (60 requests an
 	// hour), too few for a preview worth trusting.
-	if cfg.GitHub.Token == "" && slices.ContainsFunc(cfg.Deployments, func(b config.Block) bool {
-		return b.Name == block && doraflow.SourceOf(b.Method) == doraflow.SourceGitHub
+	if cfg.GitHub.Token == "" && slices.ContainsFunc(cfg.Deployments, func(b doraflow.Block) bool {
+		return b.Name == block && cfg.Methods.SourceOf(b.Method) == doraflow.SourceGitHub
 	}) {
 		return pipeline.PreviewResult{}, fmt.Errorf("%w: github.token is not set: set it (e.g. token: ${GITHUB_TOKEN}), and github.base_url for GitHub Enterprise Server", pipeline.ErrNotConfigured)
 	}
@@ -64,7 +64,7 @@ func (e *env) preview(ctx context.Context, cfg *config.Config, block string, day
 	if err != nil {
 		return pipeline.PreviewResult{}, err
 	}
-	opts, err := sources(cfg, nil, log, nil)
+	opts, err := extractors(cfg, nil, log, nil)
 	if err != nil {
 		return pipeline.PreviewResult{}, err
 	}
@@ -101,12 +101,12 @@ func printPreview(w io.Writer, r pipeline.PreviewResult) {
 // repositories, or its PagerDuty services. The source is asked for these
 // only, so they are no filter line of the funnel (one would always say
 // 0 removed).
-func listedScope(b config.Block) string {
+func listedScope(b doraflow.Block) string {
 	switch {
 	case len(b.Repositories) > 0:
 		return " in " + strings.Join(b.Repositories, ", ")
-	case b.Method == doraflow.MethodPagerDuty && len(b.Filters.Services) > 0:
-		return " of services " + strings.Join(b.Filters.Services, ", ")
+	case b.Method == doraflow.MethodPagerDuty && len(b.Filters.List("services")) > 0:
+		return " of services " + strings.Join(b.Filters.List("services"), ", ")
 	}
 	return ""
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"doraflow/config"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
 )
@@ -32,7 +31,7 @@ func TestDemoNeverDropsOtherData(t *testing.T) {
 
 		ctx := context.Background()
 		e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: os.LookupEnv}
-		cfg := config.Default()
+		cfg := defaultConfig()
 		cfg.ClickHouse.Addr, cfg.ClickHouse.Protocol, cfg.ClickHouse.Database = c.db.Addr, string(c.db.Protocol), c.db.Database
 		if s, err := freshDatabase(ctx, e, cfg); err == nil {
 			s.Close()

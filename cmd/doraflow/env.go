@@ -19,6 +19,7 @@ import (
 	"doraflow/extract/pagerduty"
 	"doraflow/load/clickhouse"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 // env is what every command shares: output streams, the environment and
@@ -111,10 +112,10 @@ func (e *env) loadConfig() (*config.Config, error) {
 	path := e.configFile()
 	if e.configPath == "" && path == config.DefaultPath {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return config.Default(), nil
+			return defaultConfig(), nil
 		}
 	}
-	cfg, err := config.LoadWithEnv(path, e.getenv)
+	cfg, err := config.LoadWithEnv(path, sources.Registry(), e.getenv)
 	if err != nil {
 		return nil, &exitError{code: 2, err: err}
 	}
@@ -176,7 +177,7 @@ func (e *env) pipeline(ctx context.Context, tel *pipeline.Telemetry) (*pipeline.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	opts, err := sources(cfg, store, log, tel)
+	opts, err := extractors(cfg, store, log, tel)
 	if err != nil {
 		store.Close()
 		return nil, nil, nil, err
@@ -184,10 +185,10 @@ func (e *env) pipeline(ctx context.Context, tel *pipeline.Telemetry) (*pipeline.
 	return pipeline.New(cfg, store, log, append(opts, pipeline.WithTelemetry(tel))...), store, cfg, nil
 }
 
-// sources builds the extractors the config needs: PagerDuty when it has a
+// extractors builds the extractors the config needs: PagerDuty when it has a
 // token, GitHub when a block reads GitHub (a token is strongly advised:
 // anonymous requests get 60 an hour).
-func sources(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, tel *pipeline.Telemetry) ([]pipeline.Option, error) {
+func extractors(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, tel *pipeline.Telemetry) ([]pipeline.Option, error) {
 	var opts []pipeline.Option
 	if cfg.PagerDuty.Token != "" {
 		pd, err := pagerduty.New(pagerduty.Options{
@@ -214,7 +215,15 @@ func sources(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, te
 
 // readsGitHub reports whether a deployment block reads GitHub.
 func readsGitHub(cfg *config.Config) bool {
-	return slices.ContainsFunc(cfg.Deployments, func(b config.Block) bool {
-		return doraflow.SourceOf(b.Method) == doraflow.SourceGitHub
+	return slices.ContainsFunc(cfg.Deployments, func(b doraflow.Block) bool {
+		return cfg.Methods.SourceOf(b.Method) == doraflow.SourceGitHub
 	})
+}
+
+// defaultConfig is the configuration of an empty file, knowing the
+// methods of doraflow's sources.
+func defaultConfig() *config.Config {
+	cfg := config.Default()
+	cfg.Methods = sources.Registry()
+	return cfg
 }

@@ -38,7 +38,7 @@ func janWindow(from, to int) metrics.Query {
 func TestServe(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
 		h.Cfg.Server.Tokens = []config.Secret{"api-token"}
 		h.Cfg.Schedule.Sync = "0 2 * * *"
 		clock := clockwork.NewFakeClockAt(jan(20).Add(time.Hour)) // 01:00, an hour before the sync is due
@@ -119,7 +119,7 @@ func TestServe(t *testing.T) {
 func TestServeStopsCleanlyMidSync(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
 		for d := 1; d <= 19; d++ {
 			h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: jan(d), ResolvedAt: jan(d).Add(time.Hour)})
 		}

@@ -128,7 +128,7 @@ func serveWithout(t *testing.T, cfg *config.Config, addr string, tel *pipeline.T
 func TestServeHTTPS(t *testing.T) {
 	t.Parallel()
 	certFile, keyFile, cert := selfSigned(t, t.TempDir(), "server")
-	cfg := config.Default()
+	cfg := defaultConfig()
 	cfg.Server.Tokens = []config.Secret{apiToken}
 	cfg.Server.TLS = config.ServerTLS{CertFile: certFile, KeyFile: keyFile}
 	roots := x509.NewCertPool()
@@ -199,7 +199,7 @@ func TestServeWarnsAboutExposure(t *testing.T) {
 		{"no tokens, every interface", "0.0.0.0:0", nil, false, []string{"server.tls", "server.tokens"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cfg := config.Default()
+			cfg := defaultConfig()
 			cfg.Server.Tokens = c.tokens
 			if c.tls {
 				cfg.Server.TLS = config.ServerTLS{CertFile: certFile, KeyFile: keyFile}

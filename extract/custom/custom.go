@@ -228,3 +228,12 @@ func newID(prefix string) string {
 	_, _ = rand.Read(b[:])
 	return prefix + "-" + hex.EncodeToString(b[:])
 }
+
+// Methods declares the custom method: blocks of either list may use it,
+// with no filters, since what they match is recorded rather than read.
+func Methods() []doraflow.MethodSpec {
+	return []doraflow.MethodSpec{{
+		Method: doraflow.MethodCustom, Source: doraflow.SourceCustom,
+		Kinds: []doraflow.Kind{doraflow.KindDeployments, doraflow.KindIncidents},
+	}}
+}

@@ -46,7 +46,7 @@ func (s *sampleRecorder) StageIncidentRecord(_ context.Context, r IncidentRecord
 // deployment and an incident through the API with its token and blocks,
 // so the sample stays valid and meaningful.
 func TestSampleBlocks(t *testing.T) {
-	cfg, err := config.LoadWithEnv("sample.yaml", func(k string) (string, bool) { return "sample-" + k, true })
+	cfg, err := config.LoadWithEnv("sample.yaml", doraflow.NewRegistry(Methods()), func(k string) (string, bool) { return "sample-" + k, true })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -108,11 +107,11 @@ func benchBackfill(b *testing.B, org *githubfake.Org) {
 
 // benchBlocks are the benchmark's blocks: every merged pull request, and
 // successful deploy.yml runs on main.
-func benchBlocks() []config.Block {
-	return []config.Block{
+func benchBlocks() []doraflow.Block {
+	return []doraflow.Block{
 		{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: "production"},
 		{Name: "deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/*"}, Environment: "production",
-			Filters: config.Filters{Workflow: "deploy.yml", Branch: "main", Conclusion: "success"}},
+			Filters: doraflow.Filters{"workflow": "deploy.yml", "branch": "main", "conclusion": "success"}},
 	}
 }
 

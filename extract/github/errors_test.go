@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -37,7 +36,7 @@ func TestFailedRepository(t *testing.T) {
 		t.Run(string(m), func(t *testing.T) {
 			var logs logBuffer
 			src := newSource(t, ts.URL+"/", nil, func(o *github.Options) { o.Log = logs.logger() })
-			b := block(m, config.Filters{})
+			b := block(m, doraflow.Filters{})
 			b.Repositories = []string{"acme/nope", "acme/api", "acme/legacy", "nobody/*"}
 			c := newCollector(t)
 			st, err := src.Read(context.Background(), b, monthSince, monthUntil, nil, c.sink)
@@ -86,7 +85,7 @@ func TestUnauthorized(t *testing.T) {
 	f := handMade(t)
 	const wrong = "ghp_wrongTOKENx81"
 	const want = "github: the token was refused (HTTP 401) — check github.token"
-	many := block(doraflow.MethodMergedPR, config.Filters{})
+	many := block(doraflow.MethodMergedPR, doraflow.Filters{})
 	many.Repositories = []string{"acme/api", "acme/legacy", "acme/more", "acme/other"}
 	var src *github.Source
 	for _, op := range []struct {
@@ -98,7 +97,7 @@ func TestUnauthorized(t *testing.T) {
 			return err
 		}},
 		{"Read of owner/*", func() error {
-			b := block(doraflow.MethodRelease, config.Filters{})
+			b := block(doraflow.MethodRelease, doraflow.Filters{})
 			b.Repositories = []string{"acme/*"}
 			_, err := src.Read(context.Background(), b, monthSince, monthUntil, nil, newCollector(t).sink)
 			return err
@@ -160,7 +159,7 @@ func TestMalformedJSON(t *testing.T) {
 			}))
 			t.Cleanup(ts.Close)
 			src := newSource(t, ts.URL+"/", nil, nil)
-			st, err := src.Read(context.Background(), block(tt.method, config.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
+			st, err := src.Read(context.Background(), block(tt.method, doraflow.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
 			if !errors.Is(err, github.ErrRepositories) || len(st.Failed) != 1 || !strings.Contains(st.Failed[0].Err.Error(), tt.endpoint) {
 				t.Fatalf("error %v (failed %+v), want acme/api failed naming %s", err, st.Failed, tt.endpoint)
 			}

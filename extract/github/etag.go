@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"doraflow"
-	"doraflow/config"
 )
 
 // Conditional list pages.
@@ -229,8 +228,8 @@ func pageKey(key string, page int) string {
 
 // blockFingerprint names a block's configuration in memo keys: its name,
 // method, environment, service and filters (not its line in the file).
-func blockFingerprint(b config.Block) string {
-	f := b.Filters
+func blockFingerprint(b doraflow.Block) string {
+	f := filtersOf(b)
 	desc := fmt.Sprintf("%q %q %q %q|%q %q %q %q|%q %q %q %q|%q %t|%q",
 		b.Name, b.Method, b.Environment, b.Service,
 		f.BaseBranch, f.Labels, f.ExcludeLabels, f.Paths,

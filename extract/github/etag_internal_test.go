@@ -1,10 +1,9 @@
 package github
 
 import (
+	"doraflow"
 	"testing"
 	"time"
-
-	"doraflow/config"
 )
 
 func day0(d int) time.Time { return time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d) }
@@ -90,11 +89,11 @@ func TestAfterNotModified(t *testing.T) {
 }
 
 func TestBlockFingerprint(t *testing.T) {
-	b := config.Block{Name: "x", Method: "merged_pr", Filters: config.Filters{Labels: []string{"a", "b"}}, Line: 3}
+	b := doraflow.Block{Name: "x", Method: "merged_pr", Filters: doraflow.Filters{"labels": []string{"a", "b"}}, Line: 3}
 	moved := b
 	moved.Line = 40
 	relabelled := b
-	relabelled.Filters.Labels = []string{"ab"}
+	relabelled.Filters = doraflow.Filters{"labels": []string{"ab"}}
 	if blockFingerprint(b) != blockFingerprint(moved) {
 		t.Error("moving a block in the file changed its fingerprint")
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -21,13 +20,13 @@ func TestSecondReadNotModified(t *testing.T) {
 	since, until := org.Now.AddDate(0, 0, -60), org.Now
 	tests := []struct {
 		method  doraflow.Method
-		filters config.Filters
+		filters doraflow.Filters
 	}{
-		{doraflow.MethodMergedPR, config.Filters{BaseBranch: "main"}},
-		{doraflow.MethodMergedPR, config.Filters{Paths: []string{"services/a/**"}}},
-		{doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml", Branch: "main"}},
-		{doraflow.MethodRelease, config.Filters{Prerelease: true}},
-		{doraflow.MethodDeployment, config.Filters{Environment: "production"}},
+		{doraflow.MethodMergedPR, doraflow.Filters{"base_branch": "main"}},
+		{doraflow.MethodMergedPR, doraflow.Filters{"paths": []string{"services/a/**"}}},
+		{doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml", "branch": "main"}},
+		{doraflow.MethodRelease, doraflow.Filters{"prerelease": true}},
+		{doraflow.MethodDeployment, doraflow.Filters{"environment": "production"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.method), func(t *testing.T) {
@@ -75,7 +74,7 @@ func TestETagsAfterUpstreamChange(t *testing.T) {
 	srv := startFake(t, f.org, githubfake.Options{})
 	store := newMemStore()
 	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.ETags = store })
-	b := block(doraflow.MethodMergedPR, config.Filters{})
+	b := block(doraflow.MethodMergedPR, doraflow.Filters{})
 	read(t, src, b, monthSince, monthUntil, nil)
 	srv.Update(func(o *githubfake.Org) {
 		o.Repo("api").AddPR(githubfake.PRSpec{Title: "Late fix", CreatedAt: at(30), Merge: githubfake.MergeSquash, MergedAt: at(31)})
@@ -93,7 +92,7 @@ func TestETagsSavedOnlyAfterTheSink(t *testing.T) {
 	srv := startFake(t, f.org, githubfake.Options{})
 	store := newMemStore()
 	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.ETags = store })
-	b := block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"})
+	b := block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"})
 	c := newCollector(t)
 	c.fail = errors.New("clickhouse is down")
 	if _, err := src.Read(context.Background(), b, monthSince, monthUntil, nil, c.sink); !errors.Is(err, c.fail) {
@@ -128,7 +127,7 @@ func TestETagsRespectTheWindow(t *testing.T) {
 	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.ETags = store })
 	for _, m := range []doraflow.Method{doraflow.MethodMergedPR, doraflow.MethodWorkflowRun, doraflow.MethodRelease, doraflow.MethodDeployment} {
 		t.Run(string(m), func(t *testing.T) {
-			b := block(m, config.Filters{})
+			b := block(m, doraflow.Filters{})
 			recent, _ := read(t, src, b, at(10), monthUntil, nil)
 			older, _ := read(t, src, b, monthSince, monthUntil, nil)
 			want, _ := read(t, newSource(t, srv.URL(), nil, nil), b, monthSince, monthUntil, nil)
@@ -160,9 +159,9 @@ func TestETagsPerBlock(t *testing.T) {
 	srv := startFake(t, f.org, githubfake.Options{})
 	store := newMemStore()
 	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.ETags = store })
-	all := block(doraflow.MethodMergedPR, config.Filters{})
+	all := block(doraflow.MethodMergedPR, doraflow.Filters{})
 	read(t, src, all, monthSince, monthUntil, nil)
-	hotfix := block(doraflow.MethodMergedPR, config.Filters{Labels: []string{"hotfix"}})
+	hotfix := block(doraflow.MethodMergedPR, doraflow.Filters{"labels": []string{"hotfix"}})
 	got, st := read(t, src, hotfix, monthSince, monthUntil, nil)
 	if !slices.Equal(got.deploymentIDs(), ids("pr", 2)) || st.NotModified != 0 {
 		t.Errorf("second block: %v with %d 304s", got.deploymentIDs(), st.NotModified)

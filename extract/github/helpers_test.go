@@ -15,7 +15,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -195,11 +194,15 @@ func newSource(t *testing.T, baseURL string, clk *clock, edit func(*github.Optio
 }
 
 // block is a deployment block over acme/api.
-func block(m doraflow.Method, f config.Filters) config.Block {
-	if m == doraflow.MethodWorkflowRun && f.Conclusion == "" {
-		f.Conclusion = "success" // the config loader's default
+func block(m doraflow.Method, f doraflow.Filters) doraflow.Block {
+	if m == doraflow.MethodWorkflowRun && f.Text("conclusion") == "" {
+		f = maps.Clone(f)
+		if f == nil {
+			f = doraflow.Filters{}
+		}
+		f["conclusion"] = "success" // the config loader's default
 	}
-	return config.Block{Name: "b-" + string(m), Method: m, Repositories: []string{"acme/api"}, Environment: doraflow.EnvironmentProduction, Filters: f}
+	return doraflow.Block{Name: "b-" + string(m), Method: m, Repositories: []string{"acme/api"}, Environment: doraflow.EnvironmentProduction, Filters: f}
 }
 
 // collector is a sink that keeps every batch and checks each is whole.
@@ -283,7 +286,7 @@ func (c *collector) rows() rows {
 func (r rows) deploymentIDs() []string { return slices.Sorted(maps.Keys(r.deployments)) }
 
 // read runs Read and fails the test on an error.
-func read(t *testing.T, src *github.Source, b config.Block, since, until time.Time, hist github.History) (rows, github.Stats) {
+func read(t *testing.T, src *github.Source, b doraflow.Block, since, until time.Time, hist github.History) (rows, github.Stats) {
 	t.Helper()
 	c := newCollector(t)
 	st, err := src.Read(context.Background(), b, since, until, hist, c.sink)

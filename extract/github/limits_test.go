@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 	"doraflow/internal/fakeapi"
@@ -26,15 +25,15 @@ var future = time.Date(2031, time.January, 6, 12, 0, 0, 0, time.UTC)
 
 // generatedBlocks are a merged_pr and a workflow_run block over every
 // repository of a generated organisation.
-func generatedBlocks() []config.Block {
-	pr := block(doraflow.MethodMergedPR, config.Filters{})
-	run := block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml", Branch: "main"})
+func generatedBlocks() []doraflow.Block {
+	pr := block(doraflow.MethodMergedPR, doraflow.Filters{})
+	run := block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml", "branch": "main"})
 	pr.Repositories, run.Repositories = []string{"acme/*"}, []string{"acme/*"}
-	return []config.Block{pr, run}
+	return []doraflow.Block{pr, run}
 }
 
 // reference reads the blocks from an unlimited, faultless server.
-func reference(t *testing.T, org *githubfake.Org, b config.Block, since, until time.Time) rows {
+func reference(t *testing.T, org *githubfake.Org, b doraflow.Block, since, until time.Time) rows {
 	t.Helper()
 	srv := startFake(t, org, githubfake.Options{})
 	got, _ := read(t, newSource(t, srv.URL(), newClock(until), nil), b, since, until, nil)
@@ -130,7 +129,7 @@ func TestSecondaryLimitHonoursRetryAfter(t *testing.T) {
 		}))
 		t.Cleanup(ts.Close)
 		clk := newClock(monthUntil)
-		got, _ := read(t, newSource(t, ts.URL+"/", clk, nil), block(doraflow.MethodMergedPR, config.Filters{}), monthSince, monthUntil, nil)
+		got, _ := read(t, newSource(t, ts.URL+"/", clk, nil), block(doraflow.MethodMergedPR, doraflow.Filters{}), monthSince, monthUntil, nil)
 		if len(got.deployments) != 4 || !containsDuration(clk.Waits(), time.Minute) {
 			t.Errorf("%d deployments, waits %v; want 4 after a one-minute wait", len(got.deployments), clk.Waits())
 		}
@@ -176,7 +175,7 @@ func TestRetriesFailures(t *testing.T) {
 		f := handMade(t)
 		srv := startFake(t, f.org, githubfake.Options{})
 		srv.FailNext(fakeapi.Fault{Status: 503}, 100)
-		_, err := newSource(t, srv.URL(), nil, nil).Read(context.Background(), block(doraflow.MethodMergedPR, config.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
+		_, err := newSource(t, srv.URL(), nil, nil).Read(context.Background(), block(doraflow.MethodMergedPR, doraflow.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
 		if !errors.Is(err, github.ErrRepositories) || !strings.Contains(err.Error(), "GET /repos/acme/api/pulls") || !strings.Contains(err.Error(), "503") {
 			t.Errorf("error %v, want a 503 naming GET /repos/acme/api/pulls", err)
 		}
@@ -227,7 +226,7 @@ func TestCancelStopsPromptly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	_, err := src.Read(ctx, block(doraflow.MethodWorkflowRun, config.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
+	_, err := src.Read(ctx, block(doraflow.MethodWorkflowRun, doraflow.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v, want the context's", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 )
 
 // Preview reads one block like Read, for deployed_at in [since, until),
@@ -19,7 +18,7 @@ import (
 // sends no filter to GitHub as a query parameter, so that every filter is
 // applied, and counted into funnel, by the same checks Read applies. It
 // returns the matching deployments, oldest first, without changes.
-func (s *Source) Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Deployment, error) {
+func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Deployment, error) {
 	if funnel == nil {
 		return nil, fmt.Errorf("github: block %s: preview without a funnel", block.Name)
 	}
@@ -91,7 +90,7 @@ func names[T any](checks []check[T]) []string {
 
 // filterNames lists the block's filters as its method applies them, for
 // Preview to declare them in order.
-func filterNames(b config.Block) []string {
+func filterNames(b doraflow.Block) []string {
 	rr := &repoRead{reader: &reader{block: b}}
 	switch b.Method {
 	case doraflow.MethodMergedPR:

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 )
 
 // maxBatchRows bounds a batch: once it holds this many deployments and
@@ -36,12 +35,12 @@ const maxBatchRows = 1000
 // hist answers the previous deployment of the first one of each
 // repository and environment in the read (methods other than merged_pr);
 // nil means there is none.
-func (s *Source) Read(ctx context.Context, block config.Block, since, until time.Time, hist History, sink func(context.Context, doraflow.FactSet) error) (st Stats, err error) {
+func (s *Source) Read(ctx context.Context, block doraflow.Block, since, until time.Time, hist History, sink func(context.Context, doraflow.FactSet) error) (st Stats, err error) {
 	return s.read(ctx, block, since, until, hist, nil, sink)
 }
 
 // read is Read, and with pv Preview.
-func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, hist History, pv *preview, sink func(context.Context, doraflow.FactSet) error) (st Stats, err error) {
+func (s *Source) read(ctx context.Context, block doraflow.Block, since, until time.Time, hist History, pv *preview, sink func(context.Context, doraflow.FactSet) error) (st Stats, err error) {
 	began := s.now()
 	if err := checkBlock(block); err != nil {
 		return st, err
@@ -110,7 +109,7 @@ func repositoriesError(block string, total int, failed []RepoError) error {
 // reader is the state of one Read shared by its repositories.
 type reader struct {
 	s      *Source
-	block  config.Block
+	block  doraflow.Block
 	window window
 	hist   History
 	out    *batcher

@@ -26,7 +26,7 @@ const deploymentSlack = 24 * time.Hour
 // /deployments/{id}/statuses (all pages: statuses come newest first and
 // the first success is wanted).
 func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment, error) {
-	opts := &github.DeploymentsListOptions{Environment: rr.block.Filters.Environment, ListOptions: github.ListOptions{PerPage: perPage}}
+	opts := &github.DeploymentsListOptions{Environment: filtersOf(rr.block).Environment, ListOptions: github.ListOptions{PerPage: perPage}}
 	if rr.pv != nil {
 		// A preview counts what environment removes.
 		opts.Environment = ""
@@ -112,7 +112,7 @@ func deploymentEnvironment(gd *github.Deployment) string {
 // quirk of the API from leaking others in, and a preview, which does not
 // send it, counts what it removes.
 func (rr *repoRead) deploymentChecks() []check[*github.Deployment] {
-	env := rr.block.Filters.Environment
+	env := filtersOf(rr.block).Environment
 	if env == "" {
 		return nil
 	}

@@ -21,7 +21,7 @@ import (
 // page, and a first page answered 304 ends the listing (see memoSet).
 // Pages stream straight into batches.
 func (rr *repoRead) readMergedPRs(ctx context.Context) error {
-	opts := &github.PullRequestListOptions{State: "closed", Sort: "updated", Direction: "desc", Base: rr.block.Filters.BaseBranch,
+	opts := &github.PullRequestListOptions{State: "closed", Sort: "updated", Direction: "desc", Base: filtersOf(rr.block).BaseBranch,
 		ListOptions: github.ListOptions{PerPage: perPage}}
 	if rr.pv != nil {
 		// A preview counts what base_branch removes.
@@ -76,7 +76,7 @@ func (rr *repoRead) readMergedPRs(ctx context.Context) error {
 // not, and paths one of which a changed file must match (the only filter
 // that costs a request: GET /pulls/{n}/files, paged until a file matches).
 func (rr *repoRead) prChecks() []check[*github.PullRequest] {
-	f := rr.block.Filters
+	f := filtersOf(rr.block)
 	var cs []check[*github.PullRequest]
 	if f.BaseBranch != "" {
 		cs = append(cs, check[*github.PullRequest]{"base branch not " + f.BaseBranch, func(_ context.Context, pr *github.PullRequest) (bool, error) {
@@ -111,7 +111,7 @@ func (rr *repoRead) prChecks() []check[*github.PullRequest] {
 // changesPaths reports whether a changed file of the pull request (or a
 // renamed file's old name) matches one of the block's paths.
 func (rr *repoRead) changesPaths(ctx context.Context, pr *github.PullRequest) (bool, error) {
-	f := rr.block.Filters
+	f := filtersOf(rr.block)
 	n := pr.GetNumber()
 	matched := false
 	fetch := func(ctx context.Context, page int) ([]*github.CommitFile, *github.Response, error) {

@@ -63,7 +63,7 @@ func (rr *repoRead) listReleases(ctx context.Context) ([]doraflow.Deployment, er
 // config order: prereleases count only with prerelease: true, and the tag
 // must match tag_pattern.
 func (rr *repoRead) releaseChecks() []check[*github.RepositoryRelease] {
-	f := rr.block.Filters
+	f := filtersOf(rr.block)
 	type c = check[*github.RepositoryRelease]
 	var cs []c
 	if f.TagPattern != "" {

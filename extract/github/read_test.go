@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -46,42 +45,42 @@ func TestReadFilters(t *testing.T) {
 	tests := []struct {
 		name    string
 		method  doraflow.Method
-		filters config.Filters
+		filters doraflow.Filters
 		want    []string
 	}{
 		// merged_pr: #3 was closed without merging and never counts.
-		{"merged_pr: no filters: merged only", doraflow.MethodMergedPR, config.Filters{}, ids("pr", 1, 2, 4, 5)},
-		{"merged_pr: base_branch", doraflow.MethodMergedPR, config.Filters{BaseBranch: "release/1.x"}, ids("pr", 4)},
-		{"merged_pr: base_branch no match", doraflow.MethodMergedPR, config.Filters{BaseBranch: "develop"}, nil},
-		{"merged_pr: labels all present", doraflow.MethodMergedPR, config.Filters{Labels: []string{"deploy", "HOTFIX"}}, ids("pr", 2)},
-		{"merged_pr: labels no match", doraflow.MethodMergedPR, config.Filters{Labels: []string{"deploy", "nope"}}, nil},
-		{"merged_pr: exclude_labels", doraflow.MethodMergedPR, config.Filters{ExcludeLabels: []string{"skip-deploy"}}, ids("pr", 1, 2, 4)},
-		{"merged_pr: exclude_labels excluding all", doraflow.MethodMergedPR, config.Filters{ExcludeLabels: []string{"deploy"}}, nil},
-		{"merged_pr: paths with **", doraflow.MethodMergedPR, config.Filters{Paths: []string{"services/**/y.go"}}, ids("pr", 2)},
-		{"merged_pr: paths, one of several", doraflow.MethodMergedPR, config.Filters{Paths: []string{"docs/**", "services/a/**"}}, ids("pr", 2, 5)},
-		{"merged_pr: paths with * stays in its directory", doraflow.MethodMergedPR, config.Filters{Paths: []string{"src/*.go"}}, ids("pr", 1, 4)},
-		{"merged_pr: paths no match", doraflow.MethodMergedPR, config.Filters{Paths: []string{"services/c/**"}}, nil},
-		{"merged_pr: all ANDed", doraflow.MethodMergedPR, config.Filters{BaseBranch: "main", Labels: []string{"deploy"}, ExcludeLabels: []string{"hotfix"}, Paths: []string{"**/*.go"}}, ids("pr", 1)},
+		{"merged_pr: no filters: merged only", doraflow.MethodMergedPR, doraflow.Filters{}, ids("pr", 1, 2, 4, 5)},
+		{"merged_pr: base_branch", doraflow.MethodMergedPR, doraflow.Filters{"base_branch": "release/1.x"}, ids("pr", 4)},
+		{"merged_pr: base_branch no match", doraflow.MethodMergedPR, doraflow.Filters{"base_branch": "develop"}, nil},
+		{"merged_pr: labels all present", doraflow.MethodMergedPR, doraflow.Filters{"labels": []string{"deploy", "HOTFIX"}}, ids("pr", 2)},
+		{"merged_pr: labels no match", doraflow.MethodMergedPR, doraflow.Filters{"labels": []string{"deploy", "nope"}}, nil},
+		{"merged_pr: exclude_labels", doraflow.MethodMergedPR, doraflow.Filters{"exclude_labels": []string{"skip-deploy"}}, ids("pr", 1, 2, 4)},
+		{"merged_pr: exclude_labels excluding all", doraflow.MethodMergedPR, doraflow.Filters{"exclude_labels": []string{"deploy"}}, nil},
+		{"merged_pr: paths with **", doraflow.MethodMergedPR, doraflow.Filters{"paths": []string{"services/**/y.go"}}, ids("pr", 2)},
+		{"merged_pr: paths, one of several", doraflow.MethodMergedPR, doraflow.Filters{"paths": []string{"docs/**", "services/a/**"}}, ids("pr", 2, 5)},
+		{"merged_pr: paths with * stays in its directory", doraflow.MethodMergedPR, doraflow.Filters{"paths": []string{"src/*.go"}}, ids("pr", 1, 4)},
+		{"merged_pr: paths no match", doraflow.MethodMergedPR, doraflow.Filters{"paths": []string{"services/c/**"}}, nil},
+		{"merged_pr: all ANDed", doraflow.MethodMergedPR, doraflow.Filters{"base_branch": "main", "labels": []string{"deploy"}, "exclude_labels": []string{"hotfix"}, "paths": []string{"**/*.go"}}, ids("pr", 1)},
 
-		{"workflow_run: no filters: every successful run", doraflow.MethodWorkflowRun, config.Filters{}, run("A", "C", "D", "E", "G")},
-		{"workflow_run: workflow file", doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"}, run("A", "C", "E", "G")},
-		{"workflow_run: workflow display name", doraflow.MethodWorkflowRun, config.Filters{Workflow: "Deploy production"}, run("A", "C", "E", "G")},
-		{"workflow_run: workflow no match", doraflow.MethodWorkflowRun, config.Filters{Workflow: "release.yml"}, nil},
-		{"workflow_run: branch", doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml", Branch: "main"}, run("A", "C", "G")},
-		{"workflow_run: branch no match", doraflow.MethodWorkflowRun, config.Filters{Branch: "develop"}, nil},
-		{"workflow_run: event", doraflow.MethodWorkflowRun, config.Filters{Event: "workflow_dispatch"}, run("E")},
-		{"workflow_run: event no match", doraflow.MethodWorkflowRun, config.Filters{Event: "schedule"}, nil},
-		{"workflow_run: conclusion", doraflow.MethodWorkflowRun, config.Filters{Conclusion: "failure"}, run("B")},
-		{"workflow_run: conclusion no match", doraflow.MethodWorkflowRun, config.Filters{Conclusion: "timed_out"}, nil},
+		{"workflow_run: no filters: every successful run", doraflow.MethodWorkflowRun, doraflow.Filters{}, run("A", "C", "D", "E", "G")},
+		{"workflow_run: workflow file", doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}, run("A", "C", "E", "G")},
+		{"workflow_run: workflow display name", doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "Deploy production"}, run("A", "C", "E", "G")},
+		{"workflow_run: workflow no match", doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "release.yml"}, nil},
+		{"workflow_run: branch", doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml", "branch": "main"}, run("A", "C", "G")},
+		{"workflow_run: branch no match", doraflow.MethodWorkflowRun, doraflow.Filters{"branch": "develop"}, nil},
+		{"workflow_run: event", doraflow.MethodWorkflowRun, doraflow.Filters{"event": "workflow_dispatch"}, run("E")},
+		{"workflow_run: event no match", doraflow.MethodWorkflowRun, doraflow.Filters{"event": "schedule"}, nil},
+		{"workflow_run: conclusion", doraflow.MethodWorkflowRun, doraflow.Filters{"conclusion": "failure"}, run("B")},
+		{"workflow_run: conclusion no match", doraflow.MethodWorkflowRun, doraflow.Filters{"conclusion": "timed_out"}, nil},
 
-		{"release: published, no drafts, no prereleases", doraflow.MethodRelease, config.Filters{}, rel("v1.0.0", "mobile-2.0", "v1.2.0")},
-		{"release: prerelease allowed", doraflow.MethodRelease, config.Filters{Prerelease: true}, rel("v1.0.0", "v1.1.0-rc.1", "mobile-2.0", "v1.2.0")},
-		{"release: tag_pattern", doraflow.MethodRelease, config.Filters{TagPattern: "v*"}, rel("v1.0.0", "v1.2.0")},
-		{"release: tag_pattern no match", doraflow.MethodRelease, config.Filters{TagPattern: "ios-*"}, nil},
+		{"release: published, no drafts, no prereleases", doraflow.MethodRelease, doraflow.Filters{}, rel("v1.0.0", "mobile-2.0", "v1.2.0")},
+		{"release: prerelease allowed", doraflow.MethodRelease, doraflow.Filters{"prerelease": true}, rel("v1.0.0", "v1.1.0-rc.1", "mobile-2.0", "v1.2.0")},
+		{"release: tag_pattern", doraflow.MethodRelease, doraflow.Filters{"tag_pattern": "v*"}, rel("v1.0.0", "v1.2.0")},
+		{"release: tag_pattern no match", doraflow.MethodRelease, doraflow.Filters{"tag_pattern": "ios-*"}, nil},
 
-		{"deployment: every environment, first success only", doraflow.MethodDeployment, config.Filters{}, dep("P1", "S1", "P2")},
-		{"deployment: environment", doraflow.MethodDeployment, config.Filters{Environment: "staging"}, dep("S1")},
-		{"deployment: environment no match", doraflow.MethodDeployment, config.Filters{Environment: "qa"}, nil},
+		{"deployment: every environment, first success only", doraflow.MethodDeployment, doraflow.Filters{}, dep("P1", "S1", "P2")},
+		{"deployment: environment", doraflow.MethodDeployment, doraflow.Filters{"environment": "staging"}, dep("S1")},
+		{"deployment: environment no match", doraflow.MethodDeployment, doraflow.Filters{"environment": "qa"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,16 +112,16 @@ func TestReadWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, _ := read(t, src, block(doraflow.MethodMergedPR, config.Filters{}), tt.since, tt.until, nil)
+			got, _ := read(t, src, block(doraflow.MethodMergedPR, doraflow.Filters{}), tt.since, tt.until, nil)
 			if !slices.Equal(got.deploymentIDs(), tt.want) {
 				t.Errorf("got %v, want %v", got.deploymentIDs(), tt.want)
 			}
 		})
 	}
-	if _, err := src.Read(context.Background(), block(doraflow.MethodMergedPR, config.Filters{}), at(9), at(8), nil, newCollector(t).sink); err == nil {
+	if _, err := src.Read(context.Background(), block(doraflow.MethodMergedPR, doraflow.Filters{}), at(9), at(8), nil, newCollector(t).sink); err == nil {
 		t.Error("Read accepted until before since")
 	}
-	if _, err := src.Read(context.Background(), config.Block{Name: "x", Method: doraflow.MethodCustom}, at(0), at(9), nil, newCollector(t).sink); err == nil {
+	if _, err := src.Read(context.Background(), doraflow.Block{Name: "x", Method: doraflow.MethodCustom}, at(0), at(9), nil, newCollector(t).sink); err == nil {
 		t.Error("Read accepted a custom block")
 	}
 }
@@ -137,30 +136,30 @@ func TestReadFields(t *testing.T) {
 		SHA: f.squash1.String(), StartedAt: at(2), Title: "Add login", Labels: []string{"deploy"}, URL: web + "/pull/1", Author: "alice"}
 	tests := []struct {
 		name    string
-		block   config.Block
+		block   doraflow.Block
 		want    doraflow.Deployment
 		changes []doraflow.Change
 	}{
 		{"merged_pr",
-			config.Block{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/api"}, Service: "api-svc", Filters: config.Filters{Labels: []string{"hotfix"}}},
+			doraflow.Block{Name: "merges", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/api"}, Service: "api-svc", Filters: doraflow.Filters{"labels": []string{"hotfix"}}},
 			doraflow.Deployment{ID: "acme/api#pr-2", Method: doraflow.MethodMergedPR, Block: "merges", Service: "api-svc", Environment: "production",
 				SHA: f.merge2.String(), DeployedAt: at(9), URL: web + "/pull/2", Title: "Add billing", Author: "alice"},
 			[]doraflow.Change{{ID: "acme/api#pr-2", Repository: "acme/api", Kind: doraflow.ChangePullRequest, Number: 2, SHA: f.merge2.String(),
 				StartedAt: at(6.5), Title: "Add billing", Labels: []string{"deploy", "hotfix"}, URL: web + "/pull/2", Author: "alice"}}},
 		{"workflow_run",
-			config.Block{Name: "runs", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "prod-eu",
-				Filters: config.Filters{Workflow: "deploy.yml", Event: "workflow_dispatch", Conclusion: "success"}},
+			doraflow.Block{Name: "runs", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "prod-eu",
+				Filters: doraflow.Filters{"workflow": "deploy.yml", "event": "workflow_dispatch", "conclusion": "success"}},
 			doraflow.Deployment{ID: "acme/api#run-" + itoa(f.runs["E"]), Method: doraflow.MethodWorkflowRun, Block: "runs", Environment: "prod-eu",
 				SHA: f.squash4.String(), DeployedAt: at(14).Add(5 * time.Minute), URL: web + "/actions/runs/" + itoa(f.runs["E"]), Title: "Deploy production", Author: "alice"},
 			[]doraflow.Change{{ID: "acme/api#pr-4", Repository: "acme/api", Kind: doraflow.ChangePullRequest, Number: 4, SHA: f.squash4.String(),
 				StartedAt: at(12), Title: "Backport login", Labels: []string{"deploy", "backport"}, URL: web + "/pull/4", Author: "alice"}}},
 		{"release: the annotated tag's commit",
-			config.Block{Name: "rels", Method: doraflow.MethodRelease, Repositories: []string{"acme/api"}, Filters: config.Filters{TagPattern: "v1.0.*"}},
+			doraflow.Block{Name: "rels", Method: doraflow.MethodRelease, Repositories: []string{"acme/api"}, Filters: doraflow.Filters{"tag_pattern": "v1.0.*"}},
 			doraflow.Deployment{ID: "acme/api#release-" + itoa(f.releases["v1.0.0"]), Method: doraflow.MethodRelease, Block: "rels", Environment: "production",
 				SHA: f.squash1.String(), DeployedAt: at(7), URL: web + "/releases/tag/v1.0.0", Title: "One", Author: "alice"},
 			[]doraflow.Change{pr1}},
 		{"deployment: its own environment, the first success",
-			config.Block{Name: "deps", Method: doraflow.MethodDeployment, Repositories: []string{"acme/api"}, Environment: "ignored"},
+			doraflow.Block{Name: "deps", Method: doraflow.MethodDeployment, Repositories: []string{"acme/api"}, Environment: "ignored"},
 			doraflow.Deployment{ID: "acme/api#deployment-" + itoa(f.deployments["P2"]), Method: doraflow.MethodDeployment, Block: "deps", Environment: "production",
 				SHA: f.lone2.String(), DeployedAt: at(13), Title: "main", Author: "alice"},
 			nil},
@@ -208,19 +207,19 @@ func TestLeadTimeInputs(t *testing.T) {
 	lone := func(sha githubfake.SHA) string { return "acme/api@" + sha.String() }
 	tests := []struct {
 		name  string
-		block config.Block
+		block doraflow.Block
 		hist  github.History
 		want  map[string][]string // deployment -> changes, in order
 	}{
 		{name: "workflow runs on main, nothing known before",
-			block: block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml", Branch: "main"}),
+			block: block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml", "branch": "main"}),
 			want: map[string][]string{
 				ids("run", f.runs["A"])[0]: {"acme/api#pr-1"},                // first: only its own (squash) commit
 				ids("run", f.runs["C"])[0]: {"acme/api#pr-2"},                // merge commit and the PR's two commits: one change
 				ids("run", f.runs["G"])[0]: {lone(f.lone2), "acme/api#pr-5"}, // a lone commit, then a squash merge
 			}},
 		{name: "the first deployment compares with the one History knows",
-			block: block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml", Branch: "main"}),
+			block: block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml", "branch": "main"}),
 			hist:  history{"acme/api production": f.root.String()},
 			want: map[string][]string{
 				ids("run", f.runs["A"])[0]: {lone(f.lone1), "acme/api#pr-1"},
@@ -228,7 +227,7 @@ func TestLeadTimeInputs(t *testing.T) {
 				ids("run", f.runs["G"])[0]: {lone(f.lone2), "acme/api#pr-5"},
 			}},
 		{name: "the same sha deployed again ships nothing",
-			block: block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml", Branch: "main"}),
+			block: block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml", "branch": "main"}),
 			hist:  history{"acme/api production": f.squash1.String()},
 			want: map[string][]string{
 				ids("run", f.runs["A"])[0]: {},
@@ -236,20 +235,20 @@ func TestLeadTimeInputs(t *testing.T) {
 				ids("run", f.runs["G"])[0]: {lone(f.lone2), "acme/api#pr-5"},
 			}},
 		{name: "GitHub deployments: per environment",
-			block: block(doraflow.MethodDeployment, config.Filters{}),
+			block: block(doraflow.MethodDeployment, doraflow.Filters{}),
 			want: map[string][]string{
 				ids("deployment", f.deployments["P1"])[0]: {"acme/api#pr-1"},
 				ids("deployment", f.deployments["P2"])[0]: {"acme/api#pr-2", lone(f.lone2)},
 				ids("deployment", f.deployments["S1"])[0]: {"acme/api#pr-2"}, // first in staging: the merge commit alone is the PR
 			}},
 		{name: "releases",
-			block: block(doraflow.MethodRelease, config.Filters{TagPattern: "v*"}),
+			block: block(doraflow.MethodRelease, doraflow.Filters{"tag_pattern": "v*"}),
 			want: map[string][]string{
 				ids("release", f.releases["v1.0.0"])[0]: {"acme/api#pr-1"},
 				ids("release", f.releases["v1.2.0"])[0]: {"acme/api#pr-2", lone(f.lone2), "acme/api#pr-5"},
 			}},
 		{name: "merged_pr ships the pull request itself",
-			block: block(doraflow.MethodMergedPR, config.Filters{BaseBranch: "main"}),
+			block: block(doraflow.MethodMergedPR, doraflow.Filters{"base_branch": "main"}),
 			want: map[string][]string{
 				"acme/api#pr-1": {"acme/api#pr-1"}, "acme/api#pr-2": {"acme/api#pr-2"}, "acme/api#pr-5": {"acme/api#pr-5"},
 			}},
@@ -289,7 +288,7 @@ func TestFirstDeploymentAfterAYear(t *testing.T) {
 	f := handMade(t)
 	srv := startFake(t, f.org, githubfake.Options{})
 	src := newSource(t, srv.URL(), nil, nil)
-	b := block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"})
+	b := block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"})
 	b.Repositories = []string{"acme/legacy"}
 	got, _ := read(t, src, b, monthSince, monthUntil, nil)
 	if len(got.deployments) != 1 || len(got.changes) != 1 {
@@ -382,7 +381,7 @@ func TestReadTwiceIdentical(t *testing.T) {
 	since, until := org.Now.AddDate(0, 0, -60), org.Now
 	for _, m := range []doraflow.Method{doraflow.MethodMergedPR, doraflow.MethodWorkflowRun, doraflow.MethodRelease, doraflow.MethodDeployment} {
 		t.Run(string(m), func(t *testing.T) {
-			b := block(m, config.Filters{})
+			b := block(m, doraflow.Filters{})
 			b.Repositories = []string{"acme/*"}
 			src := newSource(t, srv.URL(), newClock(org.Now), nil)
 			first, _ := read(t, src, b, since, until, nil)

@@ -85,7 +85,7 @@ func (rr *repoRead) listRuns(ctx context.Context) ([]doraflow.Deployment, error)
 // is empty when the repository has no such workflow (not an error: an
 // owner/* block names repositories without it).
 func (rr *repoRead) workflowIDs(ctx context.Context) (ids []int64, all bool, err error) {
-	want := rr.block.Filters.Workflow
+	want := filtersOf(rr.block).Workflow
 	if want == "" {
 		return nil, true, nil
 	}
@@ -115,7 +115,7 @@ func (rr *repoRead) workflowIDs(ctx context.Context) (ids []int64, all bool, err
 // again keeps a quirk of the API from leaking other runs in, and a
 // preview, which sends none of them, counts what each removes.
 func (rr *repoRead) runChecks(wfs map[int64]bool) []check[*github.WorkflowRun] {
-	f := rr.block.Filters
+	f := filtersOf(rr.block)
 	type c = check[*github.WorkflowRun]
 	var cs []c
 	if f.Workflow != "" {
@@ -141,7 +141,7 @@ func (rr *repoRead) runChecks(wfs map[int64]bool) []check[*github.WorkflowRun] {
 
 // conclusion is the conclusion of the block's runs, default success.
 func (rr *repoRead) conclusion() string {
-	if c := rr.block.Filters.Conclusion; c != "" {
+	if c := filtersOf(rr.block).Conclusion; c != "" {
 		return c
 	}
 	return "success"
@@ -150,7 +150,7 @@ func (rr *repoRead) conclusion() string {
 // runsIn lists the runs of workflow wf (0: every workflow) created in r,
 // adding the deployments among them that pass checks to out.
 func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks []check[*github.WorkflowRun], out *[]doraflow.Deployment) error {
-	f := rr.block.Filters
+	f := filtersOf(rr.block)
 	opts := &github.ListWorkflowRunsOptions{Status: rr.conclusion(), Branch: f.Branch, Event: f.Event, Created: r.String(),
 		ListOptions: github.ListOptions{PerPage: perPage}}
 	if rr.pv != nil {

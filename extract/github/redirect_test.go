@@ -11,7 +11,6 @@ import (
 	"doraflow/internal/fakeapi"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -42,7 +41,7 @@ func TestRedirectToAnotherHost(t *testing.T) {
 			}))
 			t.Cleanup(api.Close)
 			src := newSource(t, api.URL+"/", nil, nil)
-			b := block(doraflow.MethodRelease, config.Filters{})
+			b := block(doraflow.MethodRelease, doraflow.Filters{})
 			b.Repositories = []string{"acme/api"}
 			_, err := src.Read(context.Background(), b, monthSince, monthUntil, nil, newCollector(t).sink)
 			for _, req := range other.Requests() {
@@ -87,7 +86,7 @@ func TestRedirectWithinTheHost(t *testing.T) {
 			}))
 			t.Cleanup(api.Close)
 			src := newSource(t, api.URL+"/", nil, nil)
-			b := block(doraflow.MethodRelease, config.Filters{})
+			b := block(doraflow.MethodRelease, doraflow.Filters{})
 			b.Repositories = []string{"acme/old"}
 			r, _ := read(t, src, b, monthSince, monthUntil, nil)
 			// The fake answers 401 without the token, so rows mean the

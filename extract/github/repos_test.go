@@ -87,7 +87,7 @@ func TestEnterpriseServer(t *testing.T) {
 	}
 	store := newMemStore()
 	src := newSource(t, strings.TrimSuffix(srv.URL(), "/"), nil, func(o *github.Options) { o.ETags = store })
-	b := block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"})
+	b := block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"})
 	b.Repositories = []string{"acme/a*"}
 	got, _ := read(t, src, b, monthSince, monthUntil, nil)
 	if len(got.deployments) != 4 || len(got.changes) == 0 {
@@ -139,16 +139,16 @@ func TestPagination(t *testing.T) {
 	runs := repoPrefix + "/actions/workflows/{workflow}/runs"
 	tests := []struct {
 		name    string
-		block   config.Block
+		block   doraflow.Block
 		want    []string
 		listing string // the endpoint that must have been paged, if any
 		fake    githubfake.Options
 	}{
-		{"merged_pr", block(doraflow.MethodMergedPR, config.Filters{}), wantPRs, repoPrefix + "/pulls", githubfake.Options{}},
-		{"workflow_run", block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"}), wantRuns, runs, githubfake.Options{}},
-		{"workflow_run, over 1,000 runs a listing reaches: split by creation", block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"}), wantRuns,
+		{"merged_pr", block(doraflow.MethodMergedPR, doraflow.Filters{}), wantPRs, repoPrefix + "/pulls", githubfake.Options{}},
+		{"workflow_run", block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), wantRuns, runs, githubfake.Options{}},
+		{"workflow_run, over 1,000 runs a listing reaches: split by creation", block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), wantRuns,
 			"", githubfake.Options{RunsSearchLimit: 40}},
-		{"deployment", block(doraflow.MethodDeployment, config.Filters{}), wantDeps, repoPrefix + "/deployments", githubfake.Options{}},
+		{"deployment", block(doraflow.MethodDeployment, doraflow.Filters{}), wantDeps, repoPrefix + "/deployments", githubfake.Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,7 +198,7 @@ func TestPagination(t *testing.T) {
 // TestSampleBlocks loads sample.yaml with the config loader and reads
 // with each of its blocks, so the sample stays valid and meaningful.
 func TestSampleBlocks(t *testing.T) {
-	cfg, err := config.LoadWithEnv("sample.yaml", func(k string) (string, bool) { return "sample-" + k, true })
+	cfg, err := config.LoadWithEnv("sample.yaml", doraflow.NewRegistry(github.Methods()), func(k string) (string, bool) { return "sample-" + k, true })
 	if err != nil {
 		t.Fatal(err)
 	}

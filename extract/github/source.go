@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,7 +36,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/httpretry"
 	"doraflow/sameorigin"
 )
@@ -227,16 +227,16 @@ func New(opts Options) (*Source, error) {
 // checkBlock refuses blocks Read cannot serve, and bad globs in its
 // filters (the config loader checks them too; a block built in code may
 // not have been loaded).
-func checkBlock(b config.Block) error {
-	if doraflow.SourceOf(b.Method) != doraflow.SourceGitHub {
+func checkBlock(b doraflow.Block) error {
+	if !slices.ContainsFunc(Methods(), func(m doraflow.MethodSpec) bool { return m.Method == b.Method }) {
 		return fmt.Errorf("github: block %s has method %q: the GitHub extractor reads merged_pr, workflow_run, release and deployment blocks", b.Name, b.Method)
 	}
-	for _, p := range b.Filters.Paths {
+	for _, p := range filtersOf(b).Paths {
 		if err := checkGlob(p); err != nil {
 			return fmt.Errorf("github: block %s: filters.paths: %w", b.Name, err)
 		}
 	}
-	if err := checkGlob(b.Filters.TagPattern); err != nil {
+	if err := checkGlob(filtersOf(b).TagPattern); err != nil {
 		return fmt.Errorf("github: block %s: filters.tag_pattern: %w", b.Name, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package pagerduty_test
 
 import (
 	"context"
+	"doraflow"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/internal/fakeapi"
@@ -23,13 +23,13 @@ var operations = []struct {
 	run      func(*pagerduty.Source) (pagerduty.Stats, error)
 }{
 	{"Read", "GET /incidents", func(s *pagerduty.Source) (pagerduty.Stats, error) {
-		return s.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+		return s.Read(context.Background(), block(doraflow.Filters{}), decSince, decUntil, (&collector{}).sink)
 	}},
 	{"Read with services", "GET /services/PAPI001", func(s *pagerduty.Source) (pagerduty.Stats, error) {
-		return s.Read(context.Background(), block(config.Filters{Services: []string{"PAPI001"}}), decSince, decUntil, (&collector{}).sink)
+		return s.Read(context.Background(), block(doraflow.Filters{"services": []string{"PAPI001"}}), decSince, decUntil, (&collector{}).sink)
 	}},
 	{"Refresh", "GET /incidents/QAPINONELOW002", func(s *pagerduty.Source) (pagerduty.Stats, error) {
-		return s.Refresh(context.Background(), block(config.Filters{}), []string{"QAPINONELOW002"}, (&collector{}).sink)
+		return s.Refresh(context.Background(), block(doraflow.Filters{}), []string{"QAPINONELOW002"}, (&collector{}).sink)
 	}},
 }
 
@@ -118,7 +118,7 @@ func TestRetries(t *testing.T) {
 		clk := newClock()
 		srv := startFake(t, handMade(t), pagerdutyfake.Options{Faults: fakeapi.FailEvery(1, fakeapi.Fault{Status: 503})})
 		src := newSource(t, srv.URL(), clk, nil)
-		_, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+		_, err := src.Read(context.Background(), block(doraflow.Filters{}), decSince, decUntil, (&collector{}).sink)
 		if err == nil || !strings.Contains(err.Error(), "GET /incidents") || !strings.Contains(err.Error(), "503") {
 			t.Fatalf("error %v, want a 503 naming GET /incidents", err)
 		}
@@ -180,7 +180,7 @@ func TestMalformedResponses(t *testing.T) {
 			}))
 			t.Cleanup(ts.Close)
 			src := newSource(t, ts.URL, newClock(), nil)
-			_, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+			_, err := src.Read(context.Background(), block(doraflow.Filters{}), decSince, decUntil, (&collector{}).sink)
 			if err == nil || !strings.Contains(err.Error(), "pagerduty: GET /incidents") || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one naming GET /incidents and saying %q", err, tt.want)
 			}

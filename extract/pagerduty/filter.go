@@ -6,7 +6,7 @@ import (
 
 	pd "github.com/PagerDuty/go-pagerduty"
 
-	"doraflow/config"
+	"doraflow"
 )
 
 // filter is an incident block's filters (all must hold). PagerDuty applies
@@ -19,8 +19,8 @@ type filter struct {
 	priorities []string // priority names; none means any, including no priority
 }
 
-func newFilter(f config.Filters) filter {
-	return filter{services: f.Services, urgency: f.Urgency, teams: f.Teams, priorities: f.Priorities}
+func newFilter(f doraflow.Filters) filter {
+	return filter{services: f.List(filterServices), urgency: f.Text(filterUrgency), teams: f.List(filterTeams), priorities: f.List(filterPriorities)}
 }
 
 // listOptions is the server-side part of the filter for GET /incidents.

@@ -12,7 +12,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 )
@@ -142,8 +141,8 @@ func newSource(t *testing.T, baseURL string, clk *clock, edit func(*pagerduty.Op
 }
 
 // block is an incident block of method pagerduty with the filters.
-func block(f config.Filters) config.Block {
-	return config.Block{Name: "pd", Method: doraflow.MethodPagerDuty, Filters: f}
+func block(f doraflow.Filters) doraflow.Block {
+	return doraflow.Block{Name: "pd", Method: doraflow.MethodPagerDuty, Filters: f}
 }
 
 // collector is a sink that keeps every batch.
@@ -170,7 +169,7 @@ func (c *collector) all() []pagerduty.Incident {
 }
 
 // read runs Read and fails the test on an error.
-func read(t *testing.T, src *pagerduty.Source, b config.Block, since, until time.Time) ([]pagerduty.Incident, pagerduty.Stats) {
+func read(t *testing.T, src *pagerduty.Source, b doraflow.Block, since, until time.Time) ([]pagerduty.Incident, pagerduty.Stats) {
 	t.Helper()
 	var c collector
 	st, err := src.Read(context.Background(), b, since, until, c.sink)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 )
 
 // Preview reads one block like Read, for incidents created in [since,
@@ -14,7 +13,7 @@ import (
 // incidents, in created order. urgency and teams are not sent to
 // PagerDuty as query parameters, so that the same checks Read applies
 // count, into funnel, what each filter removes.
-func (s *Source) Preview(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel) ([]Incident, error) {
+func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]Incident, error) {
 	if funnel == nil {
 		return nil, fmt.Errorf("pagerduty: block %s: preview without a funnel", block.Name)
 	}

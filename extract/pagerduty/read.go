@@ -10,7 +10,6 @@ import (
 	pd "github.com/PagerDuty/go-pagerduty"
 
 	"doraflow"
-	"doraflow/config"
 )
 
 // Read lists the incidents the block matches that were created in [since,
@@ -23,12 +22,12 @@ import (
 // PagerDuty does not know are warned about once and listed in
 // Stats.UnknownServices; the read goes on with the others. An error from
 // sink ends the read and is returned as is.
-func (s *Source) Read(ctx context.Context, block config.Block, since, until time.Time, sink func(context.Context, []Incident) error) (Stats, error) {
+func (s *Source) Read(ctx context.Context, block doraflow.Block, since, until time.Time, sink func(context.Context, []Incident) error) (Stats, error) {
 	return s.read(ctx, block, since, until, nil, sink)
 }
 
 // read is Read, and with funnel Preview.
-func (s *Source) read(ctx context.Context, block config.Block, since, until time.Time, funnel doraflow.Funnel, sink func(context.Context, []Incident) error) (Stats, error) {
+func (s *Source) read(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel, sink func(context.Context, []Incident) error) (Stats, error) {
 	began := s.now()
 	var st Stats
 	if err := checkBlock(block); err != nil {
@@ -58,7 +57,7 @@ func (s *Source) read(ctx context.Context, block config.Block, since, until time
 	}
 	// A block none of whose services PagerDuty knows matches nothing;
 	// asking without service_ids[] would read every service instead.
-	if len(block.Filters.Services) == 0 || len(services) > 0 {
+	if len(block.Filters.List(filterServices)) == 0 || len(services) > 0 {
 		err = r.readRange(ctx, ceilSecond(since), ceilSecond(until))
 	}
 	if err == nil {
@@ -77,7 +76,7 @@ func (s *Source) read(ctx context.Context, block config.Block, since, until time
 
 // checkBlock refuses blocks of other methods: their filters mean nothing
 // here, and reading them would count every PagerDuty incident.
-func checkBlock(b config.Block) error {
+func checkBlock(b doraflow.Block) error {
 	if b.Method != doraflow.MethodPagerDuty {
 		return fmt.Errorf("pagerduty: block %s has method %q, not %q", b.Name, b.Method, doraflow.MethodPagerDuty)
 	}
@@ -99,10 +98,10 @@ func ceilSecond(t time.Time) time.Time {
 // knownServices returns the block's service ids that PagerDuty knows, in
 // config order. An unknown one is warned about (once per Source and block)
 // and recorded in st.UnknownServices.
-func (s *Source) knownServices(ctx context.Context, block config.Block, st *Stats) ([]string, error) {
+func (s *Source) knownServices(ctx context.Context, block doraflow.Block, st *Stats) ([]string, error) {
 	var known []string
 	asked := map[string]bool{}
-	for _, id := range block.Filters.Services {
+	for _, id := range block.Filters.List(filterServices) {
 		if asked[id] {
 			continue
 		}
@@ -249,7 +248,7 @@ func (r *reader) take(ctx context.Context, raw pd.Incident, since, until time.Ti
 // Stats.Missing and are not an error: their facts stay in doraflow. An
 // incident that no longer matches the block is left out. It costs one
 // GET /incidents/{id} per distinct id.
-func (s *Source) Refresh(ctx context.Context, block config.Block, ids []string, sink func(context.Context, []Incident) error) (Stats, error) {
+func (s *Source) Refresh(ctx context.Context, block doraflow.Block, ids []string, sink func(context.Context, []Incident) error) (Stats, error) {
 	began := s.now()
 	var st Stats
 	if err := checkBlock(block); err != nil {

@@ -27,33 +27,33 @@ func TestReadFilters(t *testing.T) {
 	d := handMade(t)
 	tests := []struct {
 		name    string
-		filters config.Filters
+		filters doraflow.Filters
 		want    []string
 	}{
-		{"no filters: every incident, with or without priority", config.Filters{},
+		{"no filters: every incident, with or without priority", doraflow.Filters{},
 			[]string{"QAPIP1HIGH0001", "QAPINONELOW002", "QWEBP2HIGH0003", "QWEBNONEHI0004", "QORPHP1LOW0005", "QMIDNIGHT00006"}},
-		{"one service", config.Filters{Services: []string{"PAPI001"}},
+		{"one service", doraflow.Filters{"services": []string{"PAPI001"}},
 			[]string{"QAPIP1HIGH0001", "QAPINONELOW002", "QMIDNIGHT00006"}},
-		{"two services", config.Filters{Services: []string{"PWEB001", "PORPH01"}},
+		{"two services", doraflow.Filters{"services": []string{"PWEB001", "PORPH01"}},
 			[]string{"QWEBP2HIGH0003", "QWEBNONEHI0004", "QORPHP1LOW0005"}},
-		{"urgency high", config.Filters{Urgency: "high"},
+		{"urgency high", doraflow.Filters{"urgency": "high"},
 			[]string{"QAPIP1HIGH0001", "QWEBP2HIGH0003", "QWEBNONEHI0004", "QMIDNIGHT00006"}},
-		{"urgency low", config.Filters{Urgency: "low"},
+		{"urgency low", doraflow.Filters{"urgency": "low"},
 			[]string{"QAPINONELOW002", "QORPHP1LOW0005"}},
-		{"team of one service", config.Filters{Teams: []string{"PTWEB01"}},
+		{"team of one service", doraflow.Filters{"teams": []string{"PTWEB01"}},
 			[]string{"QWEBP2HIGH0003", "QWEBNONEHI0004"}},
-		{"team of two services", config.Filters{Teams: []string{"PTPLA01"}},
+		{"team of two services", doraflow.Filters{"teams": []string{"PTPLA01"}},
 			[]string{"QAPIP1HIGH0001", "QAPINONELOW002", "QWEBP2HIGH0003", "QWEBNONEHI0004", "QMIDNIGHT00006"}},
-		{"priorities given: incidents without one are out", config.Filters{Priorities: []string{"P1"}},
+		{"priorities given: incidents without one are out", doraflow.Filters{"priorities": []string{"P1"}},
 			[]string{"QAPIP1HIGH0001", "QORPHP1LOW0005"}},
-		{"priority names match case-insensitively", config.Filters{Priorities: []string{"p2"}},
+		{"priority names match case-insensitively", doraflow.Filters{"priorities": []string{"p2"}},
 			[]string{"QWEBP2HIGH0003", "QMIDNIGHT00006"}},
-		{"unused priority name", config.Filters{Priorities: []string{"P5"}}, nil},
-		{"all ANDed", config.Filters{Services: []string{"PAPI001"}, Urgency: "high", Priorities: []string{"P1", "P2"}},
+		{"unused priority name", doraflow.Filters{"priorities": []string{"P5"}}, nil},
+		{"all ANDed", doraflow.Filters{"services": []string{"PAPI001"}, "urgency": "high", "priorities": []string{"P1", "P2"}},
 			[]string{"QAPIP1HIGH0001", "QMIDNIGHT00006"}},
-		{"service and team", config.Filters{Services: []string{"PWEB001"}, Teams: []string{"PTPLA01"}},
+		{"service and team", doraflow.Filters{"services": []string{"PWEB001"}, "teams": []string{"PTPLA01"}},
 			[]string{"QWEBP2HIGH0003", "QWEBNONEHI0004"}},
-		{"team and urgency that never meet", config.Filters{Teams: []string{"PTWEB01"}, Urgency: "low"}, nil},
+		{"team and urgency that never meet", doraflow.Filters{"teams": []string{"PTWEB01"}, "urgency": "low"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,8 +68,8 @@ func TestReadFilters(t *testing.T) {
 			}
 			// Services, urgency and teams go to PagerDuty; priorities cannot.
 			for _, q := range listRequests(srv) {
-				if !slices.Equal(q["service_ids[]"], tt.filters.Services) || !slices.Equal(q["team_ids[]"], tt.filters.Teams) ||
-					(tt.filters.Urgency != "" && !slices.Equal(q["urgencies[]"], []string{tt.filters.Urgency})) ||
+				if !slices.Equal(q["service_ids[]"], tt.filters.List("services")) || !slices.Equal(q["team_ids[]"], tt.filters.List("teams")) ||
+					(tt.filters.Text("urgency") != "" && !slices.Equal(q["urgencies[]"], []string{tt.filters.Text("urgency")})) ||
 					!slices.Equal(q["statuses[]"], []string{"triggered", "acknowledged", "resolved"}) || q.Has("priorities[]") {
 					t.Errorf("query %v does not carry the block's server-side filters", q)
 				}
@@ -83,7 +83,7 @@ func TestReadFilters(t *testing.T) {
 func TestReadFields(t *testing.T) {
 	srv := startFake(t, handMade(t), pagerdutyfake.Options{})
 	src := newSource(t, srv.URL(), newClock(), nil)
-	got, _ := read(t, src, block(config.Filters{}), decSince, decUntil)
+	got, _ := read(t, src, block(doraflow.Filters{}), decSince, decUntil)
 
 	for _, in := range got {
 		if in.Source != doraflow.SourcePagerDuty || in.Block != "pd" || in.Service != "" || in.Team != "" {
@@ -130,7 +130,7 @@ func TestReadRangeBounds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startFake(t, d, pagerdutyfake.Options{})
 			src := newSource(t, srv.URL(), newClock(), nil)
-			got, _ := read(t, src, block(config.Filters{}), tt.since, tt.until)
+			got, _ := read(t, src, block(doraflow.Filters{}), tt.since, tt.until)
 			if !slices.Equal(idsOf(got), tt.want) {
 				t.Errorf("got %v, want %v", idsOf(got), tt.want)
 			}
@@ -147,7 +147,7 @@ func TestReadLongRange(t *testing.T) {
 	src := newSource(t, srv.URL(), newClock(), nil)
 	since, until := decUntil.AddDate(0, 0, -300), decUntil
 	var c collector
-	st, err := src.Read(context.Background(), block(config.Filters{}), since, until, c.sink)
+	st, err := src.Read(context.Background(), block(doraflow.Filters{}), since, until, c.sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestReadStorm(t *testing.T) {
 	srv := startFake(t, d, pagerdutyfake.Options{})
 	src := newSource(t, srv.URL(), newClock(), nil)
 	since, until := storm.Since.AddDate(0, 0, -30), decUntil
-	got, st := read(t, src, block(config.Filters{}), since, until)
+	got, st := read(t, src, block(doraflow.Filters{}), since, until)
 	want := wantIDs(d, since, until, nil)
 	if len(want) <= 10_000 {
 		t.Fatalf("only %d incidents in the range: the test needs more than 10,000", len(want))
@@ -249,7 +249,7 @@ func TestReadOffsetLimit(t *testing.T) {
 			srv := startFake(t, d, pagerdutyfake.Options{MaxOffset: tt.fakeCap})
 			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.MaxOffset = tt.ourCap })
 			var c collector
-			_, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, c.sink)
+			_, err := src.Read(context.Background(), block(doraflow.Filters{}), decSince, decUntil, c.sink)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "GET /incidents") {
 					t.Fatalf("error %v, want one naming GET /incidents and saying %q", err, tt.wantErr)
@@ -288,7 +288,7 @@ func TestReadIncidentsArriving(t *testing.T) {
 	}
 	srv := startFake(t, d, pagerdutyfake.Options{MaxOffset: 300, Faults: arrive})
 	src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.MaxOffset = 300 })
-	got, st := read(t, src, block(config.Filters{}), decSince, decUntil)
+	got, st := read(t, src, block(doraflow.Filters{}), decSince, decUntil)
 	assertExactlyOnce(t, got, wantIDs(d, decSince, decUntil, nil))
 	if n := srv.Stats().ByStatus[400]; n != 0 || st.Windows < 2 {
 		t.Errorf("%d refusals, stats %+v: want the window split before any refusal", n, st)
@@ -302,10 +302,10 @@ func TestSinkError(t *testing.T) {
 	failing := func(context.Context, []pagerduty.Incident) error { return boom }
 	srv := startFake(t, handMade(t), pagerdutyfake.Options{})
 	src := newSource(t, srv.URL(), newClock(), nil)
-	if _, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, failing); err != boom {
+	if _, err := src.Read(context.Background(), block(doraflow.Filters{}), decSince, decUntil, failing); err != boom {
 		t.Errorf("Read: %v, want the sink's error", err)
 	}
-	if _, err := src.Refresh(context.Background(), block(config.Filters{}), []string{"QAPINONELOW002"}, failing); err != boom {
+	if _, err := src.Refresh(context.Background(), block(doraflow.Filters{}), []string{"QAPINONELOW002"}, failing); err != boom {
 		t.Errorf("Refresh: %v, want the sink's error", err)
 	}
 }
@@ -318,7 +318,7 @@ func TestReadCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		calls := 0
-		_, err := src.Read(ctx, block(config.Filters{}), decUntil.AddDate(0, 0, -100), decUntil, func(context.Context, []pagerduty.Incident) error {
+		_, err := src.Read(ctx, block(doraflow.Filters{}), decUntil.AddDate(0, 0, -100), decUntil, func(context.Context, []pagerduty.Incident) error {
 			calls++
 			cancel()
 			return nil
@@ -333,7 +333,7 @@ func TestReadCancel(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		began := time.Now()
-		_, err := src.Read(ctx, block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+		_, err := src.Read(ctx, block(doraflow.Filters{}), decSince, decUntil, (&collector{}).sink)
 		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "GET /incidents") {
 			t.Errorf("error %v, want the deadline, naming the endpoint", err)
 		}
@@ -352,7 +352,7 @@ func TestReadCancel(t *testing.T) {
 				return ctx.Err()
 			}
 		})
-		_, err := src.Read(ctx, block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+		_, err := src.Read(ctx, block(doraflow.Filters{}), decSince, decUntil, (&collector{}).sink)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("error %v, want context.Canceled", err)
 		}
@@ -364,14 +364,14 @@ func TestReadCancel(t *testing.T) {
 
 func TestReadRefusesOtherBlocks(t *testing.T) {
 	src := newSource(t, "https://api.pagerduty.com", newClock(), nil)
-	b := config.Block{Name: "manual", Method: doraflow.MethodCustom}
+	b := doraflow.Block{Name: "manual", Method: doraflow.MethodCustom}
 	if _, err := src.Read(context.Background(), b, decSince, decUntil, (&collector{}).sink); err == nil || !strings.Contains(err.Error(), "manual") {
 		t.Errorf("Read error %v", err)
 	}
 	if _, err := src.Refresh(context.Background(), b, []string{"Q1"}, (&collector{}).sink); err == nil {
 		t.Error("Refresh accepted a custom block")
 	}
-	if _, err := src.Read(context.Background(), block(config.Filters{}), decUntil, decSince, (&collector{}).sink); err == nil {
+	if _, err := src.Read(context.Background(), block(doraflow.Filters{}), decUntil, decSince, (&collector{}).sink); err == nil {
 		t.Error("Read accepted until before since")
 	}
 }
@@ -379,7 +379,7 @@ func TestReadRefusesOtherBlocks(t *testing.T) {
 // TestSampleBlock loads sample.yaml with the config loader and reads with
 // its block, so the sample stays valid and meaningful.
 func TestSampleBlock(t *testing.T) {
-	cfg, err := config.LoadWithEnv("sample.yaml", func(k string) (string, bool) { return "sample-" + k, true })
+	cfg, err := config.LoadWithEnv("sample.yaml", doraflow.NewRegistry(pagerduty.Methods()), func(k string) (string, bool) { return "sample-" + k, true })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,11 @@ package pagerduty_test
 
 import (
 	"context"
+	"doraflow"
 	"slices"
 	"testing"
 	"time"
 
-	"doraflow/config"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 )
 
@@ -14,7 +14,7 @@ func TestRefresh(t *testing.T) {
 	resolvedAt := base.Add(26 * time.Hour)
 	tests := []struct {
 		name         string
-		filters      config.Filters
+		filters      doraflow.Filters
 		change       func(*pagerdutyfake.Data) error
 		ids          []string
 		wantResolved map[string]time.Time // delivered ids and their ResolvedAt (zero: still open)
@@ -44,7 +44,7 @@ func TestRefresh(t *testing.T) {
 		},
 		{
 			name:         "an incident the block does not match is left out",
-			filters:      config.Filters{Priorities: []string{"P1"}},
+			filters:      doraflow.Filters{"priorities": []string{"P1"}},
 			change:       func(d *pagerdutyfake.Data) error { return d.Resolve("QAPINONELOW002", resolvedAt) },
 			ids:          []string{"QAPINONELOW002", "QAPIP1HIGH0001"},
 			wantResolved: map[string]time.Time{"QAPIP1HIGH0001": base.Add(90 * time.Minute)},
@@ -54,7 +54,7 @@ func TestRefresh(t *testing.T) {
 			// The pipeline refreshes every open PagerDuty incident with each
 			// block, so most ids belong to other blocks.
 			name:         "another service's incident is left out",
-			filters:      config.Filters{Services: []string{"PWEB001"}, Urgency: "high"},
+			filters:      doraflow.Filters{"services": []string{"PWEB001"}, "urgency": "high"},
 			ids:          []string{"QAPINONELOW002", "QWEBP2HIGH0003"},
 			wantResolved: map[string]time.Time{"QWEBP2HIGH0003": {}},
 			wantRequests: 2,
@@ -112,7 +112,7 @@ func TestRefreshAfterRead(t *testing.T) {
 	d := handMade(t)
 	srv := startFake(t, d, pagerdutyfake.Options{})
 	src := newSource(t, srv.URL(), newClock(), nil)
-	b := block(config.Filters{Services: []string{"PAPI001"}})
+	b := block(doraflow.Filters{"services": []string{"PAPI001"}})
 	first, _ := read(t, src, b, decSince, decUntil)
 	var open []string
 	for _, in := range first {

@@ -2,13 +2,13 @@ package pagerduty_test
 
 import (
 	"context"
+	"doraflow"
 	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
-	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 )
@@ -50,7 +50,7 @@ func TestUnknownServices(t *testing.T) {
 			srv := startFake(t, handMade(t), pagerdutyfake.Options{})
 			var log logBuffer
 			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Log = log.logger() })
-			b := block(config.Filters{Services: tt.services})
+			b := block(doraflow.Filters{"services": tt.services})
 			for i := range 2 { // the second read must neither ask nor warn again
 				got, st := read(t, src, b, decSince, decUntil)
 				if !slices.Equal(idsOf(got), tt.wantIDs) {
@@ -93,9 +93,9 @@ func TestConcurrentReads(t *testing.T) {
 	srv := startFake(t, handMade(t), pagerdutyfake.Options{})
 	var log logBuffer
 	src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Log = log.logger() })
-	blocks := []config.Block{
-		block(config.Filters{Services: []string{"PAPI001", "PNOPE01"}}),
-		block(config.Filters{Services: []string{"PWEB001", "PNOPE01"}, Urgency: "high"}),
+	blocks := []doraflow.Block{
+		block(doraflow.Filters{"services": []string{"PAPI001", "PNOPE01"}}),
+		block(doraflow.Filters{"services": []string{"PWEB001", "PNOPE01"}, "urgency": "high"}),
 	}
 	var wg sync.WaitGroup
 	for i := range 8 {

@@ -21,6 +21,7 @@ import (
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 // Harness is a pipeline on a fresh ClickHouse database of the test
@@ -44,6 +45,7 @@ type Harness struct {
 func New(t *testing.T, configure func(*config.Config)) *Harness {
 	t.Helper()
 	cfg := config.Default()
+	cfg.Methods = sources.Registry()
 	cfg.Services = []config.Service{
 		{Name: "api", Team: "platform", Repositories: []string{"acme/api"}},
 		{Name: "web", Team: "frontend", Repositories: []string{"acme/web"}},
@@ -61,7 +63,7 @@ func New(t *testing.T, configure func(*config.Config)) *Harness {
 // NewPagerDuty serves a fake PagerDuty with services PAPI (api), PWEB
 // (web) and PDB ("db" in PagerDuty, not listed in services:) and priority
 // PP1, and syncs incidents with blocks on a clock at 2024-01-20.
-func NewPagerDuty(t *testing.T, blocks []config.Block) *Harness {
+func NewPagerDuty(t *testing.T, blocks []doraflow.Block) *Harness {
 	t.Helper()
 	data := pagerdutyfake.New()
 	for _, s := range []pagerdutyfake.Service{{ID: "PAPI", Name: "api in PagerDuty"}, {ID: "PWEB", Name: "web in PagerDuty"}, {ID: "PDB", Name: "db"}} {

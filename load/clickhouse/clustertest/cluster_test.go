@@ -22,6 +22,7 @@ import (
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/sources"
 )
 
 const (
@@ -70,6 +71,7 @@ func newRun(t *testing.T, opts clickhouse.Options) run {
 		s.Close()
 	})
 	cfg := config.Default()
+	cfg.Methods = sources.Registry()
 	cfg.Services = []config.Service{
 		{Name: "api", Team: "platform", Repositories: []string{"acme/api"}},
 		{Name: "web", Team: "frontend", Repositories: []string{"acme/web"}},
