@@ -57,9 +57,18 @@ test:
 # test-go expects the engines that make test starts.
 TEST_ENGINES := 18.16=native://127.0.0.1:$(TEST_CH_PORT),26.5-chdb=http://127.0.0.1:$(TEST_CHDB_PORT)
 TEST_TLS     := native=127.0.0.1:19002,https=localhost:$(TEST_CHDB_TLS),old_https=127.0.0.1:19003,ca=$(CURDIR)/$(TEST_CH_DIR)/tls/ca.pem
-test-go: vet cc
+# GitHub's OpenAPI description, which the fake GitHub is held to
+# (internal/openapitest); scripts/openapi.sh fetches it once into .local.
+GITHUB_OPENAPI = $(shell scripts/openapi.sh path)
+test-go: vet cc openapi
 	DORAFLOW_TEST_CLICKHOUSE=$(TEST_ENGINES) DORAFLOW_TEST_CLICKHOUSE_TLS=$(TEST_TLS) CHDB_LIB_PATH=$(CHDB_LIB) \
+		DORAFLOW_TEST_GITHUB_OPENAPI=$(GITHUB_OPENAPI) \
 		$(GO) test -race -count=1 -timeout 15m ./...
+
+.PHONY: openapi
+## openapi: fetch GitHub's OpenAPI description (npm pack, pinned, cached in .local/openapi)
+openapi:
+	@scripts/openapi.sh fetch >/dev/null
 
 # cc: go test -race needs cgo, so a C compiler; install Debian's gcc when
 # it is missing.
