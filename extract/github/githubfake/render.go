@@ -46,16 +46,30 @@ func (c *call) user(k string, pi int32) {
 	c.w.EndObject()
 }
 
+// account writes the fields of GitHub's simple-user, every one that the
+// OpenAPI description (components/schemas/simple-user) requires,
+// hypermedia URLs included.
 func (c *call) account(login string, id int64, kind string) {
 	w := &c.w
+	u := c.api + "/users/" + url.PathEscape(login)
 	w.Key("login").Str(login)
 	w.Key("id").Int(id)
 	w.Key("node_id").Concat("U_kgDO", b36(id))
 	w.Key("avatar_url").Concat("https://avatars.githubusercontent.com/u/", itoa(id), "?v=4")
 	w.Key("gravatar_id").Str("")
-	w.Key("url").Concat(c.api, "/users/", url.PathEscape(login))
+	w.Key("url").Str(u)
 	w.Key("html_url").Concat(c.s.htmlURL, "/", url.PathEscape(login))
+	w.Key("followers_url").Concat(u, "/followers")
+	w.Key("following_url").Concat(u, "/following{/other_user}")
+	w.Key("gists_url").Concat(u, "/gists{/gist_id}")
+	w.Key("starred_url").Concat(u, "/starred{/owner}{/repo}")
+	w.Key("subscriptions_url").Concat(u, "/subscriptions")
+	w.Key("organizations_url").Concat(u, "/orgs")
+	w.Key("repos_url").Concat(u, "/repos")
+	w.Key("events_url").Concat(u, "/events{/privacy}")
+	w.Key("received_events_url").Concat(u, "/received_events")
 	w.Key("type").Str(kind)
+	w.Key("user_view_type").Str("public")
 	w.Key("site_admin").Bool(false)
 }
 
@@ -73,8 +87,10 @@ func (c *call) webFlow(k string) {
 	c.w.EndObject()
 }
 
-// repoObj writes a repository; full adds the fields of GET /repos/{o}/{r}
-// and the repository listings.
+// repoObj writes a repository: GitHub's minimal-repository, or with full
+// its repository (GET /repos/{o}/{r}, the listings, a pull request's base
+// and head). Both carry every hypermedia URL template, as the OpenAPI
+// description's components/schemas/minimal-repository requires.
 func (c *call) repoObj(r *Repo, full bool) {
 	w := &c.w
 	api := c.rapi
@@ -92,12 +108,9 @@ func (c *call) repoObj(r *Repo, full bool) {
 	w.Key("description").Concat("The ", r.Name, " service")
 	w.Key("fork").Bool(false)
 	w.Key("url").Str(api)
-	w.Key("commits_url").Concat(api, "/commits{/sha}")
-	w.Key("compare_url").Concat(api, "/compare/{base}...{head}")
-	w.Key("deployments_url").Concat(api, "/deployments")
-	w.Key("pulls_url").Concat(api, "/pulls{/number}")
-	w.Key("releases_url").Concat(api, "/releases{/id}")
-	w.Key("tags_url").Concat(api, "/tags")
+	for _, t := range repoURLTemplates {
+		w.Key(t[0]).Concat(api, t[1])
+	}
 	if full {
 		pushed := r.CreatedAt
 		if n := len(r.Commits); n > 0 {
@@ -109,6 +122,8 @@ func (c *call) repoObj(r *Repo, full bool) {
 		w.Key("git_url").Concat("git://github.com/", r.Owner, "/", r.Name, ".git")
 		w.Key("ssh_url").Concat("git@github.com:", r.Owner, "/", r.Name, ".git")
 		w.Key("clone_url").Concat(c.s.htmlURL, "/", r.Owner, "/", r.Name, ".git")
+		w.Key("svn_url").Concat(c.s.htmlURL, "/", r.Owner, "/", r.Name)
+		w.Key("mirror_url").Null()
 		w.Key("homepage").Null()
 		w.Key("size").Int(int64(len(r.Commits)))
 		w.Key("stargazers_count").Int(0)
@@ -117,6 +132,8 @@ func (c *call) repoObj(r *Repo, full bool) {
 		w.Key("has_issues").Bool(true)
 		w.Key("has_projects").Bool(false)
 		w.Key("has_wiki").Bool(false)
+		w.Key("has_pages").Bool(false)
+		w.Key("has_downloads").Bool(true)
 		w.Key("forks_count").Int(0)
 		w.Key("archived").Bool(false)
 		w.Key("disabled").Bool(false)
@@ -144,6 +161,51 @@ func (c *call) repoObj(r *Repo, full bool) {
 	w.EndObject()
 }
 
+// repoURLTemplates are a repository's hypermedia URLs, relative to its
+// API URL, as GitHub writes them.
+var repoURLTemplates = [][2]string{
+	{"forks_url", "/forks"},
+	{"keys_url", "/keys{/key_id}"},
+	{"collaborators_url", "/collaborators{/collaborator}"},
+	{"teams_url", "/teams"},
+	{"hooks_url", "/hooks"},
+	{"issue_events_url", "/issues/events{/number}"},
+	{"events_url", "/events"},
+	{"assignees_url", "/assignees{/user}"},
+	{"branches_url", "/branches{/branch}"},
+	{"tags_url", "/tags"},
+	{"blobs_url", "/git/blobs{/sha}"},
+	{"git_tags_url", "/git/tags{/sha}"},
+	{"git_refs_url", "/git/refs{/sha}"},
+	{"trees_url", "/git/trees{/sha}"},
+	{"statuses_url", "/statuses/{sha}"},
+	{"languages_url", "/languages"},
+	{"stargazers_url", "/stargazers"},
+	{"contributors_url", "/contributors"},
+	{"subscribers_url", "/subscribers"},
+	{"subscription_url", "/subscription"},
+	{"commits_url", "/commits{/sha}"},
+	{"git_commits_url", "/git/commits{/sha}"},
+	{"comments_url", "/comments{/number}"},
+	{"issue_comment_url", "/issues/comments{/number}"},
+	{"contents_url", "/contents/{+path}"},
+	{"compare_url", "/compare/{base}...{head}"},
+	{"merges_url", "/merges"},
+	{"archive_url", "/{archive_format}{/ref}"},
+	{"downloads_url", "/downloads"},
+	{"issues_url", "/issues{/number}"},
+	{"pulls_url", "/pulls{/number}"},
+	{"milestones_url", "/milestones{/number}"},
+	{"notifications_url", "/notifications{?since,all,participating}"},
+	{"labels_url", "/labels{/name}"},
+	{"releases_url", "/releases{/id}"},
+	{"deployments_url", "/deployments"},
+}
+
+// label writes a label. Its description is a string: the OpenAPI
+// description's pull-request-simple (the pull request listings) declares
+// labels[].description a string that cannot be null, so the fake's labels
+// all have one.
 func (c *call) label(name string) {
 	w := &c.w
 	h := hash32(c.repo.FullName(), name)
@@ -155,7 +217,7 @@ func (c *call) label(name string) {
 	w.Key("name").Str(name)
 	w.Key("color").Str(strconv.FormatUint(uint64(h&0xffffff|0x1000000), 16)[1:])
 	w.Key("default").Bool(name == "bug" || name == "documentation")
-	w.Key("description").Null()
+	w.Key("description").Concat("Pull requests labelled ", name)
 	w.EndObject()
 }
 
@@ -280,8 +342,10 @@ func (c *call) prRef(k, ref, sha string) {
 	w.Key("ref").Str(ref)
 	w.Key("sha").Str(sha)
 	c.orgOwner("user")
+	// A pull request's base.repo and head.repo are full repositories
+	// (components/schemas/repository in the OpenAPI description).
 	w.Key("repo")
-	c.repoObj(c.repo, false)
+	c.repoObj(c.repo, true)
 	w.EndObject()
 }
 
@@ -357,6 +421,13 @@ func (c *call) commit(i int32, detail bool) {
 	}
 	w.Key("signature").Null()
 	w.Key("payload").Null()
+	// verified_at is required (components/schemas/verification): when
+	// GitHub verified the signature, null for an unsigned commit.
+	if web {
+		w.Key("verified_at").Time(cm.Date)
+	} else {
+		w.Key("verified_at").Null()
+	}
 	w.EndObject()
 	w.EndObject()
 	w.Key("url").Concat(api, "/commits/", sha)

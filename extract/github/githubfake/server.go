@@ -525,6 +525,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		sum := sha256.Sum256(body)
 		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 		hdr.Set("ETag", etag)
+		// Set before the 304 check: a 304 carries the Cache-Control and
+		// Vary its 200 would (RFC 9110 §15.4.5), as GitHub's do.
+		hdr.Set("Cache-Control", "private, max-age=60, s-maxage=60")
+		hdr.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
 		if etagMatch(r.Header.Get("If-None-Match"), etag) {
 			rec.Status, rec.NotModified = http.StatusNotModified, true
 			s.rateHeaders(hdr, s.charge(now, false))
@@ -538,6 +542,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	if !ok {
 		rec.Status, rec.RateLimited = http.StatusForbidden, true
 		hdr.Del("ETag")
+		hdr.Del("Cache-Control")
+		hdr.Del("Vary")
 		who := "user ID 1"
 		if s.opts.Token == "" {
 			who = hostOnly(r.RemoteAddr)
@@ -549,10 +555,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	rec.Status = status
 	if c.link != "" {
 		hdr.Set("Link", c.link)
-	}
-	if status == http.StatusOK {
-		hdr.Set("Cache-Control", "private, max-age=60, s-maxage=60")
-		hdr.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
 	}
 	logNow()
 	fakeapi.Write(w, status, "", body)
