@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 	"doraflow/internal/fakeapi"
@@ -28,23 +27,23 @@ func TestFakeMatchesOpenAPI(t *testing.T) {
 	desc := openapitest.GitHub(t)
 	f := handMade(t)
 	gen := githubfake.Generate(1, githubfake.Size{PRsPerRepo: 15, RunsPerRepo: 25, DeploymentsPerRepo: 8, ReleasesPerRepo: 5, Now: future})
-	every := []config.Block{
-		block(doraflow.MethodMergedPR, config.Filters{BaseBranch: "main", ExcludeLabels: []string{"skip-deploy"}, Paths: []string{"src/**", "services/**"}}),
-		block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml", Branch: "main", Event: "push"}),
-		block(doraflow.MethodWorkflowRun, config.Filters{}), // every run of the repository
-		block(doraflow.MethodRelease, config.Filters{TagPattern: "v*", Prerelease: true}),
-		block(doraflow.MethodDeployment, config.Filters{Environment: "production"}),
-		block(doraflow.MethodDeployment, config.Filters{}),
+	every := []doraflow.Block{
+		block(doraflow.MethodMergedPR, doraflow.Filters{"base_branch": "main", "exclude_labels": []string{"skip-deploy"}, "paths": []string{"src/**", "services/**"}}),
+		block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml", "branch": "main", "event": "push"}),
+		block(doraflow.MethodWorkflowRun, doraflow.Filters{}), // every run of the repository
+		block(doraflow.MethodRelease, doraflow.Filters{"tag_pattern": "v*", "prerelease": true}),
+		block(doraflow.MethodDeployment, doraflow.Filters{"environment": "production"}),
+		block(doraflow.MethodDeployment, doraflow.Filters{}),
 	}
 	// readAll reads every block with src, in turn, ignoring errors (some
 	// scenarios are all errors).
-	readAll := func(src *github.Source, blocks []config.Block, hist github.History, since, until time.Time) {
+	readAll := func(src *github.Source, blocks []doraflow.Block, hist github.History, since, until time.Time) {
 		for _, b := range blocks {
 			_, _ = src.Read(context.Background(), b, since, until, hist, func(context.Context, doraflow.FactSet) error { return nil })
 		}
 	}
-	overGenerated := func(blocks []config.Block) []config.Block {
-		out := make([]config.Block, len(blocks))
+	overGenerated := func(blocks []doraflow.Block) []doraflow.Block {
+		out := make([]doraflow.Block, len(blocks))
 		for i, b := range blocks {
 			b.Repositories = []string{"acme/*"}
 			out[i] = b
@@ -81,7 +80,7 @@ func TestFakeMatchesOpenAPI(t *testing.T) {
 			}
 		}},
 		{name: "missing repository", org: f.org, run: func(t *testing.T, src *github.Source) {
-			blocks := make([]config.Block, len(every))
+			blocks := make([]doraflow.Block, len(every))
 			for i, b := range every {
 				b.Repositories = []string{"acme/nope"}
 				blocks[i] = b
