@@ -461,7 +461,12 @@ type RunSpec struct {
 	Conclusion string // default success when completed
 	Actor      string // login; default the first person
 	CreatedAt  time.Time
-	UpdatedAt  time.Time // default CreatedAt + 5m when completed, else CreatedAt
+	// StartedAt is run_started_at: later than CreatedAt for a run that
+	// waited for approval or a wait timer, or was re-run. Default
+	// CreatedAt.
+	StartedAt time.Time
+	Attempt   int32     // run_attempt, default 1
+	UpdatedAt time.Time // default StartedAt + 5m when completed, else StartedAt
 }
 
 // AddRun adds a workflow run and returns a copy of it.
@@ -488,6 +493,7 @@ func (r *Repo) AddRun(s RunSpec) Run {
 		Workflow: r.workflow("", wf, created), HeadBranch: branch, Commit: c,
 		Event: s.Event, Status: s.Status, Conclusion: s.Conclusion,
 		Actor: r.org.person(s.Actor), CreatedAt: created.UTC(), UpdatedAt: s.UpdatedAt.UTC(),
+		StartedAt: s.StartedAt.UTC(), Attempt: s.Attempt,
 	}
 	if run.Event == "" {
 		run.Event = "push"
@@ -499,9 +505,9 @@ func (r *Repo) AddRun(s RunSpec) Run {
 		run.Conclusion = ConclusionSuccess
 	}
 	if s.UpdatedAt.IsZero() {
-		run.UpdatedAt = run.CreatedAt
+		run.UpdatedAt = run.RunStartedAt()
 		if run.Status == StatusCompleted {
-			run.UpdatedAt = run.CreatedAt.Add(5 * time.Minute)
+			run.UpdatedAt = run.UpdatedAt.Add(5 * time.Minute)
 		}
 	}
 	for i := range r.Runs {
@@ -513,6 +519,49 @@ func (r *Repo) AddRun(s RunSpec) Run {
 	r.org.ids.run += 11
 	run.ID = r.org.ids.run
 	r.Runs = append(r.Runs, run)
+	return run
+}
+
+// Run returns the run with the id, or nil. The pointer is valid until the
+// next run is added; change a served organisation only in Server.Update.
+func (r *Repo) Run(id int64) *Run {
+	for i := range r.Runs {
+		if r.Runs[i].ID == id {
+			return &r.Runs[i]
+		}
+	}
+	return nil
+}
+
+// FinishRun completes the run's latest attempt at at with the conclusion
+// (default success): an approved run, say, whose attempt started at
+// started (zero: as it was).
+func (r *Repo) FinishRun(id int64, conclusion string, started, at time.Time) {
+	run := r.mustRun(id, "FinishRun")
+	if conclusion == "" {
+		conclusion = ConclusionSuccess
+	}
+	if !started.IsZero() {
+		run.StartedAt = started.UTC()
+	}
+	run.Status, run.Conclusion, run.UpdatedAt = StatusCompleted, conclusion, at.UTC()
+}
+
+// RerunRun starts a new attempt of the run at at, queued: as on GitHub,
+// the run keeps its id and created_at, run_attempt grows, and
+// run_started_at and updated_at move to the new attempt.
+func (r *Repo) RerunRun(id int64, at time.Time) {
+	run := r.mustRun(id, "RerunRun")
+	run.Attempt = run.RunAttempt() + 1
+	run.Status, run.Conclusion = StatusQueued, ""
+	run.StartedAt, run.UpdatedAt = at.UTC(), at.UTC()
+}
+
+func (r *Repo) mustRun(id int64, what string) *Run {
+	run := r.Run(id)
+	if run == nil {
+		panic(fmt.Sprintf("githubfake: %s: %s has no run %d", what, r.FullName(), id))
+	}
 	return run
 }
 

@@ -804,6 +804,7 @@ func (g *gen) workflowsAndRuns(rng *rand.Rand, r *Repo, role int, main, rel *bra
 		}
 	}
 	slices.SortStableFunc(runs, func(a, b Run) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	gateDeploys(runs, deploys[0], r.DefaultBranch, g.start, now)
 	numbers := make([]int32, len(r.Workflows))
 	for i := range runs {
 		numbers[runs[i].Workflow]++
@@ -811,6 +812,55 @@ func (g *gen) workflowsAndRuns(rng *rand.Rand, r *Repo, role int, main, rel *bra
 		g.ids = append(g.ids, idItem{at: runs[i].CreatedAt, kind: idRun, repo: int32(r.ordinal), i: int32(i)})
 	}
 	r.Runs = runs
+}
+
+// gateDeploys makes some production deploy runs (of workflow wf, pushed
+// to main, successful, in [start, now)) wait, as runs of a job gated by an
+// environment's required reviewers or wait timer do, each for up to 30
+// days (GitHub docs, "Managing environments for deployment", "Deployment
+// protection rules"), and re-runs one: a re-run keeps the run's id and
+// created_at while run_started_at and updated_at move and run_attempt
+// grows (GitHub docs, "Re-running workflows and jobs"). Positions are
+// pinned, so every seed has them once a repository has enough deploys;
+// no random draw is taken, so the rest of the organisation is unchanged.
+//
+//   - the 2nd such run waited three days for approval, then ran;
+//   - the 4th failed, and was re-run two days later with success
+//     (run_attempt 2);
+//   - the last one created from ten days to 36 hours before now is still
+//     waiting for approval.
+func gateDeploys(runs []Run, wf int32, main string, start, now time.Time) {
+	var old []int // created at least ten days before now
+	waiting := -1
+	for i := range runs {
+		run := &runs[i]
+		if run.Workflow != wf || run.HeadBranch != main || run.Event != "push" ||
+			run.Status != StatusCompleted || run.Conclusion != ConclusionSuccess || run.CreatedAt.Before(start) {
+			continue
+		}
+		age := now.Sub(run.CreatedAt)
+		if age >= 10*24*time.Hour {
+			old = append(old, i)
+		} else if age >= 36*time.Hour {
+			waiting = i
+		}
+	}
+	later := func(run *Run, by time.Duration, attempt int32) {
+		took := run.UpdatedAt.Sub(run.RunStartedAt())
+		run.StartedAt = run.CreatedAt.Add(by)
+		run.UpdatedAt = run.StartedAt.Add(took)
+		run.Attempt = attempt
+	}
+	if len(old) > 1 {
+		later(&runs[old[1]], 3*24*time.Hour+17*time.Minute, 1)
+	}
+	if len(old) > 3 {
+		later(&runs[old[3]], 2*24*time.Hour+41*time.Minute, 2)
+	}
+	if waiting >= 0 {
+		run := &runs[waiting]
+		run.Status, run.Conclusion, run.UpdatedAt = StatusWaiting, "", run.CreatedAt
+	}
 }
 
 func (g *gen) releases(rng *rand.Rand, r *Repo, main *branchChain) {
@@ -924,11 +974,48 @@ func (g *gen) deployments(rng *rand.Rand, r *Repo, main, rel *branchChain) {
 			lastProd = di
 		}
 	}
+	lateSuccess(r.Deployments, now)
 	for i := range r.Deployments {
 		d := &r.Deployments[i]
 		g.ids = append(g.ids, idItem{at: d.CreatedAt, kind: idDeployment, repo: int32(r.ordinal), i: int32(i)})
 		for j := range d.Statuses {
 			g.ids = append(g.ids, idItem{at: d.Statuses[j].CreatedAt, kind: idStatus, repo: int32(r.ordinal), i: int32(i), j: int32(j)})
+		}
+	}
+}
+
+// lateSeparation is how long after its in_progress status the success of
+// lateSuccess's deployment comes.
+const lateSeparation = 2*24*time.Hour + 7*time.Minute
+
+// lateSuccess makes one production deployment succeed days after it was
+// created: a deploy held by a slow rollout or an approval, reported as
+// pending and in_progress at first. Nothing bounds when a status may be
+// created (REST API docs, "Create a deployment status"), and whether it
+// changes the deployment object is not documented, so the fake leaves the
+// deployment as it was (see render.go). The deployment is the first in
+// production, with statuses pending, in_progress and success, created at
+// least three days before now, whose later success stays before the next
+// production success (which marks it inactive). No random draw is taken.
+func lateSuccess(ds []Deployment, now time.Time) {
+	for i := range ds {
+		d := &ds[i]
+		if d.Environment != "production" || len(d.Statuses) != 3 || d.Statuses[2].State != "success" ||
+			now.Sub(d.CreatedAt) < 3*24*time.Hour {
+			continue
+		}
+		late := d.Statuses[1].CreatedAt.Add(lateSeparation)
+		clear := true
+		for j := i + 1; j < len(ds) && clear; j++ {
+			for _, st := range ds[j].Statuses {
+				if ds[j].Environment == "production" && st.State == "success" && !st.CreatedAt.After(late) {
+					clear = false
+				}
+			}
+		}
+		if clear && late.Before(now) {
+			d.Statuses[2].CreatedAt = late
+			return
 		}
 	}
 }

@@ -179,6 +179,13 @@ func checkHardCases(t *testing.T, o *Org) {
 		{"cancelled run", anyRun(func(r *Repo, run *Run) bool { return run.Conclusion == ConclusionCancelled })},
 		{"in-progress run", anyRun(func(r *Repo, run *Run) bool { return run.Status == StatusInProgress })},
 		{"queued run", anyRun(func(r *Repo, run *Run) bool { return run.Status == StatusQueued })},
+		{"run waiting for approval", anyRun(func(r *Repo, run *Run) bool { return run.Status == StatusWaiting })},
+		{"run approved days after it was created", anyRun(func(r *Repo, run *Run) bool {
+			return run.RunAttempt() == 1 && run.RunStartedAt().Sub(run.CreatedAt) > 24*time.Hour && run.Conclusion == ConclusionSuccess
+		})},
+		{"run re-run days later (run_attempt 2)", anyRun(func(r *Repo, run *Run) bool {
+			return run.RunAttempt() == 2 && run.RunStartedAt().Sub(run.CreatedAt) > 24*time.Hour && run.Conclusion == ConclusionSuccess
+		})},
 		{"pull_request run", anyRun(func(r *Repo, run *Run) bool { return run.Event == "pull_request" })},
 		{"draft release", anyRelease(func(rel *Release) bool { return rel.Draft && rel.PublishedAt.IsZero() })},
 		{"prerelease", anyRelease(func(rel *Release) bool { return rel.Prerelease })},
@@ -186,6 +193,10 @@ func checkHardCases(t *testing.T, o *Org) {
 		{"staging deployment", anyDeployment(func(d *Deployment) bool { return d.Environment == "staging" })},
 		{"deployment whose only status is failure", anyDeployment(func(d *Deployment) bool {
 			return len(d.Statuses) == 1 && d.Statuses[0].State == "failure"
+		})},
+		{"deployment succeeding days after it was created", anyDeployment(func(d *Deployment) bool {
+			n := len(d.Statuses)
+			return n == 3 && d.Statuses[2].State == "success" && d.Statuses[2].CreatedAt.Sub(d.CreatedAt) > 24*time.Hour
 		})},
 		{"deployment without statuses", anyDeployment(func(d *Deployment) bool { return len(d.Statuses) == 0 })},
 		{"superseded production deployment", anyDeployment(func(d *Deployment) bool {

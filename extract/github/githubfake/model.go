@@ -229,6 +229,11 @@ const (
 	StatusCompleted  = "completed"
 	StatusInProgress = "in_progress"
 	StatusQueued     = "queued"
+	// StatusWaiting is a run held by a deployment protection rule: an
+	// environment's required reviewers or wait timer, each up to 30 days
+	// (GitHub docs, "Managing environments for deployment" and
+	// "Deployment protection rules").
+	StatusWaiting = "waiting"
 
 	ConclusionSuccess   = "success"
 	ConclusionFailure   = "failure"
@@ -236,7 +241,10 @@ const (
 	ConclusionSkipped   = "skipped"
 )
 
-// Run is one workflow run (its latest attempt).
+// Run is one workflow run, as its latest attempt shows it. A re-run keeps
+// the run's id and created_at while run_started_at and updated_at move and
+// run_attempt grows (GitHub docs, "Re-running workflows and jobs"; the
+// REST API's workflow run object).
 type Run struct {
 	ID         int64
 	Workflow   int32 // index into Repo.Workflows
@@ -247,8 +255,25 @@ type Run struct {
 	Conclusion string // "" (null) unless Status is completed
 	Actor      int32  // index into Org.People
 	RunNumber  int32
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Attempt is run_attempt, 1 unless re-run (0 reads as 1).
+	Attempt   int32
+	CreatedAt time.Time
+	// StartedAt is run_started_at, when the latest attempt started: after
+	// an approval, a wait timer or a re-run, later than CreatedAt (zero
+	// reads as CreatedAt).
+	StartedAt time.Time
+	UpdatedAt time.Time
+}
+
+// RunAttempt is run_attempt.
+func (r *Run) RunAttempt() int32 { return max(r.Attempt, 1) }
+
+// RunStartedAt is run_started_at.
+func (r *Run) RunStartedAt() time.Time {
+	if r.StartedAt.IsZero() {
+		return r.CreatedAt
+	}
+	return r.StartedAt
 }
 
 // Tag is a git tag. An annotated tag is a tag object of its own, so its ref
@@ -298,7 +323,8 @@ type DeploymentStatus struct {
 	CreatedAt time.Time
 }
 
-// UpdatedAt is the time of the deployment's latest status, or its creation.
+// UpdatedAt is the time of the deployment's latest status, or its
+// creation. The API's updated_at is not this: see render.go.
 func (d *Deployment) UpdatedAt() time.Time {
 	if n := len(d.Statuses); n > 0 {
 		return d.Statuses[n-1].CreatedAt

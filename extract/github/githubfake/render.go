@@ -618,10 +618,10 @@ func (c *call) run(run *Run, withPRs bool) {
 	w.Key("created_at").Time(run.CreatedAt)
 	w.Key("updated_at").Time(run.UpdatedAt)
 	c.user("actor", run.Actor)
-	w.Key("run_attempt").Int(1)
+	w.Key("run_attempt").Int(int64(run.RunAttempt()))
 	w.Key("referenced_workflows").Array()
 	w.EndArray()
-	w.Key("run_started_at").Time(run.CreatedAt)
+	w.Key("run_started_at").Time(run.RunStartedAt())
 	c.user("triggering_actor", run.Actor)
 	w.Key("jobs_url").Concat(self, "/jobs")
 	w.Key("logs_url").Concat(self, "/logs")
@@ -629,7 +629,11 @@ func (c *call) run(run *Run, withPRs bool) {
 	w.Key("artifacts_url").Concat(self, "/artifacts")
 	w.Key("cancel_url").Concat(self, "/cancel")
 	w.Key("rerun_url").Concat(self, "/rerun")
-	w.Key("previous_attempt_url").Null()
+	if a := run.RunAttempt(); a > 1 {
+		w.Key("previous_attempt_url").Concat(self, "/attempts/", itoa(int64(a-1)))
+	} else {
+		w.Key("previous_attempt_url").Null()
+	}
 	w.Key("workflow_url").Concat(api, "/actions/workflows/", itoa(wf.ID))
 	w.Key("head_commit").Object()
 	w.Key("id").Str(sha)
@@ -707,7 +711,11 @@ func (c *call) deployment(d *Deployment) {
 	w.Key("description").Null()
 	c.user("creator", d.Creator)
 	w.Key("created_at").Time(d.CreatedAt)
-	w.Key("updated_at").Time(d.UpdatedAt())
+	// Whether a new status touches the deployment object (and so its list
+	// page's ETag) is not documented (REST API docs, "Deployment
+	// statuses"): the fake takes the reading an extractor must survive,
+	// and leaves the deployment as it was created.
+	w.Key("updated_at").Time(d.CreatedAt)
 	w.Key("statuses_url").Concat(self, "/statuses")
 	w.Key("repository_url").Str(api)
 	w.Key("transient_environment").Bool(false)
