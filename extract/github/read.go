@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -199,8 +200,9 @@ func fatal(err error) bool {
 type repoRead struct {
 	*reader
 	full, owner, name string
-	memos             *memoSet // nil without an ETagStore
-	idx               *prIndex // the pull requests behind merge commits, paged as needed
+	memos             *memoSet  // nil without an ETagStore
+	watches           *watchSet // nil without a PendingStore
+	idx               *prIndex  // the pull requests behind merge commits, paged as needed
 }
 
 func (r *reader) readRepo(ctx context.Context, full string) error {
@@ -210,8 +212,10 @@ func (r *reader) readRepo(ctx context.Context, full string) error {
 	}
 	rr := &repoRead{reader: r, full: full, owner: owner, name: name}
 	if r.pv == nil {
-		// A preview must see every object: no conditional requests.
+		// A preview must see every object: no conditional requests; and
+		// it stores nothing.
 		rr.memos = rr.loadMemos(ctx)
+		rr.watches = rr.loadWatches(ctx)
 	}
 	if r.block.Method == doraflow.MethodMergedPR {
 		err = rr.readMergedPRs(ctx)
@@ -240,10 +244,11 @@ func (r *reader) readRepo(ctx context.Context, full string) error {
 	if err != nil {
 		return err
 	}
+	var memos map[string]string
 	if rr.memos != nil {
-		return r.out.commit(ctx, rr.memos.fresh)
+		memos = rr.memos.fresh
 	}
-	return nil
+	return r.out.commit(ctx, memos, rr.watches.writes())
 }
 
 // endpoint names a call under the repository: "GET /repos/o/r" + path.
@@ -327,7 +332,8 @@ type batcher struct {
 	b       doraflow.FactSet // deployments, changes, ships and commits; no incidents
 	inBatch map[string]bool  // change ids in b
 	rows    int
-	pending map[string]string // memos to save after the next flush
+	// memos and watches to save after the next flush
+	dueMemos, dueWatches map[string]string
 	// deployments and changes count the rows delivered.
 	deployments, changes int
 }
@@ -362,24 +368,23 @@ func (o *batcher) add(ctx context.Context, d doraflow.Deployment, changes []dora
 	return o.flushLocked(ctx)
 }
 
-// commit saves a repository's memos once every batch holding its items
-// has been accepted: now if nothing is pending, else after the next flush.
-func (o *batcher) commit(ctx context.Context, memos map[string]string) error {
-	if len(memos) == 0 {
+// commit saves a repository's memos and watches once every batch holding
+// its items has been accepted: now if nothing is pending, else after the
+// next flush.
+func (o *batcher) commit(ctx context.Context, memos, watches map[string]string) error {
+	if len(memos) == 0 && len(watches) == 0 {
 		return nil
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.rows == 0 {
-		o.save(ctx, memos)
-		return nil
+		return o.save(ctx, memos, watches)
 	}
-	if o.pending == nil {
-		o.pending = map[string]string{}
+	if o.dueMemos == nil {
+		o.dueMemos, o.dueWatches = map[string]string{}, map[string]string{}
 	}
-	for k, v := range memos {
-		o.pending[k] = v
-	}
+	maps.Copy(o.dueMemos, memos)
+	maps.Copy(o.dueWatches, watches)
 	return nil
 }
 
@@ -403,18 +408,30 @@ func (o *batcher) flushLocked(ctx context.Context) error {
 		o.deployments += len(batch.Deployments)
 		o.changes += len(batch.Changes)
 	}
-	if len(o.pending) > 0 {
-		o.save(ctx, o.pending)
-		o.pending = nil
+	if o.dueMemos != nil {
+		memos, watches := o.dueMemos, o.dueWatches
+		o.dueMemos, o.dueWatches = nil, nil
+		if err := o.save(ctx, memos, watches); err != nil {
+			return stopError{err}
+		}
 	}
 	return nil
 }
 
-// save stores memos. A failure only costs the next read its 304s, so it
-// is a warning, not an error.
-func (o *batcher) save(ctx context.Context, memos map[string]string) {
-	if err := o.s.etags.Save(ctx, memos); err != nil {
-		o.s.log.Warn().Str("source", string(doraflow.SourceGitHub)).Err(err).
-			Msg("cannot save the ETags of this read: the next read asks for these pages in full")
+// save stores memos and watches. A failure to save memos only costs the
+// next read its 304s, so it is a warning; one to save watches would lose
+// the runs and deployments no later listing shows, so it is an error.
+func (o *batcher) save(ctx context.Context, memos, watches map[string]string) error {
+	if len(memos) > 0 {
+		if err := o.s.etags.Save(ctx, memos); err != nil {
+			o.s.log.Warn().Str("source", string(doraflow.SourceGitHub)).Err(err).
+				Msg("cannot save the ETags of this read: the next read asks for these pages in full")
+		}
 	}
+	if len(watches) > 0 {
+		if err := o.s.pending.Save(ctx, watches); err != nil {
+			return fmt.Errorf("github: saving the runs and deployments to check again: %w", err)
+		}
+	}
+	return nil
 }

@@ -61,9 +61,20 @@ func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment,
 				}
 				continue
 			}
-			st, err := rr.firstSuccess(ctx, gd.GetID())
+			sts, err := rr.statuses(ctx, gd.GetID(), "")
 			if err != nil {
 				return false, err
+			}
+			rr.watches.listed(kindDeployments, gd.GetID())
+			st := sts.first
+			switch {
+			case st != nil && !st.GetCreatedAt().Before(rr.window.until),
+				st == nil && !sts.final():
+				// It may count in a later window: checked again by later
+				// reads until then.
+				rr.watches.keep(kindDeployments, gd.GetID(), watch{expires: created.Add(deploymentWatch).UTC().Truncate(time.Second), etag: sts.etag})
+			default:
+				rr.watches.done(kindDeployments, gd.GetID())
 			}
 			if st == nil || !cov.in(st.GetCreatedAt().Time) {
 				if rr.pv != nil {
@@ -71,26 +82,34 @@ func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment,
 				}
 				continue
 			}
-			env := deploymentEnvironment(gd)
-			d := rr.deployment("deployment", gd.GetID(), env, gd.GetSHA(), st.GetCreatedAt().Time)
-			d.Author = gd.GetCreator().GetLogin()
-			d.Title = gd.GetDescription()
-			if d.Title == "" {
-				d.Title = gd.GetRef()
-			}
-			// A deployment has no page of its own on github.com; its
-			// status links to the deploy's log or target when it has them.
-			for _, u := range []string{st.GetLogURL(), st.GetTargetURL(), st.GetEnvironmentURL()} {
-				if u != "" {
-					d.URL = u
-					break
-				}
-			}
-			out = append(out, d)
+			out = append(out, rr.githubDeployment(gd, st))
 		}
 		return true, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, rr.recheckDeployments(ctx, &out)
+}
+
+// githubDeployment is the deployment row of a GitHub deployment whose first
+// success status is st.
+func (rr *repoRead) githubDeployment(gd *github.Deployment, st *github.DeploymentStatus) doraflow.Deployment {
+	d := rr.deployment("deployment", gd.GetID(), deploymentEnvironment(gd), gd.GetSHA(), st.GetCreatedAt().Time)
+	d.Author = gd.GetCreator().GetLogin()
+	d.Title = gd.GetDescription()
+	if d.Title == "" {
+		d.Title = gd.GetRef()
+	}
+	// A deployment has no page of its own on github.com; its status links
+	// to the deploy's log or target when it has them.
+	for _, u := range []string{st.GetLogURL(), st.GetTargetURL(), st.GetEnvironmentURL()} {
+		if u != "" {
+			d.URL = u
+			break
+		}
+	}
+	return d
 }
 
 // noSuccessFilter names, in a preview, the deployments left out for having
@@ -121,21 +140,59 @@ func (rr *repoRead) deploymentChecks() []check[*github.Deployment] {
 	}}}
 }
 
-// firstSuccess returns the deployment's earliest success status, nil when
-// it has none.
-func (rr *repoRead) firstSuccess(ctx context.Context, id int64) (*github.DeploymentStatus, error) {
-	var first *github.DeploymentStatus
+// deploymentStatuses is what a deployment's statuses say.
+type deploymentStatuses struct {
+	first     *github.DeploymentStatus // the earliest success, nil for none
+	latest    string                   // the newest status's state, "" for none
+	etag      string                   // of the first page
+	unchanged bool                     // the first page answered 304 to the ETag asked with
+}
+
+// final reports whether no later status is expected to make the
+// deployment succeed: it succeeded, or its latest status is a failure, an
+// error or inactive.
+func (s deploymentStatuses) final() bool {
+	switch {
+	case s.first != nil:
+		return true
+	case s.latest == "failure", s.latest == "error", s.latest == "inactive":
+		return true
+	}
+	return false
+}
+
+// statuses reads a deployment's statuses, every page (they come newest
+// first and the first success is wanted). With etag, the first page is
+// asked for conditionally, and a 304 ends the read, unchanged.
+func (rr *repoRead) statuses(ctx context.Context, id int64, etag string) (deploymentStatuses, error) {
+	var sts deploymentStatuses
+	visit := func(page []*github.DeploymentStatus, _ *coverage) (bool, error) {
+		for _, st := range page {
+			if sts.latest == "" {
+				sts.latest = st.GetState()
+			}
+			if st.GetState() == "success" && (sts.first == nil || st.GetCreatedAt().Before(sts.first.GetCreatedAt().Time)) {
+				sts.first = st
+			}
+		}
+		return true, nil
+	}
 	fetch := func(ctx context.Context, page int) ([]*github.DeploymentStatus, *github.Response, error) {
 		return rr.s.gh.Repositories.ListDeploymentStatuses(ctx, rr.owner, rr.name, id, &github.ListOptions{PerPage: perPage, Page: page})
 	}
-	err := pageThrough(ctx, listing{endpoint: rr.endpoint("/deployments/" + strconv.FormatInt(id, 10) + "/statuses")}, fetch,
-		func(sts []*github.DeploymentStatus, _ *coverage) (bool, error) {
-			for _, st := range sts {
-				if st.GetState() == "success" && (first == nil || st.GetCreatedAt().Before(first.GetCreatedAt().Time)) {
-					first = st
-				}
-			}
-			return true, nil
-		})
-	return first, err
+	endpoint := rr.endpoint("/deployments/" + strconv.FormatInt(id, 10) + "/statuses")
+	first, resp, err := fetch(conditional(ctx, etag), 1)
+	if etag != "" && notModified(resp) {
+		sts.unchanged = true
+		return sts, nil
+	}
+	if err != nil {
+		return sts, callError(ctx, endpoint+" (page 1)", err)
+	}
+	sts.etag = etagOf(resp)
+	_, _ = visit(first, nil)
+	if resp.NextPage == 0 {
+		return sts, nil
+	}
+	return sts, pageThrough(ctx, listing{endpoint: endpoint, start: resp.NextPage}, fetch, visit)
 }

@@ -78,7 +78,7 @@ func (rr *repoRead) listRuns(ctx context.Context) ([]doraflow.Deployment, error)
 			return nil, err
 		}
 	}
-	return out, nil
+	return out, rr.recheckRuns(ctx, checks[:len(checks)-1], &out)
 }
 
 // workflowIDs resolves the workflow filter: all is true without one; ids
@@ -109,7 +109,8 @@ func (rr *repoRead) workflowIDs(ctx context.Context) (ids []int64, all bool, err
 	return ids, false, err
 }
 
-// runChecks are the block's filters of a completed run, in config order;
+// runChecks are the block's filters of a completed run, in config order,
+// conclusion last (callers take the others as checks[:len-1]);
 // wfs holds the workflows the workflow filter names, nil without one.
 // GitHub applies all but workflow already (query parameters); checking
 // again keeps a quirk of the API from leaking other runs in, and a
@@ -149,13 +150,22 @@ func (rr *repoRead) conclusion() string {
 
 // runsIn lists the runs of workflow wf (0: every workflow) created in r,
 // adding the deployments among them that pass checks to out.
+//
+// With a PendingStore every run is listed, whatever its status, so that
+// those not completed, completed with another conclusion (a re-run may
+// change it) or after until are remembered and checked again by later
+// reads (pending.go); without one, GitHub filters by conclusion.
 func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks []check[*github.WorkflowRun], out *[]doraflow.Deployment) error {
 	f := filtersOf(rr.block)
 	opts := &github.ListWorkflowRunsOptions{Status: rr.conclusion(), Branch: f.Branch, Event: f.Event, Created: r.String(),
 		ListOptions: github.ListOptions{PerPage: perPage}}
-	if rr.pv != nil {
+	switch {
+	case rr.pv != nil:
 		opts.Status, opts.Branch, opts.Event = "completed", "", ""
+	case rr.watches != nil:
+		opts.Status = ""
 	}
+	filters := checks[:len(checks)-1] // all but conclusion
 	endpoint := rr.endpoint("/actions/runs")
 	if wf != 0 {
 		endpoint = rr.endpoint("/actions/workflows/" + strconv.FormatInt(wf, 10) + "/runs")
@@ -185,6 +195,11 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks
 			return false, errTooManyRuns
 		}
 		for _, run := range runs {
+			if rr.watches != nil {
+				if err := rr.watchRun(ctx, filters, run); err != nil {
+					return false, err
+				}
+			}
 			if run.GetStatus() != "completed" || !cov.in(run.GetUpdatedAt().Time) {
 				continue
 			}
@@ -195,12 +210,7 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks
 				}
 				continue
 			}
-			d := rr.deployment("run", run.GetID(), rr.blockEnvironment(), run.GetHeadSHA(), run.GetUpdatedAt().Time)
-			d.URL, d.Author = run.GetHTMLURL(), run.GetActor().GetLogin()
-			d.Title = run.GetDisplayTitle()
-			if d.Title == "" {
-				d.Title = run.GetName()
-			}
+			d, _ := rr.completedRun(run)
 			*out = append(*out, d)
 		}
 		return true, nil
@@ -216,6 +226,25 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks
 		return err
 	}
 	return rr.runsIn(ctx, wf, b, checks, out)
+}
+
+// watchRun remembers a listed run of the block's filters (all but
+// conclusion) that may count in a later read: not completed, completed
+// with another conclusion, or completed at or after until; and forgets one
+// that counts now or never will.
+func (rr *repoRead) watchRun(ctx context.Context, filters []check[*github.WorkflowRun], run *github.WorkflowRun) error {
+	rr.watches.listed(kindRuns, run.GetID())
+	ok, err := passes(ctx, nil, filters, run)
+	if err != nil {
+		return err
+	}
+	_, counts := rr.completedRun(run)
+	if ok && (!counts || !run.GetUpdatedAt().Before(rr.window.until)) {
+		rr.watches.keep(kindRuns, run.GetID(), runWatch(run, ""))
+	} else {
+		rr.watches.done(kindRuns, run.GetID())
+	}
+	return nil
 }
 
 // createdRange is a [lo, hi) range of run creation times, in GitHub's

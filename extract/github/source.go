@@ -84,6 +84,12 @@ type Options struct {
 	// ETags, when set, remembers list pages across runs so that unchanged
 	// pages are asked for conditionally (free 304s); nil means none.
 	ETags ETagStore
+	// Pending, when set, remembers across reads the workflow runs and
+	// GitHub deployments that were not final when read (waiting for an
+	// approval, in progress, pending), so that later reads check them
+	// again until they finish (pending.go); nil means none, and a read
+	// then finds only what finishes within a day of its creation.
+	Pending PendingStore
 }
 
 // ETagStore remembers the ETags of list pages across runs (the pipeline
@@ -94,6 +100,17 @@ type ETagStore interface {
 	Load(ctx context.Context, prefix string) (map[string]string, error)
 	// Save stores the values, replacing those of the same keys.
 	Save(ctx context.Context, etags map[string]string) error
+}
+
+// PendingStore remembers, across reads, the runs and deployments a block
+// must check again (the pipeline implements it over ClickHouse). The values
+// are opaque strings the extractor writes; an empty value forgets its key.
+type PendingStore interface {
+	// Load returns key -> value for the keys that start with prefix,
+	// leaving out forgotten ones.
+	Load(ctx context.Context, prefix string) (map[string]string, error)
+	// Save stores the values, replacing those of the same keys; "" forgets.
+	Save(ctx context.Context, values map[string]string) error
 }
 
 // History answers the previous successful deployment of a repository and
@@ -138,11 +155,12 @@ var ErrRepositories = errors.New("github: some repositories could not be read")
 // Source reads deployments and changes from one GitHub instance. It is
 // safe for concurrent use; build it with New.
 type Source struct {
-	gh    *github.Client
-	log   zerolog.Logger
-	now   func() time.Time
-	conc  int
-	etags ETagStore
+	gh      *github.Client
+	log     zerolog.Logger
+	now     func() time.Time
+	conc    int
+	etags   ETagStore
+	pending PendingStore
 	// started remembers the started_at of merged pull requests across
 	// reads: a merged pull request's commits never change, and both a
 	// merged_pr block and a workflow_run block need it.
@@ -174,6 +192,7 @@ func New(opts Options) (*Source, error) {
 		now:     opts.Now,
 		conc:    conc,
 		etags:   opts.ETags,
+		pending: opts.Pending,
 		started: newStartCache(startCacheGeneration),
 		runsCap: runsSearchCap,
 	}
