@@ -205,7 +205,7 @@ func (g *gitHubFake) handler(f fault) (http.Handler, func() (int, int)) {
 
 func (g *gitHubFake) option(cfg *config.Config, store *clickhouse.Store, sleep func(context.Context, time.Duration) error) (pipeline.Option, error) {
 	src, err := github.New(github.Options{BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Concurrency: cfg.GitHub.Concurrency,
-		Sleep: sleep, Now: g.now, ETags: pipeline.NewETags(store)})
+		Sleep: sleep, Now: g.now, ETags: pipeline.NewETags(store), Pending: pipeline.NewPending(store)})
 	if err != nil {
 		return nil, err
 	}

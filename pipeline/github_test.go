@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -50,8 +51,8 @@ func newGHHarness(t *testing.T, blocks []doraflow.Block) *ghHarness {
 		c.Schedule.InitialWindow = 30 * 24 * time.Hour
 	})}
 	h.Now = day(20)
-	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store),
-		Sleep: func(context.Context, time.Duration) error { return nil }})
+	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store), Pending: pipeline.NewPending(h.Store),
+		Sleep: func(context.Context, time.Duration) error { return nil }, Now: func() time.Time { return h.Now }})
 	must(t, err)
 	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.Now }))
 	return h
@@ -127,6 +128,82 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 		}
 	})
 }
+
+// TestGitHubDeploysThatFinishLate syncs while a production deploy run
+// waits eight days for approval and a GitHub deployment gets its success
+// ten days after it was created: both are counted at the sync after they
+// finish, though no listing of that sync reaches back to their creation,
+// and nothing is left to check again.
+func TestGitHubDeploysThatFinishLate(t *testing.T) {
+	t.Parallel()
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newGHHarness(t, []config.Block{
+			{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "production",
+				Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}},
+			{Name: "api-github-deployments", Method: doraflow.MethodDeployment, Repositories: []string{"acme/api"},
+				Filters: config.Filters{Environment: "production"}},
+		})
+		var gated, slow int64
+		h.srv.Update(func(o *githubfake.Org) {
+			api := o.Repo("api")
+			pr := api.AddPR(githubfake.PRSpec{Title: "Gated change", Commits: 1, CreatedAt: day(18), Merge: githubfake.MergeSquash, MergedAt: day(18).Add(time.Hour)})
+			sha := api.SHAOf(pr.MergeCommit)
+			gated = api.AddRun(githubfake.RunSpec{Workflow: "deploy.yml", SHA: sha, CreatedAt: day(19), Status: githubfake.StatusWaiting}).ID
+			slow = api.AddDeployment(githubfake.DeploymentSpec{SHA: sha, CreatedAt: day(19),
+				Statuses: []githubfake.StatusSpec{{State: "pending", At: day(19).Add(time.Minute)}}}).ID
+		})
+		deployments := func() int64 {
+			t.Helper()
+			return pipelinetest.Row(t, h.Metrics(window(1, 31)), "api").Deployments
+		}
+		h.Sync()
+		if n := deployments(); n != 2 {
+			t.Fatalf("first sync: %d api deployments, want the 2 finished runs", n)
+		}
+		h.Now = day(25)
+		h.Sync()
+		if n := deployments(); n != 2 {
+			t.Fatalf("second sync: %d api deployments, want 2: the gated run waits", n)
+		}
+		approved, succeeded := day(29).Add(20*time.Minute), day(29).Add(2*time.Hour)
+		h.srv.Update(func(o *githubfake.Org) {
+			api := o.Repo("api")
+			api.FinishRun(gated, "", day(29), approved)
+			api.AddDeploymentStatus(slow, githubfake.StatusSpec{State: "success", At: succeeded})
+		})
+		h.Now = day(30)
+		h.Sync()
+		if n := deployments(); n != 4 {
+			t.Fatalf("sync after the approval: %d api deployments, want 4 (2 + the gated run + the late deployment)", n)
+		}
+		facts, err := h.Store.ServiceFacts(h.Ctx, []string{"api"})
+		must(t, err)
+		want := map[string]time.Time{"acme/api#run-" + itoaID(gated): approved, "acme/api#deployment-" + itoaID(slow): succeeded}
+		for _, d := range facts.Deployments {
+			if at, ok := want[d.ID]; ok {
+				if !d.DeployedAt.Equal(at) {
+					t.Errorf("%s deployed at %v, want %v", d.ID, d.DeployedAt, at)
+				}
+				delete(want, d.ID)
+			}
+		}
+		if len(want) != 0 {
+			t.Errorf("not stored: %v", want)
+		}
+		left, err := h.Store.StatePrefix(h.Ctx, "pending/")
+		must(t, err)
+		for _, e := range left {
+			if e.Value != "" {
+				t.Errorf("still to check again: %s = %q", e.Key, e.Value)
+			}
+		}
+		if len(left) != 2 {
+			t.Errorf("%d pending keys, want the 2 that were remembered, now forgotten", len(left))
+		}
+	})
+}
+
+func itoaID(id int64) string { return strconv.FormatInt(id, 10) }
 
 func TestCustomDeploymentShipsTheCommitsSinceThePreviousOne(t *testing.T) {
 	t.Parallel()

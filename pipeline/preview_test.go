@@ -61,7 +61,7 @@ func newPreviewHarness(t *testing.T, blocks []doraflow.Block) *ghHarness {
 	t.Cleanup(srv.Close)
 	h := &ghHarness{srv: srv, Harness: pipelinetest.New(t, func(c *config.Config) { c.Deployments = blocks })}
 	h.Now = day(20)
-	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store),
+	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store), Pending: pipeline.NewPending(h.Store),
 		Sleep: func(context.Context, time.Duration) error { return nil }})
 	must(t, err)
 	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.Now }))

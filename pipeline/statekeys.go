@@ -18,6 +18,7 @@ import (
 //	promote/TABLE                 the staging version promote merged TABLE up to
 //	promote/rules                 the rules the stored metric events follow
 //	etag/…                        the GitHub extractor's conditional requests
+//	pending/…                     the runs and deployments the GitHub extractor checks again ("" once done)
 //	demo/made-by                  marks a database that doraflow demo made
 const (
 	watermarkPrefix = "watermark/"
@@ -25,6 +26,7 @@ const (
 	promotePrefix   = "promote/"
 	rulesStateKey   = promotePrefix + "rules"
 	etagPrefix      = "etag/"
+	pendingPrefix   = "pending/"
 	demoKey         = "demo/made-by"
 )
 

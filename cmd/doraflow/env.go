@@ -203,7 +203,7 @@ func extractors(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger,
 	if cfg.GitHub.Token != "" || readsGitHub(cfg) {
 		gh, err := github.New(github.Options{
 			BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Concurrency: cfg.GitHub.Concurrency, Log: log,
-			Base: tel.Transport(string(doraflow.SourceGitHub), nil), ETags: pipeline.NewETags(store),
+			Base: tel.Transport(string(doraflow.SourceGitHub), nil), ETags: pipeline.NewETags(store), Pending: pipeline.NewPending(store),
 		})
 		if err != nil {
 			return nil, &exitError{code: 2, err: err}
