@@ -199,7 +199,6 @@ func New(opts Options) (*Source, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.limits = &rateLimits{log: s.log, now: s.now}
 	base := opts.Base
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -208,8 +207,9 @@ func New(opts Options) (*Source, error) {
 		base = t
 	}
 	log := s.log
+	s.limits = newRateLimits(s.log, s.now, opts.Sleep, wire{base: base})
 	retry := httpretry.New(httpretry.Options{
-		Base:        wire{base: base},
+		Base:        s.limits,
 		Classify:    s.limits.classify,
 		Sleep:       opts.Sleep,
 		MaxInFlight: conc,

@@ -14,7 +14,7 @@ import (
 
 // The HTTP stack, top down:
 //
-//	go-github → sameorigin guard (credentials for the configured host only) → front → httpretry (limits, retries, MaxInFlight) → wire → Options.Base
+//	go-github → sameorigin guard (credentials for the configured host only) → front → httpretry (limits, retries, MaxInFlight) → rateLimits (holds and serialises after a secondary limit) → wire → Options.Base
 //
 // front adds conditional requests and hides GitHub's rate-limit timing
 // from go-github; wire counts attempts and reads bodies whole.
