@@ -137,11 +137,11 @@ func TestGitHubSyncDedupRerunAndUpstreamDeletion(t *testing.T) {
 func TestGitHubDeploysThatFinishLate(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newGHHarness(t, []config.Block{
+		h := newGHHarness(t, []doraflow.Block{
 			{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"}, Environment: "production",
-				Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}},
+				Filters: doraflow.Filters{"workflow": "deploy.yml", "conclusion": "success"}},
 			{Name: "api-github-deployments", Method: doraflow.MethodDeployment, Repositories: []string{"acme/api"},
-				Filters: config.Filters{Environment: "production"}},
+				Filters: doraflow.Filters{"environment": "production"}},
 		})
 		var gated, slow int64
 		h.srv.Update(func(o *githubfake.Org) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -32,11 +31,11 @@ type syncer struct {
 	t       *testing.T
 	clk     *clock
 	src     *github.Source
-	block   config.Block
+	block   doraflow.Block
 	pending *memStore
 }
 
-func newSyncer(t *testing.T, srv *githubfake.Server, b config.Block, pending bool) *syncer {
+func newSyncer(t *testing.T, srv *githubfake.Server, b doraflow.Block, pending bool) *syncer {
 	t.Helper()
 	s := &syncer{t: t, clk: newClock(at(0)), block: b, pending: newMemStore()}
 	s.src = newSource(t, srv.URL(), s.clk, func(o *github.Options) {
@@ -106,7 +105,7 @@ func TestRunsThatFinishLate(t *testing.T) {
 				return out
 			}
 			srv := startFake(t, o, githubfake.Options{})
-			s := newSyncer(t, srv, block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"}), tc.pending)
+			s := newSyncer(t, srv, block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), tc.pending)
 
 			got, _ := s.sync(t0.Add(-time.Hour), t0.Add(time.Hour))
 			if g := names(got); !slices.Equal(g, []string{"at once"}) {
@@ -191,7 +190,7 @@ func TestDeploymentStatusesThatArriveLate(t *testing.T) {
 			failed := r.AddDeployment(githubfake.DeploymentSpec{SHA: shas[1], CreatedAt: t0.Add(time.Minute),
 				Statuses: []githubfake.StatusSpec{{State: "failure", At: t0.Add(3 * time.Minute)}}})
 			srv := startFake(t, o, githubfake.Options{})
-			s := newSyncer(t, srv, block(doraflow.MethodDeployment, config.Filters{}), tc.pending)
+			s := newSyncer(t, srv, block(doraflow.MethodDeployment, doraflow.Filters{}), tc.pending)
 			if got, _ := s.sync(t0.Add(-time.Hour), t0.Add(time.Hour)); len(got.deployments) != 0 {
 				t.Fatalf("first sync: %v, want none: nothing succeeded", got.deploymentIDs())
 			}
