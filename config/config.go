@@ -56,8 +56,13 @@ type ClickHouseTLS struct {
 
 // GitHub configures the GitHub extractor.
 type GitHub struct {
-	BaseURL     string // default "https://api.github.com/", always ends in "/"
-	Token       Secret
+	BaseURL string // default "https://api.github.com/", always ends in "/"
+	Token   Secret
+	// Tokens are used after Token, in turn: when one's budget is spent the
+	// next takes over (github.tokens).
+	Tokens []Secret
+	// App, when set, signs in as a GitHub App instead of with tokens.
+	App         GitHubApp
 	Concurrency int // default 4
 }
 

@@ -194,11 +194,7 @@ func (d *decoder) config(data []byte) *Config {
 	}
 	c.ClickHouse.Settings = d.settings(ch)
 
-	gh := f.sub("github", []string{"base_url", "token", "concurrency"}, nil)
-	str(gh, "base_url", &c.GitHub.BaseURL, baseURL("https://api.github.com/ or https://HOST/api/v3/"))
-	c.GitHub.BaseURL = strings.TrimRight(c.GitHub.BaseURL, "/") + "/"
-	str(gh, "token", &c.GitHub.Token, token)
-	integer(gh, "concurrency", &c.GitHub.Concurrency, 1, 100)
+	d.github(f, &c.GitHub)
 
 	pd := f.sub("pagerduty", []string{"base_url", "token"}, nil)
 	str(pd, "base_url", &c.PagerDuty.BaseURL, baseURL("https://api.pagerduty.com or https://api.eu.pagerduty.com"))

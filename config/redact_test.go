@@ -106,14 +106,23 @@ func TestRedactedLoads(t *testing.T) {
 // unredacted puts a variable where Redacted shows a secret, so that the
 // effective configuration loads again: "[redacted]" itself is too short
 // for server.tokens (and must never become a token anyone can guess).
+// Each secret gets its own variable, as github.tokens refuses a repeat.
 func unredacted(out string) string {
-	return strings.ReplaceAll(out, "'[redacted]'", `"${REDACTED_SECRET}"`)
+	parts := strings.Split(out, "'[redacted]'")
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			fmt.Fprintf(&b, `"${REDACTED_SECRET_%d}"`, i)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
-// withRedacted is testEnv with the variable unredacted puts in.
+// withRedacted is testEnv with the variables unredacted puts in.
 func withRedacted(name string) (string, bool) {
-	if name == "REDACTED_SECRET" {
-		return "a-secret-put-back-0123456789", true
+	if n, ok := strings.CutPrefix(name, "REDACTED_SECRET_"); ok {
+		return "a-secret-put-back-0123456789-" + n, true
 	}
 	return testEnv(name)
 }

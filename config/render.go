@@ -152,6 +152,7 @@ func (c *Config) Redacted() string {
 	gh := mappingNode()
 	set(gh, "base_url", scalar(c.GitHub.BaseURL))
 	set(gh, "token", scalar(c.GitHub.Token.String()))
+	setGitHubSignIn(gh, c.GitHub)
 	set(gh, "concurrency", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(c.GitHub.Concurrency)})
 	set(root, "github", gh)
 
