@@ -31,6 +31,15 @@ import (
 // The block's fingerprint is in the key because filters decide which
 // items of a page count: a changed block starts afresh.
 //
+// The credentials' identity is in the key too ("github/<identity>/<block
+// fingerprint>/…"), because GitHub's ETags are specific to the
+// credential: a conditional request with another token's ETag must not
+// be taken for a match, and what one token may see another may not. The
+// identity is a hash of the tokens (never a token), or the App
+// installation, whose hourly tokens share it (signin.go). Memos under an
+// older identity, or of the time before identities, are never loaded
+// again: harmless.
+//
 // Memos are saved only after the sink accepted every item of the
 // repository (batcher.commit): a crash repeats pages instead of losing them.
 
@@ -140,7 +149,7 @@ func parseMemo(s string) (memo, bool) {
 // repository's items are staged. A repository is read by one goroutine,
 // so it needs no lock.
 type memoSet struct {
-	prefix string // "github/<fingerprint>/"
+	prefix string // "github/<identity>/<fingerprint>/"
 	window window
 	old    map[string]memo
 	fresh  map[string]string
@@ -153,7 +162,7 @@ func (rr *repoRead) loadMemos(ctx context.Context) *memoSet {
 	if s.etags == nil {
 		return nil
 	}
-	ms := &memoSet{prefix: "github/" + blockFingerprint(rr.block) + "/", window: rr.window, old: map[string]memo{}, fresh: map[string]string{}}
+	ms := &memoSet{prefix: "github/" + s.signIn.identity + "/" + blockFingerprint(rr.block) + "/", window: rr.window, old: map[string]memo{}, fresh: map[string]string{}}
 	stored, err := s.etags.Load(ctx, ms.prefix+"repos/"+rr.full+"/")
 	if err != nil {
 		s.log.Warn().Str("source", string(doraflow.SourceGitHub)).Str("block", rr.block.Name).Str("repo", rr.full).Err(err).

@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -78,6 +79,12 @@ func newRateLimits(log zerolog.Logger, now func() time.Time, sleep func(context.
 // a repository) gets a zero Decision and is not retried; the defaults
 // handle 5xx and dropped connections.
 func (l *rateLimits) classify(resp *http.Response, err error) httpretry.Decision {
+	// A failure to sign in is final: repeating it changes nothing, and
+	// the token request had its own retries.
+	var signInErr *signInError
+	if errors.As(err, &signInErr) {
+		return httpretry.Decision{Reason: "sign-in"}
+	}
 	if err != nil || resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
 		return httpretry.Decision{}
 	}

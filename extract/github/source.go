@@ -62,9 +62,16 @@ type Options struct {
 	BaseURL string
 	// Token is sent as a bearer token in the Authorization header only,
 	// and only to BaseURL's scheme, host and port: a redirect anywhere else
-	// is refused. Never logged, never part of an error. Empty means
-	// anonymous requests (60 an hour on github.com).
+	// is refused. Never logged, never part of an error. Empty, with no
+	// Tokens and no App, means anonymous requests (60 an hour on
+	// github.com).
 	Token string
+	// Tokens are used after Token, in turn: when one's budget is spent
+	// the next takes over (signin.go). They are sent and kept like Token.
+	Tokens []string
+	// App signs in as a GitHub App installation instead of with tokens;
+	// New refuses both.
+	App *App
 	// Concurrency caps the requests in flight and the repositories read at
 	// once (github.concurrency), default 4.
 	Concurrency int
@@ -144,8 +151,9 @@ type RepoError struct {
 	Err  error  // what failed, naming the endpoint
 }
 
-// ErrUnauthorized means GitHub refused the token (HTTP 401). Errors that
-// wrap it tell the user to check github.token; match with errors.Is.
+// ErrUnauthorized means GitHub refused the token or the GitHub App (HTTP
+// 401, or no installation token to be had). Errors that wrap it name the
+// config key to check; match with errors.Is.
 var ErrUnauthorized = errors.New("github: the token was refused")
 
 // ErrRepositories means some repositories of a block could not be read;
@@ -166,6 +174,7 @@ type Source struct {
 	// merged_pr block and a workflow_run block need it.
 	started *startCache
 	limits  *rateLimits
+	signIn  *signIn
 	// runsCap is how many runs a filtered runs listing reaches: GitHub's
 	// 1,000 (runsSearchCap); tests lower it.
 	runsCap int
@@ -207,7 +216,19 @@ func New(opts Options) (*Source, error) {
 		base = t
 	}
 	log := s.log
-	s.limits = newRateLimits(s.log, s.now, opts.Sleep, wire{base: base})
+	// Installation tokens are asked for through a retry layer of their
+	// own, without the cap on requests in flight: the request that needs
+	// a token holds one of those slots while it waits for it.
+	exchange := sameorigin.Guard(&http.Client{Transport: httpretry.New(httpretry.Options{Base: wire{base: base}, Sleep: opts.Sleep, MaxWait: maxRateWait})},
+		sameorigin.Of(u), "").Transport
+	si, err := newSignIn(opts, s.now, wire{base: base}, exchange, strings.TrimSuffix(u.String(), "/"))
+	if err != nil {
+		return nil, err
+	}
+	s.signIn = si
+	// Secondary limits hold requests before a credential is chosen for
+	// them; the sign-in layer then picks the token with budget left.
+	s.limits = newRateLimits(s.log, s.now, opts.Sleep, si)
 	retry := httpretry.New(httpretry.Options{
 		Base:        s.limits,
 		Classify:    s.limits.classify,
@@ -224,18 +245,14 @@ func New(opts Options) (*Source, error) {
 				Int("attempt", attempt).Dur("wait", wait).Str("reason", d.Reason).Msg("retrying GitHub request")
 		},
 	})
-	// The token is set by sameorigin's guard, the layer over front (so the
-	// stack of transport.go starts go-github → guard → front), and not by
-	// go-github's WithAuthToken: that one sets it on every request the
-	// client makes, wherever a redirect points, because Go drops
+	// The credential is set by signIn, under httpretry (transport.go), and
+	// not by go-github's WithAuthToken: that one sets it on every request
+	// the client makes, wherever a redirect points, because Go drops
 	// Authorization on a redirect to another host only when the caller's
-	// request carried it. Above httpretry, a refusal is never retried.
-	var auth string
-	if opts.Token != "" {
-		auth = "Bearer " + opts.Token
-	}
+	// request carried it. sameorigin's guard, over front, refuses every
+	// request and redirect off the API's origin before it gets there.
 	hc := sameorigin.Guard(&http.Client{Transport: &front{next: retry, basePath: u.Path, cache: newBodyCache(bodyCacheBytes)}},
-		sameorigin.Of(u), auth)
+		sameorigin.Of(u), "")
 	gh := github.NewClient(hc)
 	gh.BaseURL = u
 	gh.UserAgent = "doraflow"
@@ -309,6 +326,12 @@ func callError(ctx context.Context, endpoint string, err error) error {
 	if errors.As(err, &refused) {
 		return fmt.Errorf("github: %w", refused)
 	}
+	// A refused credential or a token that could not be had says what to
+	// check itself.
+	var signInErr *signInError
+	if errors.As(err, &signInErr) {
+		return signInErr
+	}
 	status := httpStatus(err)
 	if status == http.StatusUnauthorized {
 		return fmt.Errorf("%w (HTTP 401) — check github.token", ErrUnauthorized)
@@ -346,3 +369,8 @@ func splitRepo(full string) (owner, name string, err error) {
 	}
 	return owner, name, nil
 }
+
+// Budgets returns each credential's primary rate-limit budget, as
+// GitHub's last answer with it said (doraflow status, /metrics); none
+// for anonymous requests.
+func (s *Source) Budgets() []Budget { return s.signIn.budgets() }

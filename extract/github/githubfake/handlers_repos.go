@@ -14,6 +14,7 @@ func (s *Server) routes() {
 	add := func(pattern string, h handler) { s.mux.Handle(pattern, &endpoint{s: s, name: pattern, h: h}) }
 	s.mux.Handle("/", &endpoint{s: s, name: EndpointUnknown, h: notFound})
 	add(EndpointRateLimit, hRateLimit)
+	s.mux.HandleFunc(EndpointAccessTokens, s.serveAccessToken)
 	add("GET /orgs/{org}/repos", hOrgRepos)
 	add("GET /users/{user}/repos", hUserRepos)
 	add("GET /repos/{owner}/{repo}", hRepo)
@@ -47,7 +48,7 @@ func (s *Server) routes() {
 // hRateLimit answers GET /rate_limit, which GitHub does not charge for.
 // Only the core budget is modelled; the other resources show full budgets.
 func hRateLimit(c *call) int {
-	rate := c.s.charge(c.now, false)
+	rate := c.s.charge(c.budget, c.now, false)
 	w := &c.w
 	res := func(k string, limit, used int, reset int64) {
 		w.Key(k).Object()

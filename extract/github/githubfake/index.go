@@ -216,14 +216,16 @@ func (ix *repoIndex) history(r *Repo, head int32) *history {
 
 // call is one request as a handler sees it.
 type call struct {
-	s    *Server
-	r    *http.Request
-	q    url.Values
-	now  time.Time
-	org  *Org
-	repo *Repo
-	ix   *repoIndex
-	api  string // scheme://host/prefix, no trailing slash
+	s   *Server
+	r   *http.Request
+	q   url.Values
+	now time.Time
+	// budget is the user or installation whose budget the request uses.
+	budget string
+	org    *Org
+	repo   *Repo
+	ix     *repoIndex
+	api    string // scheme://host/prefix, no trailing slash
 	// rapi and rhtml are the repository's API and web URLs, computed once
 	// per request because every object of a page repeats them.
 	rapi, rhtml string

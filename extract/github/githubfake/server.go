@@ -22,9 +22,19 @@ type Options struct {
 	// Token, when set, must arrive as "Authorization: Bearer TOKEN" or
 	// "Authorization: token TOKEN"; anything else is 401 Bad credentials.
 	Token string
+	// Tokens are more accepted tokens, each of another user and so with
+	// its own budget: GitHub counts the primary limit per user, not per
+	// token ("Rate limits for requests from personal accounts",
+	// https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+	// With Token, Token is user 1 and Tokens[i] user i+2.
+	Tokens []string
+	// App, when set, makes the server issue installation tokens to a
+	// GitHub App (see App); they are accepted until they expire, and
+	// each installation has its own budget.
+	App *App
 	// Budget is the primary rate limit: requests per window (default
-	// 5000). Conditional requests answered 304 and GET /rate_limit are
-	// free, as on GitHub.
+	// 5000), per user or installation. Conditional requests answered 304
+	// and GET /rate_limit are free, as on GitHub.
 	Budget int
 	// ResetEvery is the length of a rate-limit window (default 1h). A
 	// window starts at the first request after the previous one ended.
@@ -142,15 +152,21 @@ type Server struct {
 	failNext fakeapi.Queue
 	faults   fakeapi.Policy // failNext, then Options.Faults
 
-	// lmu guards the rate-limit state, the log and the counters.
-	lmu      sync.Mutex
-	used     int
-	resetAt  time.Time
-	secCount int64
-	secUntil time.Time
-	log      []Request
-	logHead  int // index of the oldest entry once the ring is full
-	stats    Stats
+	// lmu guards the rate-limit state, the installation tokens, the log
+	// and the counters.
+	lmu sync.Mutex
+	// windows are the primary rate-limit windows by account (see
+	// account): "" when no credential is checked.
+	windows map[string]*rateWindow
+	// installTokens are the installation tokens issued, with when each
+	// expires; issued counts them.
+	installTokens map[string]time.Time
+	issued        int
+	secCount      int64
+	secUntil      time.Time
+	log           []Request
+	logHead       int // index of the oldest entry once the ring is full
+	stats         Stats
 
 	ts *httptest.Server
 }
@@ -184,6 +200,14 @@ func NewServer(org *Org, opts Options) *Server {
 		closing: make(chan struct{}),
 		org:     org,
 		stats:   Stats{ByEndpoint: map[string]int64{}},
+
+		windows:       map[string]*rateWindow{},
+		installTokens: map[string]time.Time{},
+	}
+	if opts.App != nil && opts.App.TokenLife <= 0 {
+		a := *opts.App
+		a.TokenLife = time.Hour
+		s.opts.App = &a
 	}
 	if s.prefix != "" && !strings.HasPrefix(s.prefix, "/") {
 		s.prefix = "/" + s.prefix
@@ -291,36 +315,64 @@ type Rate struct {
 	Reset     time.Time
 }
 
-// Rate returns the current primary rate-limit state.
+// Rate returns the current primary rate-limit state of Options.Token's
+// user (or of everyone, when the server checks no credential).
 func (s *Server) Rate() Rate {
-	return s.charge(s.now(), false)
+	acct := ""
+	if s.checksCredentials() {
+		acct = userAccount(1)
+	}
+	return s.charge(acct, s.now(), false)
 }
 
-// chargeOK rolls the rate-limit window forward when the clock has passed
-// its reset, then takes one request from the budget when take is set. ok
-// is false when the budget is spent (nothing is taken then).
-func (s *Server) chargeOK(now time.Time, take bool) (Rate, bool) {
+// RateOf returns the primary rate-limit state of the user or
+// installation a credential belongs to: a token of Options.Token or
+// Tokens, or an installation token. ok is false for a credential the
+// server does not know.
+func (s *Server) RateOf(credential string) (r Rate, ok bool) {
+	acct, known := s.account(credential)
+	if !known {
+		return Rate{}, false
+	}
+	return s.charge(acct, s.now(), false), true
+}
+
+// rateWindow is one account's primary rate-limit window.
+type rateWindow struct {
+	used    int
+	resetAt time.Time
+}
+
+// chargeOK rolls acct's rate-limit window forward when the clock has
+// passed its reset, then takes one request from its budget when take is
+// set. ok is false when the budget is spent (nothing is taken then).
+func (s *Server) chargeOK(acct string, now time.Time, take bool) (Rate, bool) {
 	s.lmu.Lock()
 	defer s.lmu.Unlock()
-	if s.resetAt.IsZero() || !now.Before(s.resetAt) {
-		s.used = 0
-		s.resetAt = now.Add(s.opts.ResetEvery)
+	w := s.windows[acct]
+	if w == nil {
+		w = &rateWindow{}
+		s.windows[acct] = w
+	}
+	if w.resetAt.IsZero() || !now.Before(w.resetAt) {
+		w.used = 0
+		w.resetAt = now.Add(s.opts.ResetEvery)
 	}
 	ok := true
 	if take {
-		if s.used >= s.opts.Budget {
+		if w.used >= s.opts.Budget {
 			ok = false
 		} else {
-			s.used++
+			w.used++
 			s.stats.Charged++
 		}
 	}
-	return Rate{Limit: s.opts.Budget, Remaining: s.opts.Budget - s.used, Used: s.used, Reset: s.resetAt}, ok
+	return Rate{Limit: s.opts.Budget, Remaining: s.opts.Budget - w.used, Used: w.used, Reset: w.resetAt}, ok
 }
 
 // charge is chargeOK for callers that only want the state.
-func (s *Server) charge(now time.Time, take bool) Rate {
-	r, _ := s.chargeOK(now, take)
+func (s *Server) charge(acct string, now time.Time, take bool) Rate {
+	r, _ := s.chargeOK(acct, now, take)
 	return r
 }
 
@@ -376,19 +428,57 @@ func (s *Server) record(rec *Request) {
 	s.logHead = (s.logHead + 1) % len(s.log)
 }
 
-// authorized checks the token the way GitHub accepts one.
-func (s *Server) authorized(r *http.Request) bool {
-	if s.opts.Token == "" {
-		return true
+// checksCredentials reports whether the server requires a credential.
+func (s *Server) checksCredentials() bool {
+	return s.opts.Token != "" || len(s.opts.Tokens) > 0 || s.opts.App != nil
+}
+
+// authorized checks the credential the way GitHub accepts one and
+// returns the account whose budget the request uses.
+func (s *Server) authorized(r *http.Request) (acct string, ok bool) {
+	if !s.checksCredentials() {
+		return "", true
 	}
 	a := r.Header.Get("Authorization")
 	for _, scheme := range []string{"Bearer ", "bearer ", "token ", "Token "} {
-		if tok, ok := strings.CutPrefix(a, scheme); ok {
-			return tok == s.opts.Token
+		if tok, found := strings.CutPrefix(a, scheme); found {
+			return s.account(tok)
 		}
 	}
-	return false
+	return "", false
 }
+
+// account names the user or installation a token belongs to: "user N"
+// or "installation N", as GitHub's rate-limit message says. An
+// installation token is known until it expires on the server's clock:
+// then GitHub answers 401 Bad credentials ("Installation access tokens
+// expire one hour from the time you create them",
+// https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation).
+func (s *Server) account(tok string) (string, bool) {
+	if tok == "" {
+		return "", false
+	}
+	if tok == s.opts.Token {
+		return userAccount(1), true
+	}
+	for i, t := range s.opts.Tokens {
+		if tok == t {
+			return userAccount(i + 2), true
+		}
+	}
+	if s.opts.App == nil {
+		return "", false
+	}
+	s.lmu.Lock()
+	exp, found := s.installTokens[tok]
+	s.lmu.Unlock()
+	if !found || !s.now().Before(exp) {
+		return "", false
+	}
+	return "installation " + strconv.FormatInt(s.opts.App.InstallationID, 10), true
+}
+
+func userAccount(n int) string { return "user " + strconv.Itoa(n) }
 
 // ServeHTTP strips BaseURLPath and routes the request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -462,9 +552,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		return
 	}
 	free := name == EndpointRateLimit
-	if !s.authorized(r) {
+	acct, ok := s.authorized(r)
+	if !ok {
 		rec.Status = http.StatusUnauthorized
-		s.rateHeaders(hdr, s.charge(now, false))
+		s.rateHeaders(hdr, s.charge("", now, false))
 		logNow()
 		s.writeMessage(w, rec.Status, "Bad credentials", docsRoot)
 		return
@@ -488,7 +579,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 			if f.Status == http.StatusBadGateway {
 				msg = "Server Error"
 			}
-			s.rateHeaders(hdr, s.charge(now, false))
+			s.rateHeaders(hdr, s.charge(acct, now, false))
 			logNow()
 			s.writeMessage(w, rec.Status, msg, "")
 			return
@@ -497,7 +588,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	if !free {
 		if limited, after := s.secondary(now); limited {
 			rec.Status, rec.SecondaryLimited = s.opts.SecondaryStatus, true
-			s.rateHeaders(hdr, s.charge(now, false))
+			s.rateHeaders(hdr, s.charge(acct, now, false))
 			hdr.Set("Retry-After", strconv.Itoa(after))
 			logNow()
 			s.writeMessage(w, rec.Status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID "+hdr.Get("X-GitHub-Request-Id")+".", docsSecondary)
@@ -506,7 +597,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 	}
 
 	bp := s.bufs.Get().(*[]byte)
-	c := &call{s: s, r: r, q: r.URL.Query(), now: now}
+	c := &call{s: s, r: r, q: r.URL.Query(), now: now, budget: acct}
 	c.w.Reset(*bp)
 	c.api = "http://" + r.Host + s.prefix
 	if r.TLS != nil {
@@ -531,21 +622,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		hdr.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
 		if etagMatch(r.Header.Get("If-None-Match"), etag) {
 			rec.Status, rec.NotModified = http.StatusNotModified, true
-			s.rateHeaders(hdr, s.charge(now, false))
+			s.rateHeaders(hdr, s.charge(acct, now, false))
 			logNow()
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
 	}
-	rate, ok := s.chargeOK(now, !free)
+	rate, ok := s.chargeOK(acct, now, !free)
 	s.rateHeaders(hdr, rate)
 	if !ok {
 		rec.Status, rec.RateLimited = http.StatusForbidden, true
 		hdr.Del("ETag")
 		hdr.Del("Cache-Control")
 		hdr.Del("Vary")
-		who := "user ID 1"
-		if s.opts.Token == "" {
+		who := strings.Replace(acct, " ", " ID ", 1)
+		if acct == "" {
 			who = hostOnly(r.RemoteAddr)
 		}
 		logNow()

@@ -1,0 +1,192 @@
+package github_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/github"
+	"doraflow/extract/github/githubfake"
+)
+
+const (
+	appID          = 4242
+	installationID = 777
+)
+
+// appKey is a GitHub App's private key and its PEM.
+type appKey struct {
+	key *rsa.PrivateKey
+	pem []byte
+}
+
+func newAppKey(t *testing.T) appKey {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return appKey{key: k, pem: pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})}
+}
+
+// ticking is a transport under the retry layer that moves the clock by
+// tick after each read request, so a read of a few dozen requests outlives a token of
+// a few minutes without anyone waiting; before it sends request n
+// (1-based) it calls at(req, n), when set.
+type ticking struct {
+	clk  *clock
+	tick time.Duration
+	n    atomic.Int64
+	at   func(req *http.Request, n int64)
+}
+
+func (tk *ticking) RoundTrip(req *http.Request) (*http.Response, error) {
+	n := tk.n.Add(1)
+	if tk.at != nil {
+		tk.at(req, n)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if req.Method == http.MethodGet { // the time between two reads; a token request takes none
+		tk.clk.Advance(tk.tick)
+	}
+	return resp, err
+}
+
+// appSource is a Source signed in as the App of srv with key, conc
+// requests in flight (0: the default).
+func appSource(t *testing.T, srv *githubfake.Server, clk *clock, key []byte, base http.RoundTripper, conc int) *github.Source {
+	t.Helper()
+	return newSource(t, srv.URL(), clk, func(o *github.Options) {
+		o.Token, o.Base, o.Concurrency = "", base, conc
+		o.App = &github.App{ID: appID, InstallationID: installationID, PrivateKey: key}
+	})
+}
+
+// TestAppTokensRenewed reads with a GitHub App whose installation tokens
+// last minutes, over a read many times longer (the clock moves after each
+// request): the rows are those of a token read, the tokens are renewed
+// before they expire (no request is refused), and when GitHub revokes
+// the token mid-read the 401 is answered by a renewal, not an error.
+func TestAppTokensRenewed(t *testing.T) {
+	k := newAppKey(t)
+	org := githubfake.Generate(3, githubfake.Size{Repos: 6, PRsPerRepo: 20, RunsPerRepo: 30, Now: future})
+	since, until := org.Now.AddDate(0, 0, -60), org.Now
+	b := generatedBlocks()[1] // workflow_run: runs, compares, pull requests
+	want := reference(t, org, b, since, until)
+	tests := []struct {
+		name       string
+		conc       int
+		tick, life time.Duration
+		revokeAt   int64 // revoke every token before the first read request from this one on; 0 never
+		// 401s the fake answers: none while tokens are renewed in time;
+		// after a revocation, one per request in flight at most.
+		minUnauthorized, maxUnauthorized int64
+	}{
+		{"renewed before expiry", 1, 2 * time.Minute, 10 * time.Minute, 0, 0, 0},
+		{"revoked mid-read", 1, 2 * time.Minute, 10 * time.Minute, 20, 1, 1},
+		// Short ticks: the three other requests that end while one is in
+		// flight must not outlast the minute a token is renewed early,
+		// nor a JWT's 90 seconds.
+		{"revoked mid-read, 4 requests in flight", 4, 10 * time.Second, 90 * time.Second, 20, 1, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock(future)
+			srv := startFake(t, org, githubfake.Options{Now: clk.Now,
+				App: &githubfake.App{ID: appID, PublicKey: &k.key.PublicKey, InstallationID: installationID, TokenLife: tt.life}})
+			tk := &ticking{clk: clk, tick: tt.tick}
+			if tt.revokeAt > 0 {
+				var done atomic.Bool
+				tk.at = func(req *http.Request, n int64) {
+					// A read request, which then carries the revoked token.
+					if n >= tt.revokeAt && req.Method == http.MethodGet && done.CompareAndSwap(false, true) {
+						srv.RevokeInstallationTokens()
+					}
+				}
+			}
+			src := appSource(t, srv, clk, k.pem, tk, tt.conc)
+			got, st := read(t, src, b, since, until, nil)
+			if !sameRows(got, want) {
+				t.Errorf("rows differ from a token read: %d deployments, want %d", len(got.deployments), len(want.deployments))
+			}
+			fs := srv.Stats()
+			took := time.Duration(tk.n.Load()-fs.ByEndpoint[githubfake.EndpointAccessTokens]) * tt.tick
+			if took < 5*tt.life {
+				t.Fatalf("the read took %s of the clock, not five times a token's life: the test proves nothing", took)
+			}
+			// A token serves until a minute before it ends: one at least
+			// per life, at most one per (life - 1 minute - a tick), and
+			// one after a revocation.
+			issued := srv.InstallationTokensIssued()
+			if lo, hi := int(took/tt.life), int(took/(tt.life-time.Minute-tt.tick))+2; issued < lo || issued > hi {
+				t.Errorf("%d installation tokens for a read of %s, want %d to %d", issued, took, lo, hi)
+			}
+			if fs.Unauthorized < tt.minUnauthorized || fs.Unauthorized > tt.maxUnauthorized {
+				t.Errorf("%d requests refused with 401, want %d to %d", fs.Unauthorized, tt.minUnauthorized, tt.maxUnauthorized)
+			}
+			if int64(st.Requests) != tk.n.Load() {
+				t.Errorf("Stats.Requests = %d, want every request sent (%d), token requests included", st.Requests, tk.n.Load())
+			}
+			budgets := src.Budgets()
+			if len(budgets) != 1 || budgets[0].Label != "app installation 777" || !budgets[0].Known || budgets[0].Limit != 5000 {
+				t.Errorf("Budgets() = %+v, want app installation 777 with GitHub's limit", budgets)
+			}
+		})
+	}
+}
+
+// TestAppSignInRefused: a wrong key, App or installation ends the read at
+// once with ErrUnauthorized and a message naming what to check; the key
+// never shows.
+func TestAppSignInRefused(t *testing.T) {
+	k, other := newAppKey(t), newAppKey(t)
+	f := handMade(t)
+	tests := []struct {
+		name string
+		app  githubfake.App
+		want string
+	}{
+		{"another key", githubfake.App{ID: appID, PublicKey: &other.key.PublicKey, InstallationID: installationID},
+			"github: cannot get a token for GitHub App installation 777: HTTP 401: A JSON web token could not be decoded: github: the token was refused — check github.app.id and the App's private key"},
+		{"another App", githubfake.App{ID: appID + 1, PublicKey: &k.key.PublicKey, InstallationID: installationID},
+			"github: cannot get a token for GitHub App installation 777: HTTP 401: 'Issuer' claim ('iss') must be the App's ID: github: the token was refused — check github.app.id and the App's private key"},
+		{"another installation", githubfake.App{ID: appID, PublicKey: &k.key.PublicKey, InstallationID: installationID + 1},
+			"github: cannot get a token for GitHub App installation 777: HTTP 404: Not Found: github: the token was refused — check github.app.installation_id, and that the App is installed on the organisation and not suspended"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock(monthUntil)
+			srv := startFake(t, f.org, githubfake.Options{App: &tt.app, Now: clk.Now})
+			src := appSource(t, srv, clk, k.pem, nil, 0)
+			_, err := src.Read(context.Background(), block(doraflow.MethodRelease, config.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
+			if !errors.Is(err, github.ErrUnauthorized) || err.Error() != tt.want {
+				t.Fatalf("error %q\nwant   %q wrapping ErrUnauthorized", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "PRIVATE KEY") {
+				t.Errorf("the key shows in %q", err)
+			}
+			// Not retried: one token request.
+			if n := srv.Stats().ByEndpoint[githubfake.EndpointAccessTokens]; n != 1 {
+				t.Errorf("%d token requests, want 1", n)
+			}
+		})
+	}
+}
+
+// TestAppAndTokensExclusive: New refuses a Source given both.
+func TestAppAndTokensExclusive(t *testing.T) {
+	_, err := github.New(github.Options{BaseURL: "https://api.github.com/", Token: "t", App: &github.App{ID: 1, InstallationID: 2, PrivateKey: newAppKey(t).pem}})
+	if err == nil || !strings.Contains(err.Error(), "both a GitHub App and tokens") {
+		t.Fatalf("error %v, want both refused", err)
+	}
+}
