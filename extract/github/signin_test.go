@@ -190,3 +190,138 @@ func TestAppAndTokensExclusive(t *testing.T) {
 		t.Fatalf("error %v, want both refused", err)
 	}
 }
+
+// TestTokensTakeOver: with three tokens of 10 requests each, a read uses
+// one until its budget is spent and then the next, without waiting; only
+// when all are spent does it wait, until the earliest reset.
+func TestTokensTakeOver(t *testing.T) {
+	f := handMade(t)
+	tokens := []string{testToken, "ghp_second0000000", "ghp_third00000000"}
+	b := block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"})
+	b.Repositories = []string{"acme/api", "acme/legacy"}
+	want := reference(t, f.org, b, monthSince, monthUntil)
+	tests := []struct {
+		name   string
+		budget int
+		waits  int // waits for a reset
+	}{
+		{"the next token takes over", 6, 0},
+		{"all spent: wait for the earliest reset", 5, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock(future)
+			srv := startFake(t, f.org, githubfake.Options{Token: tokens[0], Tokens: tokens[1:], Budget: tt.budget, Now: clk.Now})
+			src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.Tokens, o.Concurrency = tokens[1:], 1 })
+			got, st := read(t, src, b, monthSince, monthUntil, nil)
+			if !sameRows(got, want) {
+				t.Errorf("rows differ from an unlimited read: %d deployments, want %d", len(got.deployments), len(want.deployments))
+			}
+			fs := srv.Stats()
+			if n := int(fs.Charged); n <= 2*tt.budget+tt.waits*tt.budget || n > 3*tt.budget+tt.waits*3*tt.budget {
+				t.Fatalf("%d requests charged on budgets of %d: the test proves nothing", n, tt.budget)
+			}
+			if st.Requests != int(fs.Total) {
+				t.Errorf("Stats.Requests = %d, the fake answered %d", st.Requests, fs.Total)
+			}
+			var long []time.Duration
+			for _, w := range clk.Waits() {
+				if w > time.Minute {
+					long = append(long, w)
+				}
+			}
+			if len(long) != tt.waits {
+				t.Fatalf("waits %v: want %d for a reset", clk.Waits(), tt.waits)
+			}
+			// Each token is used until GitHub says it has none left, so
+			// only the refusals that meet every budget spent are sent.
+			if fs.RateLimited != int64(tt.waits) {
+				t.Errorf("%d requests refused for the rate limit, want %d", fs.RateLimited, tt.waits)
+			}
+			budgets := src.Budgets()
+			if len(budgets) != 3 {
+				t.Fatalf("Budgets() = %+v, want 3", budgets)
+			}
+			for i, bu := range budgets {
+				if want := "token " + string(rune('1'+i)); bu.Label != want || !bu.Known || bu.Limit != tt.budget {
+					t.Errorf("budget %d = %+v, want %s known, of %d", i, bu, want, tt.budget)
+				}
+				for _, tok := range tokens {
+					if strings.Contains(bu.Label, tok) {
+						t.Errorf("budget label %q shows a token", bu.Label)
+					}
+				}
+			}
+			if tt.waits == 0 {
+				third, _ := srv.RateOf(tokens[2])
+				if budgets[0].Remaining != 0 || budgets[1].Remaining != 0 || budgets[2].Remaining != third.Remaining || third.Used == 0 {
+					t.Errorf("budgets %+v: want tokens 1 and 2 spent, in turn, and token 3 in use (%+v)", budgets, third)
+				}
+				return
+			}
+			// Every window began within the read's first seconds on the
+			// clock, so the earliest reset is an hour and a second away.
+			if long[0] < time.Hour-time.Minute || long[0] > time.Hour+time.Second {
+				t.Errorf("waited %s, not until the earliest reset", long[0])
+			}
+		})
+	}
+}
+
+// TestETagsPerCredential: memos are keyed by the credentials' identity,
+// never the token: another token starts afresh (no 304 from an ETag of
+// another), the same tokens again get 304s, and an App's memos survive
+// its hourly tokens.
+func TestETagsPerCredential(t *testing.T) {
+	f := handMade(t)
+	k := newAppKey(t)
+	b := block(doraflow.MethodMergedPR, config.Filters{})
+	// In the future: ghinstallation takes a token that expired on the
+	// wall clock for one to renew at every request.
+	clk := newClock(future)
+	srv := startFake(t, f.org, githubfake.Options{Token: testToken, Tokens: []string{"ghp_otherUSER00001"}, Now: clk.Now,
+		App: &githubfake.App{ID: appID, PublicKey: &k.key.PublicKey, InstallationID: installationID}})
+	store := newMemStore()
+	withStore := func(edit func(o *github.Options)) func(o *github.Options) {
+		return func(o *github.Options) { o.ETags = store; edit(o) }
+	}
+	sources := []struct {
+		name        string
+		edit        func(o *github.Options)
+		notModified bool // the read gets 304s
+		prefix      string
+	}{
+		{"token", func(o *github.Options) {}, false, "github/tokens-"},
+		{"the same token", func(o *github.Options) {}, true, "github/tokens-"},
+		{"another token", func(o *github.Options) { o.Token = "ghp_otherUSER00001" }, false, "github/tokens-"},
+		{"the App", func(o *github.Options) {
+			o.Token, o.App = "", &github.App{ID: appID, InstallationID: installationID, PrivateKey: k.pem}
+		}, false, "github/app-777/"},
+		{"the App, an hour later with a new token", func(o *github.Options) {
+			o.Token, o.App = "", &github.App{ID: appID, InstallationID: installationID, PrivateKey: k.pem}
+		}, true, "github/app-777/"},
+	}
+	for _, s := range sources {
+		t.Run(s.name, func(t *testing.T) {
+			clk.Advance(time.Hour)
+			src := newSource(t, srv.URL(), clk, withStore(s.edit))
+			_, st := read(t, src, b, monthSince, monthUntil, nil)
+			if got := st.NotModified > 0; got != s.notModified {
+				t.Errorf("%d of %d requests answered 304, want 304s: %t", st.NotModified, st.Requests, s.notModified)
+			}
+			store.mu.Lock()
+			defer store.mu.Unlock()
+			if last := store.loaded[len(store.loaded)-1]; !strings.HasPrefix(last, s.prefix) {
+				t.Errorf("memos loaded under %q, want %s…", last, s.prefix)
+			}
+			for key := range store.m {
+				if strings.Contains(key, testToken) || strings.Contains(key, "ghp_otherUSER") {
+					t.Errorf("a memo key shows a token: %s", key)
+				}
+			}
+		})
+	}
+	if n := srv.InstallationTokensIssued(); n != 2 {
+		t.Errorf("%d installation tokens, want one per App read", n)
+	}
+}
