@@ -200,17 +200,38 @@ func extractors(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger,
 		}
 		opts = append(opts, pipeline.WithPagerDuty(pd))
 	}
-	if cfg.GitHub.Token != "" || readsGitHub(cfg) {
+	if len(cfg.GitHub.AllTokens()) > 0 || cfg.GitHub.App.Set() || readsGitHub(cfg) {
 		gh, err := github.New(github.Options{
-			BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Concurrency: cfg.GitHub.Concurrency, Log: log,
+			BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Tokens: secretValues(cfg.GitHub.Tokens), App: githubApp(cfg.GitHub.App),
+			Concurrency: cfg.GitHub.Concurrency, Log: log,
 			Base: tel.Transport(string(doraflow.SourceGitHub), nil), ETags: pipeline.NewETags(store), Pending: pipeline.NewPending(store),
 		})
 		if err != nil {
 			return nil, &exitError{code: 2, err: err}
 		}
+		tel.WatchBudgets(string(doraflow.SourceGitHub), gh.Budgets)
 		opts = append(opts, pipeline.WithGitHub(gh))
 	}
 	return opts, nil
+}
+
+// secretValues returns the credentials themselves, for the one place
+// that sends them.
+func secretValues(ss []config.Secret) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Value()
+	}
+	return out
+}
+
+// githubApp is the extractor's GitHub App sign-in of the config, nil
+// when it signs in with tokens.
+func githubApp(a config.GitHubApp) *github.App {
+	if !a.Set() {
+		return nil
+	}
+	return &github.App{ID: a.ID, InstallationID: a.InstallationID, PrivateKey: []byte(a.PrivateKey.Value())}
 }
 
 // readsGitHub reports whether a deployment block reads GitHub.
