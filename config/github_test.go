@@ -1,6 +1,7 @@
 package config
 
 import (
+	"doraflow/sources"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -46,7 +47,7 @@ func TestGitHubAppKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse([]byte(tt.src), "doraflow.yaml", keyEnv)
+			c, err := Parse([]byte(tt.src), "doraflow.yaml", sources.Registry(), keyEnv)
 			if tt.want != "" {
 				if err == nil || err.Error() != tt.want {
 					t.Fatalf("got %v\nwant %s", err, tt.want)
@@ -84,7 +85,7 @@ func TestGitHubAppKeyUnreadable(t *testing.T) {
 	if err := os.WriteFile(path, []byte("x"), 0o000); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Parse([]byte("github:\n  app: {id: 1, installation_id: 2, private_key_file: "+path+"}\n"), "doraflow.yaml", testEnv)
+	_, err := Parse([]byte("github:\n  app: {id: 1, installation_id: 2, private_key_file: "+path+"}\n"), "doraflow.yaml", sources.Registry(), testEnv)
 	want := "doraflow.yaml:2: github.app.private_key_file: cannot read " + path + ": permission denied: let the user doraflow runs as read it (chmod 600, owned by that user)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
@@ -99,7 +100,7 @@ func TestGitHubAppKeyNotShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := string(pemKey[40:120]) // from the middle of the key
-	c, err := Parse([]byte("github:\n  app:\n    id: 1\n    installation_id: 2\n    private_key: ${KEY}\n"), "doraflow.yaml", env("KEY", string(pemKey)))
+	c, err := Parse([]byte("github:\n  app:\n    id: 1\n    installation_id: 2\n    private_key: ${KEY}\n"), "doraflow.yaml", sources.Registry(), env("KEY", string(pemKey)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -168,7 +167,7 @@ func TestAppSignInRefused(t *testing.T) {
 			clk := newClock(monthUntil)
 			srv := startFake(t, f.org, githubfake.Options{App: &tt.app, Now: clk.Now})
 			src := appSource(t, srv, clk, k.pem, nil, 0)
-			_, err := src.Read(context.Background(), block(doraflow.MethodRelease, config.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
+			_, err := src.Read(context.Background(), block(doraflow.MethodRelease, doraflow.Filters{}), monthSince, monthUntil, nil, newCollector(t).sink)
 			if !errors.Is(err, github.ErrUnauthorized) || err.Error() != tt.want {
 				t.Fatalf("error %q\nwant   %q wrapping ErrUnauthorized", err, tt.want)
 			}
@@ -197,7 +196,7 @@ func TestAppAndTokensExclusive(t *testing.T) {
 func TestTokensTakeOver(t *testing.T) {
 	f := handMade(t)
 	tokens := []string{testToken, "ghp_second0000000", "ghp_third00000000"}
-	b := block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"})
+	b := block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"})
 	b.Repositories = []string{"acme/api", "acme/legacy"}
 	want := reference(t, f.org, b, monthSince, monthUntil)
 	tests := []struct {
@@ -275,7 +274,7 @@ func TestTokensTakeOver(t *testing.T) {
 func TestETagsPerCredential(t *testing.T) {
 	f := handMade(t)
 	k := newAppKey(t)
-	b := block(doraflow.MethodMergedPR, config.Filters{})
+	b := block(doraflow.MethodMergedPR, doraflow.Filters{})
 	// In the future: ghinstallation takes a token that expired on the
 	// wall clock for one to renew at every request.
 	clk := newClock(future)
