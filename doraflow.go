@@ -56,6 +56,19 @@ type Funnel interface {
 	Removed(filter string)
 }
 
+// Budget is one credential's rate-limit budget at a source, as the
+// source's last answer with it said.
+type Budget struct {
+	// Label names the credential without showing it: "token 1" (the
+	// first of github.token and github.tokens), "token 2", …, or "app
+	// installation 123".
+	Label string
+	// Known is false until a response signed with the credential came.
+	Known            bool
+	Limit, Remaining int
+	Reset            time.Time
+}
+
 // Status of a deployment. Only successful deployments count in the metrics;
 // failed ones are kept so that a later update can flip them.
 type Status string

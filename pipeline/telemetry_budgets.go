@@ -3,7 +3,7 @@ package pipeline
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"doraflow/extract/github"
+	"doraflow"
 )
 
 // WatchBudgets shows the rate-limit budgets of a source's credentials on
@@ -12,7 +12,7 @@ import (
 // doraflow_api_budget_reset_timestamp_seconds, labelled by source and
 // credential ("token 1", "app installation 123": never the credential
 // itself). A credential no answer has reported on yet is left out.
-func (t *Telemetry) WatchBudgets(source string, budgets func() []github.Budget) {
+func (t *Telemetry) WatchBudgets(source string, budgets func() []doraflow.Budget) {
 	if t == nil {
 		return
 	}
@@ -31,7 +31,7 @@ var (
 // budgetCollector is the collector of WatchBudgets.
 type budgetCollector struct {
 	source  string
-	budgets func() []github.Budget
+	budgets func() []doraflow.Budget
 }
 
 func (c *budgetCollector) Describe(ch chan<- *prometheus.Desc) {

@@ -1,13 +1,12 @@
 package pipeline
 
 import (
+	"doraflow"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-
-	"doraflow/extract/github"
 )
 
 // TestWatchBudgets: each known credential's budget shows under its label;
@@ -15,8 +14,8 @@ import (
 func TestWatchBudgets(t *testing.T) {
 	tel := NewTelemetry()
 	reset := time.Date(2031, 1, 6, 13, 0, 0, 0, time.UTC)
-	tel.WatchBudgets("github", func() []github.Budget {
-		return []github.Budget{
+	tel.WatchBudgets("github", func() []doraflow.Budget {
+		return []doraflow.Budget{
 			{Label: "token 1", Known: true, Limit: 5000, Remaining: 0, Reset: reset},
 			{Label: "token 2", Known: true, Limit: 5000, Remaining: 4321, Reset: reset.Add(time.Minute)},
 			{Label: "token 3"},

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"doraflow"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"doraflow/config"
 	"doraflow/load/clickhouse"
 	"doraflow/metrics"
 	"doraflow/pipeline"
@@ -76,7 +78,48 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeStatus(e.stdout, runs, marks)
+	if err := writeStatus(e.stdout, runs, marks); err != nil {
+		return err
+	}
+	if !signsInToGitHub(cfg) {
+		return nil
+	}
+	budgets, err := e.githubBudgets(ctx, cfg)
+	return writeBudgets(e.stdout, budgets, err)
+}
+
+// githubBudgets asks GitHub for the budget of each configured credential.
+func (e *env) githubBudgets(ctx context.Context, cfg *config.Config) ([]doraflow.Budget, error) {
+	log, err := e.logger()
+	if err != nil {
+		return nil, err
+	}
+	gh, err := githubSource(cfg, nil, log, nil)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return gh.CheckBudgets(ctx)
+}
+
+// writeBudgets prints each GitHub credential's rate-limit budget, by its
+// label (never the credential), and what could not be asked. GitHub being
+// out of reach is no failure of status: the store's side was printed.
+func writeBudgets(w io.Writer, budgets []doraflow.Budget, err error) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nGITHUB RATE LIMITS\nCREDENTIAL\tREMAINING\tLIMIT\tRESETS")
+	for _, b := range budgets {
+		if !b.Known {
+			fmt.Fprintf(tw, "%s\t—\t—\t—\n", b.Label)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", b.Label, b.Remaining, b.Limit, b.Reset.Format(time.RFC3339))
+	}
+	if err != nil {
+		fmt.Fprintf(tw, "(could not ask GitHub: %s)\n", metrics.Text(err.Error()))
+	}
+	return tw.Flush()
 }
 
 // writeStatus prints the recent runs and the watermarks as two tables.

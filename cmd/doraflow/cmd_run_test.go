@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"doraflow"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +31,28 @@ func TestStatusEscapesText(t *testing.T) {
 	}
 	if strings.Count(out.String(), `web Deploy \x1b[31mred`) != 2 {
 		t.Errorf("status does not show the block escaped in both tables:\n%s", out.String())
+	}
+}
+
+// TestStatusBudgets prints the GitHub rate-limit table of status: a
+// budget per credential by its label, one not answered yet as dashes,
+// and what could not be asked, escaped.
+func TestStatusBudgets(t *testing.T) {
+	reset := time.Date(2024, 1, 2, 11, 0, 0, 0, time.UTC)
+	budgets := []doraflow.Budget{
+		{Label: "token 1", Known: true, Limit: 5000, Remaining: 4321, Reset: reset},
+		{Label: "token 2"},
+	}
+	var out bytes.Buffer
+	if err := writeBudgets(&out, budgets, errors.New("token 2: GET /rate_limit: HTTP 401 — check github.tokens[0] "+hostile)); err != nil {
+		t.Fatal(err)
+	}
+	want := "\nGITHUB RATE LIMITS\n" +
+		"CREDENTIAL  REMAINING  LIMIT  RESETS\n" +
+		"token 1     4321       5000   2024-01-02T11:00:00Z\n" +
+		"token 2     —          —      —\n"
+	if got := out.String(); !strings.HasPrefix(got, want) || !strings.Contains(got, "(could not ask GitHub: token 2: GET /rate_limit: HTTP 401 — check github.tokens[0]") || rawTerminalText(got) {
+		t.Errorf("status budgets:\n%s\nwant:\n%s(could not ask GitHub: …) escaped", got, want)
 	}
 }
 

@@ -200,19 +200,38 @@ func extractors(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger,
 		}
 		opts = append(opts, pipeline.WithPagerDuty(pd))
 	}
-	if len(cfg.GitHub.AllTokens()) > 0 || cfg.GitHub.App.Set() || readsGitHub(cfg) {
-		gh, err := github.New(github.Options{
-			BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Tokens: secretValues(cfg.GitHub.Tokens), App: githubApp(cfg.GitHub.App),
-			Concurrency: cfg.GitHub.Concurrency, Log: log,
-			Base: tel.Transport(string(doraflow.SourceGitHub), nil), ETags: pipeline.NewETags(store), Pending: pipeline.NewPending(store),
-		})
+	if signsInToGitHub(cfg) || readsGitHub(cfg) {
+		gh, err := githubSource(cfg, store, log, tel)
 		if err != nil {
-			return nil, &exitError{code: 2, err: err}
+			return nil, err
 		}
 		tel.WatchBudgets(string(doraflow.SourceGitHub), gh.Budgets)
 		opts = append(opts, pipeline.WithGitHub(gh))
 	}
 	return opts, nil
+}
+
+// signsInToGitHub reports whether the config has GitHub credentials.
+func signsInToGitHub(cfg *config.Config) bool {
+	return len(cfg.GitHub.AllTokens()) > 0 || cfg.GitHub.App.Set()
+}
+
+// githubSource builds the GitHub extractor of cfg; store may be nil when
+// nothing is read (its ETags and pending runs live there).
+func githubSource(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, tel *pipeline.Telemetry) (*github.Source, error) {
+	opts := github.Options{
+		BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Tokens: secretValues(cfg.GitHub.Tokens), App: githubApp(cfg.GitHub.App),
+		Concurrency: cfg.GitHub.Concurrency, Log: log,
+		Base: tel.Transport(string(doraflow.SourceGitHub), nil),
+	}
+	if store != nil {
+		opts.ETags, opts.Pending = pipeline.NewETags(store), pipeline.NewPending(store)
+	}
+	gh, err := github.New(opts)
+	if err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	return gh, nil
 }
 
 // secretValues returns the credentials themselves, for the one place

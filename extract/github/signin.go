@@ -16,6 +16,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	jwt "github.com/golang-jwt/jwt/v4"
+
+	"doraflow"
 )
 
 // Signing in.
@@ -36,19 +38,6 @@ import (
 // GitHub counts the primary budget per user or installation, not per
 // token: tokens of one user share one budget, so only tokens of different
 // accounts add to it.
-
-// Budget is one credential's primary rate-limit budget, as GitHub's last
-// answer with it said.
-type Budget struct {
-	// Label names the credential without showing it: "token 1" (the
-	// first of github.token and github.tokens), "token 2", …, or "app
-	// installation 123".
-	Label string
-	// Known is false until a response signed with the credential came.
-	Known            bool
-	Limit, Remaining int
-	Reset            time.Time
-}
 
 // App is GitHub App sign-in: the App's ID, the installation on the
 // organisation, and the App's RSA private key in PEM.
@@ -277,14 +266,45 @@ func (s *signIn) observe(c *credential, resp *http.Response) (switchCredential b
 }
 
 // budgets returns every credential's budget, in order.
-func (s *signIn) budgets() []Budget {
+func (s *signIn) budgets() []doraflow.Budget {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Budget, len(s.creds))
+	out := make([]doraflow.Budget, len(s.creds))
 	for i, c := range s.creds {
-		out[i] = Budget{Label: c.label, Known: c.known, Limit: c.limit, Remaining: c.remaining, Reset: c.reset}
+		out[i] = doraflow.Budget{Label: c.label, Known: c.known, Limit: c.limit, Remaining: c.remaining, Reset: c.reset}
 	}
 	return out
+}
+
+// check asks GitHub for each credential's budget with GET /rate_limit,
+// which costs none of it, and returns every budget. A credential GitHub
+// refuses is named in the error; the others are still asked.
+func (s *signIn) check(ctx context.Context, apiRoot string) ([]doraflow.Budget, error) {
+	var errs []error
+	for _, c := range s.creds {
+		header, _, err := c.authorization(ctx)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiRoot+"/rate_limit", nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", header)
+		req.Header.Set("Accept", "application/vnd.github+json")
+		resp, err := s.next.RoundTrip(req)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: GET /rate_limit: %w", c.label, err))
+			continue
+		}
+		s.observe(c, resp)
+		discard(resp)
+		if resp.StatusCode != http.StatusOK {
+			errs = append(errs, fmt.Errorf("%s: GET /rate_limit: HTTP %d — check %s", c.label, resp.StatusCode, c.configKey))
+		}
+	}
+	return s.budgets(), errors.Join(errs...)
 }
 
 // signInError is a failure to sign in: a refused credential (wrapping

@@ -324,3 +324,47 @@ func TestETagsPerCredential(t *testing.T) {
 		t.Errorf("%d installation tokens, want one per App read", n)
 	}
 }
+
+// TestCheckBudgets: CheckBudgets asks GitHub for each credential's budget
+// without spending it (GET /rate_limit is free), labels each without the
+// token, and names a refused credential by its config key.
+func TestCheckBudgets(t *testing.T) {
+	f := handMade(t)
+	tokens := []string{testToken, "ghp_second0000000"}
+	clk := newClock(future)
+	srv := startFake(t, f.org, githubfake.Options{Token: tokens[0], Tokens: tokens[1:], Budget: 50, Now: clk.Now})
+	src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.Tokens = tokens[1:] })
+	b := block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"})
+	read(t, src, b, monthSince, monthUntil, nil)
+	used, _ := srv.RateOf(tokens[0])
+	if used.Used == 0 {
+		t.Fatal("the read spent nothing of token 1: the test proves nothing")
+	}
+	charged := srv.Stats().Charged
+	budgets, err := src.CheckBudgets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Stats().Charged; got != charged {
+		t.Errorf("CheckBudgets was charged %d requests, want none", got-charged)
+	}
+	want := []doraflow.Budget{
+		{Label: "token 1", Known: true, Limit: 50, Remaining: used.Remaining},
+		{Label: "token 2", Known: true, Limit: 50, Remaining: 50},
+	}
+	if len(budgets) != len(want) {
+		t.Fatalf("CheckBudgets = %+v, want %d budgets", budgets, len(want))
+	}
+	for i, bu := range budgets {
+		bu.Reset = time.Time{}
+		if bu != want[i] {
+			t.Errorf("budget %d = %+v, want %+v", i, bu, want[i])
+		}
+	}
+
+	refused := newSource(t, srv.URL(), clk, func(o *github.Options) { o.Tokens = []string{"ghp_nosuchtoken000"} })
+	_, err = refused.CheckBudgets(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "token 2") || !strings.Contains(err.Error(), "github.tokens[0]") || strings.Contains(err.Error(), "ghp_nosuch") {
+		t.Errorf("a refused token: error %v, want it named as token 2 (github.tokens[0]) without the token", err)
+	}
+}

@@ -174,6 +174,7 @@ type Source struct {
 	// merged_pr block and a workflow_run block need it.
 	started *startCache
 	limits  *rateLimits
+	apiRoot string // the API's URL without its trailing slash
 	signIn  *signIn
 	// runsCap is how many runs a filtered runs listing reaches: GitHub's
 	// 1,000 (runsSearchCap); tests lower it.
@@ -221,7 +222,8 @@ func New(opts Options) (*Source, error) {
 	// a token holds one of those slots while it waits for it.
 	exchange := sameorigin.Guard(&http.Client{Transport: httpretry.New(httpretry.Options{Base: wire{base: base}, Sleep: opts.Sleep, MaxWait: maxRateWait})},
 		sameorigin.Of(u), "").Transport
-	si, err := newSignIn(opts, s.now, wire{base: base}, exchange, strings.TrimSuffix(u.String(), "/"))
+	s.apiRoot = strings.TrimSuffix(u.String(), "/")
+	si, err := newSignIn(opts, s.now, wire{base: base}, exchange, s.apiRoot)
 	if err != nil {
 		return nil, err
 	}
@@ -373,4 +375,11 @@ func splitRepo(full string) (owner, name string, err error) {
 // Budgets returns each credential's primary rate-limit budget, as
 // GitHub's last answer with it said (doraflow status, /metrics); none
 // for anonymous requests.
-func (s *Source) Budgets() []Budget { return s.signIn.budgets() }
+func (s *Source) Budgets() []doraflow.Budget { return s.signIn.budgets() }
+
+// CheckBudgets asks GitHub for every credential's budget (GET
+// /rate_limit, which costs none of it) and returns them all, for
+// `doraflow status`. Anonymous reading has no credential: none.
+func (s *Source) CheckBudgets(ctx context.Context) ([]doraflow.Budget, error) {
+	return s.signIn.check(ctx, s.apiRoot)
+}
