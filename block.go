@@ -1,6 +1,10 @@
 package doraflow
 
-import "slices"
+import (
+	"fmt"
+	"path"
+	"slices"
+)
 
 // Block is a mapping block: what counts as a deployment or an incident.
 // Which filters it may have depends on its method, as the source that
@@ -186,4 +190,16 @@ func (s MethodSpec) FilterKeys() []string {
 		keys[i] = f.Key
 	}
 	return keys
+}
+
+// GlobCheck returns a FilterSpec.Check for globs in path.Match syntax,
+// which every pattern of a block uses (repositories, tags, paths); what
+// names the kind of pattern in the message.
+func GlobCheck(what string) func(string) string {
+	return func(v string) string {
+		if _, err := path.Match(v, ""); err != nil {
+			return fmt.Sprintf("invalid %s %q: bad glob syntax; check [ ] pairs and \\ escapes", what, v)
+		}
+		return ""
+	}
 }

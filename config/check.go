@@ -1,10 +1,10 @@
 package config
 
 import (
+	"doraflow"
 	"fmt"
 	"net"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -152,27 +152,7 @@ func repository(v string) string {
 	case strings.ContainsAny(owner, `*?[]\`):
 		return fmt.Sprintf("invalid repository %q: the owner cannot be a pattern; list each owner, with owner/* for all of its repositories", v)
 	}
-	return glob("repository pattern")(name)
-}
-
-// glob accepts path.Match syntax.
-func glob(what string) check {
-	return func(v string) string {
-		if _, err := path.Match(v, ""); err != nil {
-			return fmt.Sprintf("invalid %s %q: bad glob syntax; check [ ] pairs and \\ escapes", what, v)
-		}
-		return ""
-	}
-}
-
-// pathGlob accepts a glob on repository file paths. A "**" segment, which
-// matches any number of directories (services/web/**), is two stars to
-// path.Match, so path.Match checks the syntax of the whole pattern.
-func pathGlob(v string) string {
-	if strings.HasPrefix(v, "/") {
-		return fmt.Sprintf("invalid path pattern %q: paths are relative to the repository root; drop the leading /", v)
-	}
-	return glob("path pattern")(v)
+	return doraflow.GlobCheck("repository pattern")(name)
 }
 
 // token rejects credentials that cannot go into an Authorization header,

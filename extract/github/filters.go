@@ -2,7 +2,6 @@ package github
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"doraflow"
@@ -44,7 +43,7 @@ func Methods() []doraflow.MethodSpec {
 			{Key: filterConclusion, Values: conclusions, Default: "success"},
 		}},
 		{Method: doraflow.MethodRelease, Source: doraflow.SourceGitHub, Kinds: deployments, Filters: []doraflow.FilterSpec{
-			{Key: filterTagPattern, Check: globProblem("tag pattern")},
+			{Key: filterTagPattern, Check: doraflow.GlobCheck("tag pattern")},
 			{Key: filterPrerelease, Type: doraflow.FilterFlag},
 		}},
 		{Method: doraflow.MethodDeployment, Source: doraflow.SourceGitHub, Kinds: deployments, Filters: []doraflow.FilterSpec{
@@ -83,17 +82,6 @@ func filtersOf(b doraflow.Block) filters {
 	}
 }
 
-// globProblem checks path.Match syntax, which every glob of a block uses
-// (glob.go adds "**" to it).
-func globProblem(what string) func(string) string {
-	return func(v string) string {
-		if _, err := path.Match(v, ""); err != nil {
-			return fmt.Sprintf("invalid %s %q: bad glob syntax; check [ ] pairs and \\ escapes", what, v)
-		}
-		return ""
-	}
-}
-
 // pathGlobProblem checks a glob on repository file paths. A "**" segment,
 // which matches any number of directories (services/web/**), is two stars
 // to path.Match, so path.Match checks the syntax of the whole pattern.
@@ -101,5 +89,5 @@ func pathGlobProblem(v string) string {
 	if strings.HasPrefix(v, "/") {
 		return fmt.Sprintf("invalid path pattern %q: paths are relative to the repository root; drop the leading /", v)
 	}
-	return globProblem("path pattern")(v)
+	return doraflow.GlobCheck("path pattern")(v)
 }
