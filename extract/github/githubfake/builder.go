@@ -399,8 +399,18 @@ func (r *Repo) MergePR(number int, m MergeMethod, at time.Time, by string) SHA {
 	case MergeCommit:
 		msg := "Merge pull request #" + strconv.Itoa(number) + " from " + r.Owner + "/" + p.Head + "\n\n" + p.Title
 		mc = r.appendCommit([2]int32{baseHead, p.HeadCommit()}, merger, at, number, msg, nil)
+	case MergeRebase:
+		// Each of the pull request's commits is written anew onto the
+		// base, committed at the merge by web-flow; the last is
+		// merge_commit_sha.
+		mc = baseHead
+		for k := p.FirstCommit; k <= p.HeadCommit(); k++ {
+			orig := r.Commits[k]
+			mc = r.appendCommit([2]int32{mc, NoCommit}, orig.Author, at, number, orig.Message, nil)
+			r.Commits[mc].Authored = orig.AuthorDate()
+		}
 	default:
-		panic("githubfake: MergePR: method must be MergeSquash or MergeCommit")
+		panic("githubfake: MergePR: method must be MergeSquash, MergeCommit or MergeRebase")
 	}
 	p.Merge, p.MergeCommit, p.MergedBy = m, mc, merger
 	p.MergedAt, p.ClosedAt = at, at

@@ -371,9 +371,15 @@ func (g *gen) planPRs(rng *rand.Rand, r *Repo, role int, files *fileVocab) []prP
 		p.merger = g.human(rng)
 		p.base = r.DefaultBranch
 		p.commits = 1 + rng.IntN(3) + rng.IntN(3)
+		// About 40% merge commits, 20% rebase merges (of pull requests
+		// with more than one commit: one commit rebased is a squash) and
+		// the rest squash merges.
 		p.method = MergeSquash
-		if rng.IntN(5) < 2 {
+		switch m := rng.IntN(5); {
+		case m < 2:
 			p.method = MergeCommit
+		case m == 2 && p.commits > 1:
+			p.method = MergeRebase
 		}
 		lead := logUniform(rng, 8*time.Minute, 10*24*time.Hour)
 		fate := rng.IntN(100)
@@ -459,6 +465,10 @@ func (g *gen) planPRs(rng *rand.Rand, r *Repo, role int, files *fileVocab) []prP
 					p.files = []string{files.paths[0][0], files.paths[1][0]}
 				}
 			}
+		}
+		if i == 2 {
+			// Pinned: a rebase merge of several commits.
+			p.method, p.commits, fate = MergeRebase, max(p.commits, 2), 99
 		}
 		p.firstCommit = p.created.Add(-logUniform(rng, 5*time.Minute, 2*24*time.Hour))
 		if p.commits == 1 {

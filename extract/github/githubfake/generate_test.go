@@ -152,6 +152,18 @@ func checkHardCases(t *testing.T, o *Org) {
 			cmp := r.Compare(p.HeadCommit(), main)
 			return r.Commits[p.MergeCommit].NumParents() == 2 && cmp.Behind == 0
 		})},
+		{"rebase merge of several commits, its own commits off main", anyPR(func(r *Repo, p *PullRequest) bool {
+			if p.Merge != MergeRebase || p.NumCommits < 2 || p.Base != r.DefaultBranch {
+				return false
+			}
+			main, _ := r.Branch(r.DefaultBranch)
+			for k := p.MergeCommit - p.NumCommits + 1; k <= p.MergeCommit; k++ {
+				if !p.Rebased(k) || r.Commits[k].PR != p.Number || r.Commits[k].NumParents() != 1 || r.Compare(k, main).Behind != 0 {
+					return false
+				}
+			}
+			return r.Compare(p.HeadCommit(), main).Behind != 0
+		})},
 		{"closed unmerged", anyPR(func(r *Repo, p *PullRequest) bool { return p.State() == "closed" && !p.Merged() })},
 		{"open", anyPR(func(r *Repo, p *PullRequest) bool { return p.State() == "open" })},
 		{"draft PR", anyPR(func(r *Repo, p *PullRequest) bool { return p.Draft })},

@@ -101,7 +101,11 @@ func hCommit(c *call) int {
 
 // hCommitPulls answers GET /repos/{o}/{r}/commits/{sha}/pulls: the merged
 // pull request that brought the commit to the default branch, or, for a
-// commit not on it, the merged and open pull requests that contain it.
+// commit not on it, the merged and open pull requests that contain it
+// ("List pull requests associated with a commit",
+// https://docs.github.com/en/rest/commits/commits#list-pull-requests-associated-with-a-commit).
+// The commits a rebase merge wrote onto the base belong to their pull
+// request (Commit.PR), so each lists it, as on GitHub.
 func hCommitPulls(c *call) int {
 	r := c.repo
 	ref := c.r.PathValue("sha")

@@ -103,15 +103,18 @@ type Repo struct {
 // FullName is "owner/name".
 func (r *Repo) FullName() string { return r.Owner + "/" + r.Name }
 
-// Commit is one node of a repository's commit graph. Author and committer
-// share one date: the fake does not model rebases.
+// Commit is one node of a repository's commit graph.
 type Commit struct {
 	SHA     SHA
 	Parents [2]int32 // indexes into Repo.Commits, NoCommit when absent
 	Author  int32    // index into Org.People
-	Date    time.Time
+	// Date is the committer date, and the author date unless Authored is
+	// set: only a rebase merge's new commits keep an older author date.
+	Date     time.Time
+	Authored time.Time
 	// PR is the number of the pull request this commit belongs to (one of
-	// its commits, or its merge or squash commit); 0 for a lone commit.
+	// its commits, its merge or squash commit, or a commit its rebase
+	// merge wrote); 0 for a lone commit.
 	PR      int
 	Message string
 	// Files the commit changes. Nil for a pull request's commits, which
@@ -141,11 +144,17 @@ type MergeMethod uint8
 
 // Merge methods. A squash merge adds one new single-parent commit to the base
 // branch, so the pull request's own commits are not reachable from it; a
-// merge commit has two parents and makes them reachable.
+// merge commit has two parents and makes them reachable. A rebase merge
+// writes a new commit onto the base branch for each of the pull request's
+// commits, keeping their authors, author dates and messages: the pull
+// request's own commits stay off the base, and merge_commit_sha is the
+// last new commit ("About merge methods on GitHub",
+// https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/configuring-pull-request-merges/about-merge-methods-on-github#rebasing-and-merging-your-commits).
 const (
 	NotMerged MergeMethod = iota
 	MergeSquash
 	MergeCommit
+	MergeRebase
 )
 
 // String names the method as GitHub's merge API does.
@@ -155,6 +164,8 @@ func (m MergeMethod) String() string {
 		return "squash"
 	case MergeCommit:
 		return "merge"
+	case MergeRebase:
+		return "rebase"
 	default:
 		return "none"
 	}
@@ -197,6 +208,34 @@ func (p *PullRequest) State() string {
 
 // Merged reports whether the pull request was merged.
 func (p *PullRequest) Merged() bool { return p.MergeCommit != NoCommit }
+
+// Rebased reports whether commit i is one of the new commits the pull
+// request's rebase merge wrote onto its base: the NumCommits commits
+// ending with MergeCommit.
+func (p *PullRequest) Rebased(i int32) bool {
+	return p.Merge == MergeRebase && i <= p.MergeCommit && i > p.MergeCommit-p.NumCommits
+}
+
+// MergedOnto is the base branch's head the pull request was merged onto,
+// NoCommit unless merged.
+func (p *PullRequest) MergedOnto(commits []Commit) int32 {
+	switch {
+	case !p.Merged():
+		return NoCommit
+	case p.Merge == MergeRebase:
+		return commits[p.MergeCommit-p.NumCommits+1].Parents[0]
+	default:
+		return commits[p.MergeCommit].Parents[0]
+	}
+}
+
+// AuthorDate is the commit's author date.
+func (c *Commit) AuthorDate() time.Time {
+	if c.Authored.IsZero() {
+		return c.Date
+	}
+	return c.Authored
+}
 
 // HeadCommit is the index of the pull request's last commit.
 func (p *PullRequest) HeadCommit() int32 { return p.FirstCommit + p.NumCommits - 1 }

@@ -277,7 +277,7 @@ func (c *call) pr(p *PullRequest, full bool) {
 	baseSHA := p.BaseSHA
 	switch {
 	case p.Merged():
-		baseSHA = r.Commits[p.MergeCommit].Parents[0]
+		baseSHA = p.MergedOnto(r.Commits)
 	case p.ClosedAt.IsZero():
 		if h, ok := r.Branch(p.Base); ok {
 			baseSHA = h
@@ -374,14 +374,15 @@ func (c *call) gitPerson(k, name, email string, at time.Time) {
 }
 
 // isWebMerge reports whether the commit is the merge or squash commit of a
-// pull request, which GitHub commits as web-flow.
+// pull request, or one its rebase merge wrote, which GitHub commits as
+// web-flow.
 func (c *call) isWebMerge(i int32) bool {
 	cm := &c.repo.Commits[i]
 	if cm.PR == 0 {
 		return false
 	}
 	p := c.repo.PR(cm.PR)
-	return p != nil && p.MergeCommit == i
+	return p != nil && (p.MergeCommit == i || p.Rebased(i))
 }
 
 // commit writes a commit as GET /commits lists it; detail adds stats and
@@ -398,7 +399,7 @@ func (c *call) commit(i int32, detail bool) {
 	w.Key("sha").Str(sha)
 	w.Key("node_id").Concat("C_kwDO", sha[:20])
 	w.Key("commit").Object()
-	c.gitPerson("author", author.Name, author.Email, cm.Date)
+	c.gitPerson("author", author.Name, author.Email, cm.AuthorDate())
 	if web {
 		c.gitPerson("committer", "GitHub", "noreply@github.com", cm.Date)
 	} else {

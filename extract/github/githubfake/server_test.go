@@ -910,3 +910,58 @@ func prNumbers(prs []*github.PullRequest) []int {
 	}
 	return out
 }
+
+// TestRebaseMerge checks a rebase merge as GitHub shows it ("About merge
+// methods on GitHub": each commit written anew onto the base;
+// "List pull requests associated with a commit": the new commits list the
+// pull request): merge_commit_sha is the last new commit, the new commits
+// keep author, author date and message but not the SHAs of the pull
+// request's commits, and each is associated with the pull request.
+func TestRebaseMerge(t *testing.T) {
+	o := NewOrg("acme", at(24*30))
+	r := o.AddRepo("api")
+	base := r.AddCommit(CommitSpec{Message: "Initial commit", At: at(0)})
+	pr := r.AddPR(PRSpec{Title: "Add search", Commits: 3, CreatedAt: at(5), Merge: MergeRebase, MergedAt: at(6)})
+	_, gh := serve(t, o, Options{})
+	ctx := context.Background()
+
+	p, _, err := gh.PullRequests.Get(ctx, "acme", "api", pr.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, _ := r.Branch("main")
+	if p.GetMergeCommitSHA() != r.SHAOf(main).String() || p.GetBase().GetSHA() != base.String() || !p.GetMerged() {
+		t.Errorf("merge_commit_sha %s (main %s), base.sha %s (want %s), merged %v", p.GetMergeCommitSHA(), r.SHAOf(main), p.GetBase().GetSHA(), base, p.GetMerged())
+	}
+	own, _, err := gh.PullRequests.ListCommits(ctx, "acme", "api", pr.Number, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp, _, err := gh.Repositories.CompareCommits(ctx, "acme", "api", base.String(), "main", &github.ListOptions{PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(own) != 3 || len(cmp.Commits) != 3 {
+		t.Fatalf("%d commits of the pull request, %d on main: want 3 and 3", len(own), len(cmp.Commits))
+	}
+	for k, nc := range cmp.Commits {
+		oc := own[k]
+		if nc.GetSHA() == oc.GetSHA() {
+			t.Errorf("commit %d: the rebased commit kept the SHA %s", k, nc.GetSHA())
+		}
+		na, oa := nc.GetCommit().GetAuthor(), oc.GetCommit().GetAuthor()
+		if na.GetDate().Time != oa.GetDate().Time || na.GetEmail() != oa.GetEmail() || nc.GetCommit().GetMessage() != oc.GetCommit().GetMessage() {
+			t.Errorf("commit %d: author %s %v %q, want %s %v %q", k, na.GetEmail(), na.GetDate(), nc.GetCommit().GetMessage(), oa.GetEmail(), oa.GetDate(), oc.GetCommit().GetMessage())
+		}
+		if c := nc.GetCommit().GetCommitter(); c.GetName() != "GitHub" || c.GetDate().Time != at(6) {
+			t.Errorf("commit %d: committer %s at %v, want GitHub at the merge", k, c.GetName(), c.GetDate())
+		}
+		prs, _, err := gh.PullRequests.ListPullRequestsWithCommit(ctx, "acme", "api", nc.GetSHA(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(prs) != 1 || prs[0].GetNumber() != pr.Number || prs[0].MergedAt == nil {
+			t.Errorf("commit %d: associated pull requests %v, want #%d", k, prNumbers(prs), pr.Number)
+		}
+	}
+}
