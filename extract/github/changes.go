@@ -18,8 +18,10 @@ import (
 // What a deployment ships (docs/metrics.md, "Change"): the commits reachable
 // from the deployed sha but not from the previous deployment's (GET
 // /compare/{base}...{head}), collapsed into changes. A commit that is the
-// merge or squash commit of a merged pull request, or one of its commits,
-// is that pull request; any other commit is a lone commit. A first
+// merge or squash commit of a merged pull request, one of its commits, or a
+// commit GitHub associates with it (a rebase merge writes new commits onto
+// the base branch) is that pull request; any other commit is a lone commit.
+// A first
 // deployment ships only its own commit, collapsed the same way, never the
 // history before it.
 
@@ -106,12 +108,9 @@ func (rr *repoRead) shipped(ctx context.Context, base, head string) ([]doraflow.
 		if err != nil {
 			return nil, nil, err
 		}
-		// One commit, once per repository and environment: worth asking
-		// GitHub whether it is a pull request's, which the index cannot
-		// tell for a pull request's own commit deployed from its branch.
-		return rr.collapse(ctx, []commitInfo{c}, true)
+		return rr.collapse(ctx, []commitInfo{c})
 	}
-	return rr.collapse(ctx, commits, false)
+	return rr.collapse(ctx, commits)
 }
 
 // compare lists the commits reachable from head but not from base, oldest
@@ -149,16 +148,20 @@ func (rr *repoRead) commit(ctx context.Context, sha string) (commitInfo, error) 
 // collapse turns commits into changes, in the order of each change's
 // first commit, and names the commits that made each change.
 //
-// Merge commits go first, oldest first: one that is a pull request's
-// merge commit claims the commits its second parent brings in (those
-// reachable from the second parent and not from the first, within the
-// compared set — a path that leaves the set never comes back into it), so
-// none of them is taken for a lone commit. The innermost merge claims a
-// commit first. Then every other commit is a squash commit (or a commit
-// of a pull request merged elsewhere) when the index or GitHub says so,
-// else a lone commit. ask sends every commit the index has no merge for
-// to GitHub, not only those older than the index reaches.
-func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo, ask bool) ([]doraflow.Change, map[string][]string, error) {
+// The cheap evidence goes first. Merge commits, oldest first: one that is
+// a pull request's merge commit claims the commits its second parent
+// brings in (those reachable from the second parent and not from the
+// first, within the compared set — a path that leaves the set never comes
+// back into it), so none of them is taken for a lone commit; the
+// innermost merge claims a commit first. Then every other commit that the
+// index knows as a squash (or rebase) merge commit. Commits older than the
+// index reaches are asked about in those passes already. Every commit
+// still unplaced is then asked about (GET /commits/{sha}/pulls): a rebase
+// merge writes new commits onto the base and only the last is
+// merge_commit_sha, and a pull request's own commit can be deployed from
+// its branch; GitHub lists the merged pull request of either. What is left
+// is a lone commit.
+func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo) ([]doraflow.Change, map[string][]string, error) {
 	if rr.idx.floor.IsZero() && len(commits) > 0 {
 		// Shipped has no window: index the week before the newest commit.
 		newest := commits[0].committed
@@ -174,23 +177,25 @@ func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo, ask bool
 		pos[c.sha] = i
 	}
 	owner := make([]*prInfo, len(commits))
-	for _, merges := range []bool{true, false} {
-		for i, c := range commits {
-			if owner[i] != nil || (len(c.parents) == 2) != merges {
-				continue
-			}
-			pr, err := rr.prOf(ctx, c, ask)
-			if err != nil {
-				return nil, nil, err
-			}
-			if pr == nil {
-				continue
-			}
-			owner[i] = pr
-			if merges && pr.mergeSHA == c.sha {
-				for _, j := range brought(commits, pos, c) {
-					if owner[j] == nil {
-						owner[j] = pr
+	for _, ask := range []bool{false, true} {
+		for _, merges := range []bool{true, false} {
+			for i, c := range commits {
+				if owner[i] != nil || (len(c.parents) == 2) != merges {
+					continue
+				}
+				pr, err := rr.prOf(ctx, c, ask)
+				if err != nil {
+					return nil, nil, err
+				}
+				if pr == nil {
+					continue
+				}
+				owner[i] = pr
+				if merges && pr.mergeSHA == c.sha {
+					for _, j := range brought(commits, pos, c) {
+						if owner[j] == nil {
+							owner[j] = pr
+						}
 					}
 				}
 			}
@@ -258,12 +263,17 @@ func brought(commits []commitInfo, pos map[string]int, m commitInfo) []int {
 
 // prOf finds the merged pull request a commit belongs to: from the index
 // when it covers the commit's date (unless ask), else by asking GitHub
-// (GET /commits/{sha}/pulls), which also knows the commits of pull
-// requests merged with a merge commit outside the compared range.
+// (GET /commits/{sha}/pulls, once per commit and read), which also knows
+// the commits a rebase merge wrote, a pull request's own commits, and the
+// commits of pull requests merged with a merge commit outside the compared
+// range.
 func (rr *repoRead) prOf(ctx context.Context, c commitInfo, ask bool) (*prInfo, error) {
 	pr, covered, err := rr.idx.find(ctx, c.sha, c.committed)
 	if err != nil || pr != nil || covered && !ask {
 		return pr, err
+	}
+	if found, seen := rr.idx.asked[c.sha]; seen {
+		return found, nil
 	}
 	var found *prInfo
 	prs, _, err := rr.s.gh.PullRequests.ListPullRequestsWithCommit(ctx, rr.owner, rr.name, c.sha, &github.ListOptions{PerPage: perPage})
@@ -278,6 +288,7 @@ func (rr *repoRead) prOf(ctx context.Context, c commitInfo, ask bool) (*prInfo, 
 			found = prInfoOf(p)
 		}
 	}
+	rr.idx.asked[c.sha] = found
 	if found != nil {
 		rr.idx.add(found)
 	}
@@ -352,13 +363,14 @@ type prIndex struct {
 	rr        *repoRead
 	floor     time.Time
 	byMerge   map[string]*prInfo // merge commit sha -> pull request
+	asked     map[string]*prInfo // commit sha -> GitHub's answer (nil: no merged pull request)
 	frontier  time.Time          // updated_at of the last pull request listed
 	pages     int
 	exhausted bool // every closed pull request is listed
 }
 
 func (rr *repoRead) newPRIndex(floor time.Time) *prIndex {
-	return &prIndex{rr: rr, floor: floor, byMerge: map[string]*prInfo{}}
+	return &prIndex{rr: rr, floor: floor, byMerge: map[string]*prInfo{}, asked: map[string]*prInfo{}}
 }
 
 // covers reports whether every pull request merged at date is indexed.

@@ -1,0 +1,133 @@
+package github_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"doraflow"
+	"doraflow/config"
+	"doraflow/extract/github/githubfake"
+)
+
+// rebaseFixture is acme/api with a rebase merge between lone commits:
+//
+//	root - lone1 - r1 - r2 - r3 - lone2 - S(#2)      main
+//	          \ p1a - p1b - p1c                      #1, rebase-merged: r1..r3 (r3 its merge_commit_sha)
+//
+// and two deploy.yml runs, on root and on #2's squash commit.
+type rebaseFixture struct {
+	org                    *githubfake.Org
+	root, lone1, lone2, s2 githubfake.SHA
+	rebased                []githubfake.SHA // r1, r2, r3
+}
+
+func rebaseMade(t *testing.T) *rebaseFixture {
+	t.Helper()
+	o := githubfake.NewOrg("acme", monthUntil)
+	o.AddPerson("alice", "Alice Example", "alice@acme.example")
+	r := o.AddRepo("api")
+	f := &rebaseFixture{org: o}
+	f.root = r.AddCommit(githubfake.CommitSpec{Message: "Initial commit", At: at(0)})
+	r.AddRun(githubfake.RunSpec{Workflow: "deploy.yml", SHA: f.root, CreatedAt: at(0.5)})
+	f.lone1 = r.AddCommit(githubfake.CommitSpec{Message: "Fix typo", At: at(1)})
+	pr1 := r.AddPR(githubfake.PRSpec{Title: "Fix outage", Labels: []string{"hotfix"}, Commits: 3,
+		CommitTimes: []time.Time{at(2), at(3), at(4)}, CreatedAt: at(5), Merge: githubfake.MergeRebase, MergedAt: at(6)})
+	for k := pr1.MergeCommit - pr1.NumCommits + 1; k <= pr1.MergeCommit; k++ {
+		f.rebased = append(f.rebased, r.SHAOf(k))
+	}
+	f.lone2 = r.AddCommit(githubfake.CommitSpec{Message: "Bump version", At: at(7)})
+	pr2 := r.AddPR(githubfake.PRSpec{Title: "Docs", CreatedAt: at(8), Merge: githubfake.MergeSquash, MergedAt: at(9)})
+	f.s2 = r.SHAOf(pr2.MergeCommit)
+	r.AddRun(githubfake.RunSpec{Workflow: "deploy.yml", SHA: f.s2, CreatedAt: at(9.5)})
+	return f
+}
+
+// TestRebaseMerge checks that the commits a rebase merge wrote are its pull
+// request (docs/metrics.md: GitHub associates them with it), not lone
+// commits, and that only commits the index does not place are asked about.
+func TestRebaseMerge(t *testing.T) {
+	f := rebaseMade(t)
+	lone := func(sha githubfake.SHA) string { return "acme/api@" + sha.String() }
+	strs := func(shas ...githubfake.SHA) []string {
+		out := make([]string, len(shas))
+		for i, s := range shas {
+			out[i] = s.String()
+		}
+		return out
+	}
+	const assoc = repoPrefix + "/commits/{sha}/pulls"
+
+	t.Run("read", func(t *testing.T) {
+		srv := startFake(t, f.org, githubfake.Options{})
+		src := newSource(t, srv.URL(), nil, nil)
+		got, _ := read(t, src, block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"}), monthSince, monthUntil, nil)
+		if len(got.deployments) != 2 {
+			t.Fatalf("%d deployments, want 2", len(got.deployments))
+		}
+		var last string
+		for id, d := range got.deployments {
+			if d.SHA == f.s2.String() {
+				last = id
+			}
+		}
+		want := []string{lone(f.lone1), "acme/api#pr-1", lone(f.lone2), "acme/api#pr-2"}
+		if !slices.Equal(got.ships[last], want) {
+			t.Errorf("the second run ships %v, want %v", got.ships[last], want)
+		}
+		pr := got.changes["acme/api#pr-1"]
+		if pr.Kind != doraflow.ChangePullRequest || !slices.Equal(pr.Labels, []string{"hotfix"}) || !pr.StartedAt.Equal(at(2)) || pr.SHA != f.rebased[2].String() {
+			t.Errorf("#1 is %+v: want the pull request, labelled hotfix, started at its first commit %s, sha its merge_commit_sha", pr, at(2))
+		}
+		if len(got.changes) != 5 { // root, lone1, #1, lone2, #2
+			t.Errorf("%d changes, want 5: %v", len(got.changes), got.changes)
+		}
+		// Asked: the first run's commit, lone1, r1, r2 and lone2; r3 and
+		// #2's squash commit are in the pull request index.
+		if n := countEndpoint(srv, assoc); n != 5 {
+			t.Errorf("%d requests to %s, want 5", n, assoc)
+		}
+	})
+
+	t.Run("shipped", func(t *testing.T) {
+		srv := startFake(t, f.org, githubfake.Options{})
+		src := newSource(t, srv.URL(), nil, nil)
+		tests := []struct {
+			name      string
+			base, sha githubfake.SHA
+			made      map[string][]string
+			asked     int64
+		}{
+			{"the range", f.root, f.s2, map[string][]string{
+				lone(f.lone1): strs(f.lone1), "acme/api#pr-1": strs(f.rebased...), lone(f.lone2): strs(f.lone2), "acme/api#pr-2": strs(f.s2),
+			}, 4},
+			{"only the rebased commits", f.lone1, f.rebased[2], map[string][]string{"acme/api#pr-1": strs(f.rebased...)}, 2},
+			{"a first deployment of a rebased commit", githubfake.SHA{}, f.rebased[0], map[string][]string{"acme/api#pr-1": strs(f.rebased[0])}, 1},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				srv.ResetLog()
+				base := ""
+				if !tt.base.IsZero() {
+					base = tt.base.String()
+				}
+				_, made, err := src.Shipped(context.Background(), "acme/api", base, tt.sha.String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(made) != len(tt.made) {
+					t.Errorf("changes %v, want %v", made, tt.made)
+				}
+				for id, want := range tt.made {
+					if !slices.Equal(made[id], want) {
+						t.Errorf("commits of %s = %v, want %v", id, made[id], want)
+					}
+				}
+				if n := countEndpoint(srv, assoc); n != tt.asked {
+					t.Errorf("%d requests to %s, want %d", n, assoc, tt.asked)
+				}
+			})
+		}
+	})
+}
