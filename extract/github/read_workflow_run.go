@@ -16,7 +16,8 @@ import (
 
 const (
 	// runsSearchCap is how many runs a filtered runs listing reaches:
-	// GitHub stops at 1,000 (total_count still says how many match).
+	// GitHub stops at 1,000 ("List workflow runs for a repository"), and
+	// total_count need not say that more match.
 	runsSearchCap = 1000
 	// runSlack is how long before since a run may have been created and
 	// still finish in the window: the created filter looks back this far.
@@ -43,7 +44,8 @@ var errTooManyRuns = errors.New("more runs than one listing reaches")
 // event and creation date, in whole days from a day before since (a run
 // finishes after it starts) to until's day, so the query, and its ETags,
 // stay the same through a day of syncs. A filtered listing reaches only
-// 1,000 runs, so a range with more is halved until each part fits.
+// 1,000 runs, so a range whose listing comes back with 1,000 is halved
+// until each part holds fewer.
 func (rr *repoRead) listRuns(ctx context.Context) ([]doraflow.Deployment, error) {
 	ids, all, err := rr.workflowIDs(ctx)
 	if err != nil {
@@ -170,9 +172,9 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks
 	if wf != 0 {
 		endpoint = rr.endpoint("/actions/workflows/" + strconv.FormatInt(wf, 10) + "/runs")
 	}
-	total := 0
-	fetch := func(ctx context.Context, page int) ([]*github.WorkflowRun, *github.Response, error) {
-		opts.Page = page
+	total, page := 0, 0
+	fetch := func(ctx context.Context, p int) ([]*github.WorkflowRun, *github.Response, error) {
+		opts.Page, page = p, p
 		var runs *github.WorkflowRuns
 		var resp *github.Response
 		var err error
@@ -190,8 +192,12 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks
 	// Every page carries total_count, which any run completing in the
 	// range changes: the listing is "top".
 	l := listing{endpoint: endpoint + " (created " + r.String() + ")", memos: rr.memos, top: true, window: rr.window}
+	start := len(*out)
 	err := pageThrough(ctx, l, fetch, func(runs []*github.WorkflowRun, cov *coverage) (bool, error) {
-		if total > rr.s.runsCap {
+		// A listing that comes back with the cap may hold more: total_count
+		// says so on page 1 when it is told, else the page that reaches
+		// the cap does (pages before it may have been skipped as 304s).
+		if total >= rr.s.runsCap || (page-1)*perPage+len(runs) >= rr.s.runsCap {
 			return false, errTooManyRuns
 		}
 		for _, run := range runs {
@@ -218,6 +224,7 @@ func (rr *repoRead) runsIn(ctx context.Context, wf int64, r createdRange, checks
 	if !errors.Is(err, errTooManyRuns) {
 		return err
 	}
+	*out = (*out)[:start] // the halves list them again
 	a, b, ok := r.halves()
 	if !ok {
 		return fmt.Errorf("github: %s: more than %d runs created in one second: narrow the block's filters", l.endpoint, rr.s.runsCap)

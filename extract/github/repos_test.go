@@ -148,6 +148,8 @@ func TestPagination(t *testing.T) {
 		{"workflow_run", block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), wantRuns, runs, githubfake.Options{}},
 		{"workflow_run, over 1,000 runs a listing reaches: split by creation", block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), wantRuns,
 			"", githubfake.Options{RunsSearchLimit: 40}},
+		{"workflow_run, over 1,000 runs and total_count says so: split by creation", block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), wantRuns,
+			"", githubfake.Options{RunsSearchLimit: 40, RunsFullTotalCount: true}},
 		{"deployment", block(doraflow.MethodDeployment, doraflow.Filters{}), wantDeps, repoPrefix + "/deployments", githubfake.Options{}},
 	}
 	for _, tt := range tests {

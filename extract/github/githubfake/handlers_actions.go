@@ -115,8 +115,14 @@ func parseCreated(s string) (lo, hi time.Time, ok bool) {
 // .../actions/workflows/{id|file}/runs: newest first, filtered by branch,
 // event, status (a status or a conclusion), actor, head_sha and created.
 // As on GitHub, a filtered listing reaches only its first
-// Options.RunsSearchLimit runs (1000), while total_count stays the full
-// count: an extractor has to narrow created ranges instead of paging on.
+// Options.RunsSearchLimit runs (1000: "This endpoint will return up to
+// 1,000 results for each search when using the following parameters:
+// actor, branch, check_suite_id, created, event, head_sha, status", "List
+// workflow runs for a repository",
+// https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository),
+// and total_count says no more than that unless
+// Options.RunsFullTotalCount: an extractor has to narrow created ranges
+// whenever a listing reaches the cap.
 func hRuns(c *call) int {
 	r := c.repo
 	wf := int32(-1)
@@ -193,6 +199,9 @@ func hRuns(c *call) int {
 	a, b := pg.bounds(reach)
 	w := &c.w
 	w.Object()
+	if !c.s.opts.RunsFullTotalCount {
+		total = reach
+	}
 	w.Key("total_count").Int(int64(total))
 	w.Key("workflow_runs").Array()
 	for _, i := range v[a:b] {

@@ -85,6 +85,13 @@ type Options struct {
 	// check_suite_id, created, event, head_sha or status is given); a
 	// negative value removes the limit.
 	RunsSearchLimit int
+	// RunsFullTotalCount makes a capped runs listing's total_count the
+	// full count of matching runs. By default it says at most
+	// RunsSearchLimit: GitHub documents the cap ("List workflow runs for a
+	// repository": "up to 1,000 results for each search") but not what
+	// total_count then holds, so an extractor must not count on it
+	// exceeding the cap.
+	RunsFullTotalCount bool
 }
 
 // Request is one entry of the request log.

@@ -413,6 +413,9 @@ func TestActionsEndpoints(t *testing.T) {
 	}
 }
 
+// TestRunsSearchLimit checks the cap GitHub documents on filtered runs
+// listings, and total_count, which says at most the cap unless
+// RunsFullTotalCount.
 func TestRunsSearchLimit(t *testing.T) {
 	o := NewOrg("acme", at(1000))
 	r := o.AddRepo("busy")
@@ -420,30 +423,41 @@ func TestRunsSearchLimit(t *testing.T) {
 	for i := range 12 {
 		r.AddRun(RunSpec{Workflow: "deploy.yml", CreatedAt: at(float64(i + 1))})
 	}
-	_, gh := serve(t, o, Options{RunsSearchLimit: 5})
-	ctx := context.Background()
-	opts := &github.ListWorkflowRunsOptions{Status: "success", ListOptions: github.ListOptions{PerPage: 3}}
-	seen := 0
-	for {
-		runs, resp, err := gh.Actions.ListRepositoryWorkflowRuns(ctx, "acme", "busy", opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if runs.GetTotalCount() != 12 {
-			t.Fatalf("total_count %d, want the full 12", runs.GetTotalCount())
-		}
-		seen += len(runs.WorkflowRuns)
-		if resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
-	}
-	if seen != 5 {
-		t.Errorf("a filtered listing reached %d runs, want the search limit 5", seen)
-	}
-	all, _, err := gh.Actions.ListRepositoryWorkflowRuns(ctx, "acme", "busy", &github.ListWorkflowRunsOptions{ListOptions: github.ListOptions{PerPage: 100}})
-	if err != nil || len(all.WorkflowRuns) != 12 {
-		t.Errorf("unfiltered listing: %v, %d runs", err, len(all.WorkflowRuns))
+	for _, tc := range []struct {
+		name  string
+		full  bool
+		total int
+	}{
+		{"default: total_count capped", false, 5},
+		{"RunsFullTotalCount", true, 12},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, gh := serve(t, o, Options{RunsSearchLimit: 5, RunsFullTotalCount: tc.full})
+			ctx := context.Background()
+			opts := &github.ListWorkflowRunsOptions{Status: "success", ListOptions: github.ListOptions{PerPage: 3}}
+			seen := 0
+			for {
+				runs, resp, err := gh.Actions.ListRepositoryWorkflowRuns(ctx, "acme", "busy", opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if runs.GetTotalCount() != tc.total {
+					t.Fatalf("total_count %d, want %d", runs.GetTotalCount(), tc.total)
+				}
+				seen += len(runs.WorkflowRuns)
+				if resp.NextPage == 0 {
+					break
+				}
+				opts.Page = resp.NextPage
+			}
+			if seen != 5 {
+				t.Errorf("a filtered listing reached %d runs, want the search limit 5", seen)
+			}
+			all, _, err := gh.Actions.ListRepositoryWorkflowRuns(ctx, "acme", "busy", &github.ListWorkflowRunsOptions{ListOptions: github.ListOptions{PerPage: 100}})
+			if err != nil || len(all.WorkflowRuns) != 12 || all.GetTotalCount() != 12 {
+				t.Errorf("unfiltered listing: %v, %d runs, total_count %d", err, len(all.WorkflowRuns), all.GetTotalCount())
+			}
+		})
 	}
 }
 
