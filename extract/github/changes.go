@@ -33,6 +33,10 @@ const (
 	// mergeSkew is how far a merge commit's committer date may lie from
 	// its pull request's merged_at; GitHub writes both in one operation.
 	mergeSkew = time.Minute
+	// prCommitsCap is how many commits GET /pulls/{n}/commits lists at
+	// most ("List commits on a pull request": "Lists a maximum of 250
+	// commits for a pull request").
+	prCommitsCap = 250
 	// startCacheGeneration bounds the started_at cache: two generations of
 	// this many pull requests, about 6 MB at most.
 	startCacheGeneration = 50_000
@@ -68,13 +72,14 @@ func commitInfoOf(rc *github.RepositoryCommit) commitInfo {
 type prInfo struct {
 	number                       int
 	title, url, author, mergeSHA string
+	baseSHA, headSHA             string // its range, for a pull request of more commits than it lists
 	labels                       []string
 	created                      time.Time
 }
 
 func prInfoOf(pr *github.PullRequest) *prInfo {
 	info := &prInfo{number: pr.GetNumber(), title: pr.GetTitle(), url: pr.GetHTMLURL(), author: pr.GetUser().GetLogin(),
-		mergeSHA: pr.GetMergeCommitSHA(), created: pr.GetCreatedAt().Time.UTC()}
+		mergeSHA: pr.GetMergeCommitSHA(), baseSHA: pr.GetBase().GetSHA(), headSHA: pr.GetHead().GetSHA(), created: pr.GetCreatedAt().Time.UTC()}
 	for _, l := range pr.Labels {
 		info.labels = append(info.labels, l.GetName())
 	}
@@ -318,28 +323,45 @@ func (rr *repoRead) prChange(ctx context.Context, pr *prInfo) (doraflow.Change, 
 
 // prStarted is a merged pull request's started_at: the earliest author
 // date among its commits (GET /pulls/{n}/commits, all pages; author dates
-// need not grow along the list). A merged pull request's commits never
-// change, so the answer is kept for later reads.
+// need not grow along the list). That listing stops at 250 commits, so a
+// pull request that fills it has its commits read from the compare of
+// its range (base...head, paged, which has no such cap) instead. A merged
+// pull request's commits never change, so the answer is kept for later
+// reads.
 func (rr *repoRead) prStarted(ctx context.Context, pr *prInfo) (time.Time, error) {
 	key := prKey{repo: rr.full, number: pr.number}
 	if t, ok := rr.s.started.get(key); ok {
 		return t, nil
 	}
 	var earliest time.Time
+	listed := 0
+	note := func(c commitInfo) {
+		if t := c.authored; !t.IsZero() && (earliest.IsZero() || t.Before(earliest)) {
+			earliest = t
+		}
+	}
 	fetch := func(ctx context.Context, page int) ([]*github.RepositoryCommit, *github.Response, error) {
 		return rr.s.gh.PullRequests.ListCommits(ctx, rr.owner, rr.name, pr.number, &github.ListOptions{PerPage: perPage, Page: page})
 	}
 	err := pageThrough(ctx, listing{endpoint: rr.endpoint("/pulls/" + strconv.Itoa(pr.number) + "/commits")}, fetch,
 		func(rcs []*github.RepositoryCommit, _ *coverage) (bool, error) {
+			listed += len(rcs)
 			for _, rc := range rcs {
-				if t := commitInfoOf(rc).authored; !t.IsZero() && (earliest.IsZero() || t.Before(earliest)) {
-					earliest = t
-				}
+				note(commitInfoOf(rc))
 			}
 			return true, nil
 		})
 	if err != nil {
 		return time.Time{}, err
+	}
+	if listed >= prCommitsCap && pr.baseSHA != "" && pr.headSHA != "" {
+		commits, err := rr.compare(ctx, pr.baseSHA, pr.headSHA)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, c := range commits {
+			note(c)
+		}
 	}
 	if earliest.IsZero() {
 		// No commit listed (never seen on GitHub): the pull request's

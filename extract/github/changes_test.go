@@ -131,3 +131,51 @@ func TestRebaseMerge(t *testing.T) {
 		}
 	})
 }
+
+// TestPullRequestOverCommitCap checks that a pull request of more commits
+// than GET /pulls/{n}/commits lists (250) takes its started_at from the
+// compare of its range, and that a smaller one costs no compare.
+func TestPullRequestOverCommitCap(t *testing.T) {
+	tests := []struct {
+		name     string
+		commits  int
+		compares int64 // pages of base...head
+		pages    int64 // pages of /pulls/{n}/commits
+	}{
+		{"under the cap", 249, 0, 3},
+		{"over the cap", 300, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := githubfake.NewOrg("acme", monthUntil)
+			o.AddPerson("alice", "Alice Example", "alice@acme.example")
+			r := o.AddRepo("api")
+			r.AddCommit(githubfake.CommitSpec{Message: "Initial commit", At: at(0)})
+			// Author dates need not grow along a branch: the earliest is
+			// the last commit, past what the listing reaches.
+			times := make([]time.Time, tt.commits)
+			for i := range times {
+				times[i] = at(10).Add(time.Duration(i) * time.Minute)
+			}
+			times[len(times)-1] = at(1)
+			r.AddPR(githubfake.PRSpec{Title: "Big import", Commits: tt.commits, CommitTimes: times, CreatedAt: at(20),
+				Merge: githubfake.MergeSquash, MergedAt: at(21)})
+			srv := startFake(t, o, githubfake.Options{})
+			src := newSource(t, srv.URL(), nil, nil)
+			got, _ := read(t, src, block(doraflow.MethodMergedPR, config.Filters{}), monthSince, monthUntil, nil)
+			ch, ok := got.changes["acme/api#pr-1"]
+			if !ok || len(got.changes) != 1 {
+				t.Fatalf("changes %v, want acme/api#pr-1 only", got.changes)
+			}
+			if !ch.StartedAt.Equal(at(1)) {
+				t.Errorf("started_at %s, want %s (the earliest author date)", ch.StartedAt, at(1))
+			}
+			if n := countEndpoint(srv, repoPrefix+"/compare/{basehead...}"); n != tt.compares {
+				t.Errorf("%d compare requests, want %d", n, tt.compares)
+			}
+			if n := countEndpoint(srv, repoPrefix+"/pulls/{number}/commits"); n != tt.pages {
+				t.Errorf("%d requests to /pulls/{n}/commits, want %d", n, tt.pages)
+			}
+		})
+	}
+}

@@ -91,8 +91,11 @@ func hPull(c *call) int {
 	return http.StatusOK
 }
 
-// GitHub caps these listings: a pull request's commits at 250, its files at
-// 3,000.
+// GitHub caps these listings: a pull request's commits at 250 ("List
+// commits on a pull request": "Lists a maximum of 250 commits for a pull
+// request", https://docs.github.com/en/rest/pulls/pulls#list-commits-on-a-pull-request),
+// its files at 3,000 ("List pull requests files": "Responses include a
+// maximum of 3000 files").
 const (
 	maxPRCommits = 250
 	maxPRFiles   = 3000
