@@ -3,11 +3,13 @@ package github_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
 
@@ -177,5 +179,41 @@ func TestPullRequestOverCommitCap(t *testing.T) {
 				t.Errorf("%d requests to /pulls/{n}/commits, want %d", n, tt.pages)
 			}
 		})
+	}
+}
+
+// TestReleasesPastTheListingCap checks a repository with more releases
+// than GET /releases pages through (1,000; the next page is refused with
+// 422): the read takes the first 1,000, warns once naming the repository,
+// and does not fail.
+func TestReleasesPastTheListingCap(t *testing.T) {
+	o := githubfake.NewOrg("acme", monthUntil)
+	o.AddPerson("alice", "Alice Example", "alice@acme.example")
+	r := o.AddRepo("api")
+	const n = 1050
+	var ids []int64 // oldest first
+	for i := range n {
+		at := at(1).Add(time.Duration(i) * time.Minute)
+		sha := r.AddCommit(githubfake.CommitSpec{Message: "Release prep", At: at})
+		ids = append(ids, r.AddRelease(githubfake.ReleaseSpec{Tag: "v1.0." + itoa(int64(i)), SHA: sha, PublishedAt: at.Add(time.Minute)}).ID)
+	}
+	srv := startFake(t, o, githubfake.Options{})
+	var logs logBuffer
+	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.Log = logs.logger() })
+	got, st := read(t, src, block(doraflow.MethodRelease, config.Filters{}), monthSince, monthUntil, nil)
+	want := ids[n-1000:]
+	if len(got.deployments) != len(want) || len(st.Failed) != 0 {
+		t.Fatalf("%d deployments (failed %v), want the %d newest releases", len(got.deployments), st.Failed, len(want))
+	}
+	for _, id := range want {
+		if _, ok := got.deployments["acme/api#release-"+itoa(id)]; !ok {
+			t.Fatalf("release %d, among the newest 1,000, is missing", id)
+		}
+	}
+	if n := strings.Count(logs.String(), "only the first 1,000 releases"); n != 1 || !strings.Contains(logs.String(), `"repo":"acme/api"`) {
+		t.Errorf("%d warnings about the cap, want one naming acme/api: %s", n, logs.String())
+	}
+	if n := countEndpoint(srv, repoPrefix+"/releases"); n != 11 {
+		t.Errorf("%d release pages asked for, want 11 (the last refused)", n)
 	}
 }

@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/google/go-github/v62/github"
 
@@ -18,12 +19,19 @@ import (
 // in it bounds published_at. Releases are few, and unchanged pages cost
 // 304s. The deployed sha is the commit the tag points to (see tagIndex),
 // not target_commitish, which is usually a branch name.
+//
+// GitHub pages only through the first 1,000 releases: the next page is
+// refused with 422 "Only the first 1000 results are available." A
+// repository with more is read up to there, with one warning that names
+// it, instead of failing every read.
 func (rr *repoRead) listReleases(ctx context.Context) ([]doraflow.Deployment, error) {
 	checks := rr.releaseChecks()
 	tags := &tagIndex{rr: rr, shas: map[string]string{}}
 	var out []doraflow.Deployment
-	fetch := func(ctx context.Context, page int) ([]*github.RepositoryRelease, *github.Response, error) {
-		return rr.s.gh.Repositories.ListReleases(ctx, rr.owner, rr.name, &github.ListOptions{PerPage: perPage, Page: page})
+	page := 0
+	fetch := func(ctx context.Context, p int) ([]*github.RepositoryRelease, *github.Response, error) {
+		page = p
+		return rr.s.gh.Repositories.ListReleases(ctx, rr.owner, rr.name, &github.ListOptions{PerPage: perPage, Page: p})
 	}
 	l := listing{endpoint: rr.endpoint("/releases"), memos: rr.memos, window: rr.window}
 	err := pageThrough(ctx, l, fetch, func(rels []*github.RepositoryRelease, cov *coverage) (bool, error) {
@@ -56,6 +64,13 @@ func (rr *repoRead) listReleases(ctx context.Context) ([]doraflow.Deployment, er
 		}
 		return true, nil
 	})
+	if page > 1 && httpStatus(err) == http.StatusUnprocessableEntity {
+		// Past the listing's cap: a 422 on page 1 would be something else.
+		rr.s.log.Warn().Str("source", string(doraflow.SourceGitHub)).Str("block", rr.block.Name).Str("repo", rr.full).
+			Int("releases_read", (page-1)*perPage).Err(err).
+			Msg("GitHub lists only the first 1,000 releases: older releases are not read")
+		return out, nil
+	}
 	return out, err
 }
 

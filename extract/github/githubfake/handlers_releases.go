@@ -7,9 +7,20 @@ import (
 )
 
 // hReleases answers GET /repos/{o}/{r}/releases, newest first, drafts
-// included (the token is taken to have push access).
+// included (the token is taken to have push access). Like GitHub, it
+// pages only through the first Options.ReleasesListLimit (1000)
+// releases, while its Link header still offers the next page: a page
+// that starts past them is refused with 422 "Only the first 1000 results
+// are available." and the list-releases documentation_url (the answer
+// reported in https://github.com/iree-org/iree/pull/16506 and
+// https://github.com/concourse/github-release-resource/issues/122).
 func hReleases(c *call) int {
 	r := c.repo
+	if limit := c.s.opts.ReleasesListLimit; limit > 0 {
+		if p := parsePager(c.q); (p.page-1)*p.per >= limit {
+			return c.failDoc(http.StatusUnprocessableEntity, "Only the first "+strconv.Itoa(limit)+" results are available.", docsRoot+"/releases/releases#list-releases")
+		}
+	}
 	return c.pagedArray(len(c.ix.releases), func(k int) { c.release(&r.Releases[c.ix.releases[k]]) })
 }
 

@@ -237,9 +237,12 @@ type call struct {
 type handler func(c *call) int
 
 // fail replaces whatever was written with GitHub's error document.
-func (c *call) fail(status int, msg string) int {
+func (c *call) fail(status int, msg string) int { return c.failDoc(status, msg, docsRoot) }
+
+// failDoc is fail with a documentation_url of its own.
+func (c *call) failDoc(status int, msg, docs string) int {
 	c.w.Reset(c.w.Bytes())
-	errorDoc(&c.w, status, msg, docsRoot)
+	errorDoc(&c.w, status, msg, docs)
 	c.link = ""
 	return status
 }

@@ -92,6 +92,11 @@ type Options struct {
 	// total_count then holds, so an extractor must not count on it
 	// exceeding the cap.
 	RunsFullTotalCount bool
+	// ReleasesListLimit is how many releases GET /releases pages reach
+	// (default 1000): a page that starts past them is refused with 422
+	// "Only the first 1000 results are available."; a negative value
+	// removes the limit.
+	ReleasesListLimit int
 }
 
 // Request is one entry of the request log.
@@ -198,6 +203,9 @@ func NewServer(org *Org, opts Options) *Server {
 	}
 	if opts.RunsSearchLimit == 0 {
 		opts.RunsSearchLimit = 1000
+	}
+	if opts.ReleasesListLimit == 0 {
+		opts.ReleasesListLimit = 1000
 	}
 	s := &Server{
 		opts:    opts,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -977,5 +978,41 @@ func TestRebaseMerge(t *testing.T) {
 		if len(prs) != 1 || prs[0].GetNumber() != pr.Number || prs[0].MergedAt == nil {
 			t.Errorf("commit %d: associated pull requests %v, want #%d", k, prNumbers(prs), pr.Number)
 		}
+	}
+}
+
+// TestReleasesListLimit checks GitHub's refusal to page past the first
+// 1,000 releases (422 "Only the first 1000 results are available.").
+func TestReleasesListLimit(t *testing.T) {
+	o := NewOrg("acme", at(1000))
+	r := o.AddRepo("api")
+	for i := range 12 {
+		r.AddRelease(ReleaseSpec{Tag: "v" + strconv.Itoa(i), SHA: r.AddCommit(CommitSpec{At: at(float64(i))})})
+	}
+	for _, tc := range []struct {
+		name    string
+		limit   int
+		page    int
+		refused bool
+	}{
+		{"the last page within the limit", 6, 2, false},
+		{"a page past the limit", 6, 3, true},
+		{"no limit", -1, 4, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, gh := serve(t, o, Options{ReleasesListLimit: tc.limit})
+			rels, resp, err := gh.Repositories.ListReleases(context.Background(), "acme", "api", &github.ListOptions{PerPage: 3, Page: tc.page})
+			if !tc.refused {
+				if err != nil || len(rels) != 3 {
+					t.Fatalf("page %d: %v, %d releases", tc.page, err, len(rels))
+				}
+				return
+			}
+			var er *github.ErrorResponse
+			if !errors.As(err, &er) || resp.StatusCode != http.StatusUnprocessableEntity || er.Message != "Only the first 6 results are available." ||
+				!strings.HasSuffix(er.DocumentationURL, "/releases/releases#list-releases") {
+				t.Errorf("page %d: %v (HTTP %d), want 422 Only the first 6 results are available.", tc.page, err, resp.StatusCode)
+			}
+		})
 	}
 }
