@@ -261,3 +261,46 @@ func TestGitHubWatermarkPerRepository(t *testing.T) {
 		}
 	})
 }
+
+// TestGitHubRebaseMergeIsOneChange checks that a rebase-merged pull
+// request deployed by a workflow run counts as one change, with its labels,
+// not as its rebased commits (docs/metrics.md: a commit GitHub associates
+// with a merged pull request is that pull request).
+func TestGitHubRebaseMergeIsOneChange(t *testing.T) {
+	t.Parallel()
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newGHHarness(t, []config.Block{{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"},
+			Environment: "production", Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}}})
+		var rebased []string
+		h.srv.Update(func(o *githubfake.Org) {
+			api := o.Repo("api")
+			pr := api.AddPR(githubfake.PRSpec{Title: "Fix the outage", Labels: []string{"hotfix"}, Commits: 3, CreatedAt: day(8),
+				Merge: githubfake.MergeRebase, MergedAt: day(8).Add(2 * time.Hour)})
+			for k := pr.MergeCommit - pr.NumCommits + 1; k <= pr.MergeCommit; k++ {
+				rebased = append(rebased, api.SHAOf(k).String())
+			}
+			api.AddRun(githubfake.RunSpec{Workflow: "deploy.yml", SHA: api.SHAOf(pr.MergeCommit), CreatedAt: day(8).Add(3 * time.Hour)})
+		})
+		h.Sync()
+		// Three runs: the first ships its own commit (#1), then #2, then
+		// #3 and its three rebased commits as one change.
+		got := pipelinetest.Row(t, h.Metrics(window(1, 20)), "api")
+		if got.Deployments != 3 || got.Changes != 3 || got.ReworkDeployments != 1 {
+			t.Fatalf("api: %d deployments, %d changes, %d rework deployments; want 3, 3 and 1\n%s", got.Deployments, got.Changes, got.ReworkDeployments, pipelinetest.JSON(got))
+		}
+		items, err := h.P.Explain(h.Ctx, pipeline.ExplainQuery{What: pipeline.ExplainChanges, From: day(1), To: day(20), Service: "api"})
+		must(t, err)
+		found := false
+		for _, it := range items {
+			if it.ID == "acme/api#pr-3" {
+				found = true
+				if !slices.Equal(it.Commits, rebased) {
+					t.Errorf("explain %s: commits %v, want the rebased %v", it.ID, it.Commits, rebased)
+				}
+			}
+		}
+		if len(items) != 3 || !found {
+			t.Errorf("explain lists %d changes (acme/api#pr-3 among them: %v), want 3", len(items), found)
+		}
+	})
+}
