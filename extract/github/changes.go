@@ -21,9 +21,8 @@ import (
 // merge or squash commit of a merged pull request, one of its commits, or a
 // commit GitHub associates with it (a rebase merge writes new commits onto
 // the base branch) is that pull request; any other commit is a lone commit.
-// A first
-// deployment ships only its own commit, collapsed the same way, never the
-// history before it.
+// A first deployment ships only its own commit, collapsed the same way,
+// never the history before it.
 
 const (
 	// indexLookback is how far before a read's since the pull request
@@ -325,16 +324,17 @@ func (rr *repoRead) prChange(ctx context.Context, pr *prInfo) (doraflow.Change, 
 // date among its commits (GET /pulls/{n}/commits, all pages; author dates
 // need not grow along the list). That listing stops at 250 commits, so a
 // pull request that fills it has its commits read from the compare of
-// its range (base...head, paged, which has no such cap) instead. A merged
-// pull request's commits never change, so the answer is kept for later
-// reads.
+// its range (base...head, paged, which has no such cap) as well; a range
+// GitHub cannot compare (a base force-pushed away) is warned about and the
+// first 250 commits do, for this read. A merged pull request's commits
+// never change, so a whole answer is kept for later reads.
 func (rr *repoRead) prStarted(ctx context.Context, pr *prInfo) (time.Time, error) {
 	key := prKey{repo: rr.full, number: pr.number}
 	if t, ok := rr.s.started.get(key); ok {
 		return t, nil
 	}
 	var earliest time.Time
-	listed := 0
+	listed, partial := 0, false
 	note := func(c commitInfo) {
 		if t := c.authored; !t.IsZero() && (earliest.IsZero() || t.Before(earliest)) {
 			earliest = t
@@ -356,7 +356,12 @@ func (rr *repoRead) prStarted(ctx context.Context, pr *prInfo) (time.Time, error
 	}
 	if listed >= prCommitsCap && pr.baseSHA != "" && pr.headSHA != "" {
 		commits, err := rr.compare(ctx, pr.baseSHA, pr.headSHA)
-		if err != nil {
+		switch status := httpStatus(err); {
+		case status == http.StatusNotFound || status == http.StatusUnprocessableEntity:
+			rr.s.log.Warn().Str("source", string(doraflow.SourceGitHub)).Str("repo", rr.full).Int("pr", pr.number).Err(err).
+				Msg("cannot compare the range of a pull request of 250 commits or more: its start is the earliest of the first 250")
+			partial = true
+		case err != nil:
 			return time.Time{}, err
 		}
 		for _, c := range commits {
@@ -368,7 +373,9 @@ func (rr *repoRead) prStarted(ctx context.Context, pr *prInfo) (time.Time, error
 		// creation is the best bound there is; not cached.
 		return pr.created, nil
 	}
-	rr.s.started.put(key, earliest)
+	if !partial { // a later read may compare it
+		rr.s.started.put(key, earliest)
+	}
 	return earliest, nil
 }
 

@@ -2,6 +2,8 @@ package github_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -136,16 +138,20 @@ func TestRebaseMerge(t *testing.T) {
 
 // TestPullRequestOverCommitCap checks that a pull request of more commits
 // than GET /pulls/{n}/commits lists (250) takes its started_at from the
-// compare of its range, and that a smaller one costs no compare.
+// compare of its range, that a smaller one costs no compare, and that a
+// range GitHub cannot compare is a warning, not a failure.
 func TestPullRequestOverCommitCap(t *testing.T) {
 	tests := []struct {
 		name     string
 		commits  int
-		compares int64 // pages of base...head
-		pages    int64 // pages of /pulls/{n}/commits
+		gone     bool      // compare answers 404, as for a base force-pushed away
+		start    time.Time // want
+		compares int64     // pages of base...head the fake served
+		pages    int64     // pages of /pulls/{n}/commits
 	}{
-		{"under the cap", 249, 0, 3},
-		{"over the cap", 300, 3, 3},
+		{"under the cap", 249, false, at(1), 0, 3},
+		{"over the cap", 300, false, at(1), 3, 3},
+		{"over the cap, the range cannot be compared", 300, true, at(10), 0, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,14 +169,28 @@ func TestPullRequestOverCommitCap(t *testing.T) {
 			r.AddPR(githubfake.PRSpec{Title: "Big import", Commits: tt.commits, CommitTimes: times, CreatedAt: at(20),
 				Merge: githubfake.MergeSquash, MergedAt: at(21)})
 			srv := startFake(t, o, githubfake.Options{})
-			src := newSource(t, srv.URL(), nil, nil)
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.gone && strings.Contains(r.URL.Path, "/compare/") {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusNotFound)
+					_, _ = w.Write([]byte(`{"message":"Not Found"}`))
+					return
+				}
+				srv.ServeHTTP(w, r)
+			}))
+			t.Cleanup(ts.Close)
+			var logs logBuffer
+			src := newSource(t, ts.URL+"/", nil, func(o *github.Options) { o.Log = logs.logger() })
 			got, _ := read(t, src, block(doraflow.MethodMergedPR, config.Filters{}), monthSince, monthUntil, nil)
 			ch, ok := got.changes["acme/api#pr-1"]
 			if !ok || len(got.changes) != 1 {
 				t.Fatalf("changes %v, want acme/api#pr-1 only", got.changes)
 			}
-			if !ch.StartedAt.Equal(at(1)) {
-				t.Errorf("started_at %s, want %s (the earliest author date)", ch.StartedAt, at(1))
+			if !ch.StartedAt.Equal(tt.start) {
+				t.Errorf("started_at %s, want %s", ch.StartedAt, tt.start)
+			}
+			if warned := strings.Contains(logs.String(), "cannot compare the range"); warned != tt.gone {
+				t.Errorf("warned %v, want %v: %s", warned, tt.gone, logs.String())
 			}
 			if n := countEndpoint(srv, repoPrefix+"/compare/{basehead...}"); n != tt.compares {
 				t.Errorf("%d compare requests, want %d", n, tt.compares)
