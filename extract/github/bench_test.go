@@ -180,9 +180,12 @@ func sampleHeap() func() heap {
 //	+ Σ repos  pages(deploy.yml runs, success, on main, created from the day before since)
 //	+ Σ repos with a run in the window:  1, the first run's commit (it ships that commit only)
 //	+ Σ later runs  pages(commits between the previous run's sha and its own), 0 when equal
+//	+ Σ shipped commits  1 when neither a merged PR's merge or squash commit nor one of a
+//	                     merge-commit PR's own commits brought in with its merge commit:
+//	                     GET /commits/{sha}/pulls says whether GitHub associates it with a
+//	                     merged PR (a rebase merge's commits but the last) or not (lone)
 //
-// pages(n) is ceil(n/100), at least 1. Lone commits cost nothing: the PR
-// listing shows they are no PR's. PR files are not needed (no paths
+// pages(n) is ceil(n/100), at least 1. PR files are not needed (no paths
 // filter).
 func minimumRequests(org *githubfake.Org, since, until time.Time) int {
 	pages := func(n int) int { return max(1, (n+99)/100) }
@@ -217,15 +220,28 @@ func minimumRequests(org *githubfake.Org, since, until time.Time) int {
 			total += pages(listed)
 		}
 		slices.SortFunc(deploys, func(a, b githubfake.Run) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
-		shipPR := func(c int32) {
-			if n := r.Commits[c].PR; n != 0 && r.PR(n).Merged() {
-				needStart[n] = true
+		// ship counts what shipping the commits costs beyond the compare.
+		ship := func(commits []int32) {
+			in := map[int32]bool{}
+			for _, c := range commits {
+				in[c] = true
+			}
+			for _, c := range commits {
+				var p *githubfake.PullRequest
+				if n := r.Commits[c].PR; n != 0 && r.PR(n).Merged() {
+					p = r.PR(n)
+					needStart[n] = true
+				}
+				own := p != nil && c >= p.FirstCommit && c <= p.HeadCommit()
+				if p == nil || c != p.MergeCommit && !(p.Merge == githubfake.MergeCommit && own && in[p.MergeCommit]) {
+					total++ // GET /commits/{sha}/pulls
+				}
 			}
 		}
 		for i, d := range deploys {
 			if i == 0 {
 				total++
-				shipPR(d.Commit)
+				ship([]int32{d.Commit})
 				continue
 			}
 			prev := deploys[i-1].Commit
@@ -234,9 +250,7 @@ func minimumRequests(org *githubfake.Org, since, until time.Time) int {
 			}
 			ahead := r.Compare(prev, d.Commit).Ahead
 			total += pages(len(ahead))
-			for _, c := range ahead {
-				shipPR(c)
-			}
+			ship(ahead)
 		}
 		for n := range needStart {
 			total += pages(min(int(r.PR(n).NumCommits), 250))
@@ -251,9 +265,10 @@ func TestMinimumRequestsFormula(t *testing.T) {
 	f := handMade(t)
 	// acme/api: pulls 1 page; PRs #1 #2 #4 #5 merged: 4 commit listings;
 	// workflows 1; deploy.yml runs on main (A, C, G): 1 page; A's commit
-	// 1; compares A..C and C..G: 2. legacy: pulls 1 (empty), workflows 1,
-	// runs 1, its commit 1. Plus the repository listing: 1.
-	want := 1 + (1 + 4 + 1 + 1 + 1 + 2) + (1 + 1 + 1 + 1)
+	// 1; compares A..C and C..G: 2; lone2, shipped by G, asked about: 1.
+	// legacy: pulls 1 (empty), workflows 1, runs 1, its commit 1 and,
+	// lone, asked about: 1. Plus the repository listing: 1.
+	want := 1 + (1 + 4 + 1 + 1 + 1 + 2 + 1) + (1 + 1 + 1 + 1 + 1)
 	if got := minimumRequests(f.org, monthSince, monthUntil); got != want {
 		t.Errorf("minimumRequests = %d, want %d", got, want)
 	}
