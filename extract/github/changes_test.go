@@ -204,8 +204,8 @@ func TestPullRequestOverCommitCap(t *testing.T) {
 
 // TestReleasesPastTheListingCap checks a repository with more releases
 // than GET /releases pages through (1,000; the next page is refused with
-// 422): the read takes the first 1,000, warns once naming the repository,
-// and does not fail.
+// 422): the older releases are read through their tags, once per read
+// each, and a second read with ETags finds them unchanged (304s).
 func TestReleasesPastTheListingCap(t *testing.T) {
 	o := githubfake.NewOrg("acme", monthUntil)
 	o.AddPerson("alice", "Alice Example", "alice@acme.example")
@@ -216,24 +216,57 @@ func TestReleasesPastTheListingCap(t *testing.T) {
 		at := at(1).Add(time.Duration(i) * time.Minute)
 		sha := r.AddCommit(githubfake.CommitSpec{Message: "Release prep", At: at})
 		ids = append(ids, r.AddRelease(githubfake.ReleaseSpec{Tag: "v1.0." + itoa(int64(i)), SHA: sha, PublishedAt: at.Add(time.Minute)}).ID)
+		if i == 10 {
+			r.AddTag("nightly-10", sha, false, at) // a tag without a release
+		}
 	}
 	srv := startFake(t, o, githubfake.Options{})
 	var logs logBuffer
-	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.Log = logs.logger() })
-	got, st := read(t, src, block(doraflow.MethodRelease, config.Filters{}), monthSince, monthUntil, nil)
-	want := ids[n-1000:]
-	if len(got.deployments) != len(want) || len(st.Failed) != 0 {
-		t.Fatalf("%d deployments (failed %v), want the %d newest releases", len(got.deployments), st.Failed, len(want))
+	store := newMemStore()
+	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.Log = logs.logger(); o.ETags = store })
+	const (
+		releases = repoPrefix + "/releases"
+		byTag    = repoPrefix + "/releases/tags/{tag...}"
+		tags     = repoPrefix + "/tags"
+	)
+	tests := []struct {
+		name        string
+		deployments int
+		requests    map[string]int64
+		notModified int64
+	}{
+		// 10 pages and the refused 11th; the tags, 1,051 in 11 pages; the
+		// 51 tags past the first 1,000 releases (one without a release).
+		{"first read", n, map[string]int64{releases: 11, tags: 11, byTag: 51}, 0},
+		// The 10 pages are 304s, so their tags are listed again; the 50
+		// releases by tag are 304s, the release-less tag a 404 again.
+		{"second read, nothing changed", 0, map[string]int64{releases: 21, tags: 11, byTag: 51}, 60},
 	}
-	for _, id := range want {
-		if _, ok := got.deployments["acme/api#release-"+itoa(id)]; !ok {
-			t.Fatalf("release %d, among the newest 1,000, is missing", id)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.ResetLog()
+			got, st := read(t, src, block(doraflow.MethodRelease, config.Filters{}), monthSince, monthUntil, nil)
+			if len(got.deployments) != tt.deployments || len(st.Failed) != 0 {
+				t.Fatalf("%d deployments (failed %v), want %d", len(got.deployments), st.Failed, tt.deployments)
+			}
+			if tt.deployments == n {
+				for _, id := range ids {
+					if _, ok := got.deployments["acme/api#release-"+itoa(id)]; !ok {
+						t.Fatalf("release %d is missing", id)
+					}
+				}
+			}
+			for endpoint, want := range tt.requests {
+				if got := countEndpoint(srv, endpoint); got != want {
+					t.Errorf("%d requests to %s, want %d", got, endpoint, want)
+				}
+			}
+			if got := srv.Stats().NotModified; got != tt.notModified {
+				t.Errorf("%d answers 304, want %d", got, tt.notModified)
+			}
+		})
 	}
-	if n := strings.Count(logs.String(), "only the first 1,000 releases"); n != 1 || !strings.Contains(logs.String(), `"repo":"acme/api"`) {
-		t.Errorf("%d warnings about the cap, want one naming acme/api: %s", n, logs.String())
-	}
-	if n := countEndpoint(srv, repoPrefix+"/releases"); n != 11 {
-		t.Errorf("%d release pages asked for, want 11 (the last refused)", n)
+	if n := strings.Count(logs.String(), "older ones read through their tags"); n != 2 || !strings.Contains(logs.String(), `"repo":"acme/api"`) {
+		t.Errorf("%d notes about the cap over two reads, want 2 naming acme/api: %s", n, logs.String())
 	}
 }
