@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -301,6 +302,31 @@ func TestGitHubRebaseMergeIsOneChange(t *testing.T) {
 		}
 		if len(items) != 3 || !found {
 			t.Errorf("explain lists %d changes (acme/api#pr-3 among them: %v), want 3", len(items), found)
+		}
+	})
+}
+
+// TestGitHubReleasesPastTheListingCap checks that a repository with more
+// releases than GitHub's release listing reaches (1,000) syncs every one of
+// them instead of failing.
+func TestGitHubReleasesPastTheListingCap(t *testing.T) {
+	t.Parallel()
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := newGHHarness(t, []config.Block{{Name: "web-releases", Method: doraflow.MethodRelease, Repositories: []string{"acme/web"},
+			Environment: "production"}})
+		const n = 1050
+		h.srv.Update(func(o *githubfake.Org) {
+			web := o.Repo("web")
+			for i := range n {
+				at := day(10).Add(time.Duration(i) * time.Minute)
+				sha := web.AddCommit(githubfake.CommitSpec{Message: "Release prep", At: at})
+				web.AddRelease(githubfake.ReleaseSpec{Tag: fmt.Sprintf("v1.0.%d", i), SHA: sha, PublishedAt: at.Add(time.Minute)})
+			}
+		})
+		h.Sync()
+		// Each release ships its one new commit, the first only its own.
+		if got := pipelinetest.Row(t, h.Metrics(window(1, 20)), "web"); got.Deployments != n || got.Changes != n {
+			t.Fatalf("web: %d deployments, %d changes; want %d and %d", got.Deployments, got.Changes, n, n)
 		}
 	})
 }
