@@ -9,7 +9,7 @@
 //   - an organisation model (Org, Repo and the objects in them) with a
 //     deterministic generator, Generate, that scales from a handful of
 //     objects to 50,000 pull requests and 50,000 workflow runs and always
-//     includes the hard cases (squash and merge-commit merges, reverts,
+//     includes the hard cases (squash, merge-commit and rebase merges, reverts,
 //     hotfixes, lone commits on main, runs on other branches, drafts,
 //     prereleases, failed and staging deployments, a monorepo, a repository
 //     with a year of history before its first deployment), plus a builder

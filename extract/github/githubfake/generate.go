@@ -128,7 +128,7 @@ const (
 
 // Generate builds an organisation from the seed: the same seed and size
 // always give the same organisation, SHA for SHA. Every repository has pull
-// requests (squash and merge-commit merges, closed-unmerged, open and draft,
+// requests (squash, merge-commit and rebase merges, closed-unmerged, open and draft,
 // reverts, hotfixes, bot updates, backports to a release branch), lone
 // commits, workflow runs of every status, tags and releases (drafts,
 // prereleases, annotated tags) and deployments (staging and production,
