@@ -270,8 +270,8 @@ func TestGitHubWatermarkPerRepository(t *testing.T) {
 func TestGitHubRebaseMergeIsOneChange(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newGHHarness(t, []config.Block{{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"},
-			Environment: "production", Filters: config.Filters{Workflow: "deploy.yml", Conclusion: "success"}}})
+		h := newGHHarness(t, []doraflow.Block{{Name: "api-deploys", Method: doraflow.MethodWorkflowRun, Repositories: []string{"acme/api"},
+			Environment: "production", Filters: doraflow.Filters{"workflow": "deploy.yml", "conclusion": "success"}}})
 		var rebased []string
 		h.srv.Update(func(o *githubfake.Org) {
 			api := o.Repo("api")
@@ -312,7 +312,7 @@ func TestGitHubRebaseMergeIsOneChange(t *testing.T) {
 func TestGitHubReleasesPastTheListingCap(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := newGHHarness(t, []config.Block{{Name: "web-releases", Method: doraflow.MethodRelease, Repositories: []string{"acme/web"},
+		h := newGHHarness(t, []doraflow.Block{{Name: "web-releases", Method: doraflow.MethodRelease, Repositories: []string{"acme/web"},
 			Environment: "production"}})
 		const n = 1050
 		h.srv.Update(func(o *githubfake.Org) {

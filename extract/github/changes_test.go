@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 )
@@ -66,7 +65,7 @@ func TestRebaseMerge(t *testing.T) {
 	t.Run("read", func(t *testing.T) {
 		srv := startFake(t, f.org, githubfake.Options{})
 		src := newSource(t, srv.URL(), nil, nil)
-		got, _ := read(t, src, block(doraflow.MethodWorkflowRun, config.Filters{Workflow: "deploy.yml"}), monthSince, monthUntil, nil)
+		got, _ := read(t, src, block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), monthSince, monthUntil, nil)
 		if len(got.deployments) != 2 {
 			t.Fatalf("%d deployments, want 2", len(got.deployments))
 		}
@@ -181,7 +180,7 @@ func TestPullRequestOverCommitCap(t *testing.T) {
 			t.Cleanup(ts.Close)
 			var logs logBuffer
 			src := newSource(t, ts.URL+"/", nil, func(o *github.Options) { o.Log = logs.logger() })
-			got, _ := read(t, src, block(doraflow.MethodMergedPR, config.Filters{}), monthSince, monthUntil, nil)
+			got, _ := read(t, src, block(doraflow.MethodMergedPR, doraflow.Filters{}), monthSince, monthUntil, nil)
 			ch, ok := got.changes["acme/api#pr-1"]
 			if !ok || len(got.changes) != 1 {
 				t.Fatalf("changes %v, want acme/api#pr-1 only", got.changes)
@@ -245,7 +244,7 @@ func TestReleasesPastTheListingCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv.ResetLog()
-			got, st := read(t, src, block(doraflow.MethodRelease, config.Filters{}), monthSince, monthUntil, nil)
+			got, st := read(t, src, block(doraflow.MethodRelease, doraflow.Filters{}), monthSince, monthUntil, nil)
 			if len(got.deployments) != tt.deployments || len(st.Failed) != 0 {
 				t.Fatalf("%d deployments (failed %v), want %d", len(got.deployments), st.Failed, tt.deployments)
 			}
