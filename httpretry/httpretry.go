@@ -1,11 +1,13 @@
 // Package httpretry provides an http.RoundTripper that retries what an API
-// client should retry — 429, 5xx and dropped connections — with bounded,
-// jittered exponential backoff, honours Retry-After, lets a source add its
-// own rules (GitHub's rate-limit reset, say), and caps the requests in
-// flight. The extractors wrap their API clients' transports with it.
+// client should retry — 429, 5xx, dropped connections and bodies cut
+// short — with bounded, jittered exponential backoff, honours Retry-After,
+// lets a source add its own rules (GitHub's rate-limit reset, say), and
+// caps the requests in flight. The extractors wrap their API clients'
+// transports with it.
 package httpretry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -117,6 +119,12 @@ func Sleep(ctx context.Context, d time.Duration) error {
 
 // RoundTrip sends req, retrying as the rules say. Only requests that can
 // be sent again are retried: GET, HEAD, or any request with GetBody.
+//
+// The body of a response that is not retried is read whole here, inside
+// the loop, and handed on from memory: a connection closed mid-body (an
+// unexpected EOF, a reset) is then one more failed attempt, retried like
+// a 5xx, instead of an error the API client meets after the retries are
+// over. API pages are small, so holding one in memory costs little.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if t.slots != nil {
@@ -140,6 +148,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := t.base.RoundTrip(r)
 		d := t.decide(resp, err)
+		if !d.Retry && err == nil && replayable {
+			if err = readWhole(resp); err != nil {
+				resp = nil
+				d = Default(nil, err)
+				if d.Retry {
+					d.Reason = "response body cut short"
+				}
+			}
+		}
 		if !d.Retry || !replayable || ctx.Err() != nil {
 			return resp, err
 		}
@@ -171,6 +188,20 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// readWhole replaces resp.Body with its content read into memory. On a
+// failed read the body is closed and the error, naming what failed, is
+// returned: the response is then of no use.
+func readWhole(resp *http.Response) error {
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return fmt.Errorf("failed to read response body: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return nil
 }
 
 // decide applies the source's rules, then the defaults.

@@ -3,8 +3,11 @@ package httpretry
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,14 +27,21 @@ func (f *fakeSleep) sleep(_ context.Context, d time.Duration) error {
 	return nil
 }
 
+// cut, as a status in TestRetries, answers 200 with half the body it
+// announces, then closes the connection.
+const cut = -1
+
+// wholeBody is the body every answer of TestRetries carries.
+const wholeBody = `{"incidents":[{"id":"Q1"}],"more":false}`
+
 func TestRetries(t *testing.T) {
 	cases := []struct {
 		name      string
-		responses []int // status per attempt; 0 drops the connection
+		responses []int // status per attempt; 0 drops the connection, cut sends half a 200 body
 		header    http.Header
 		wantCalls int
 		wantCode  int
-		wantErr   bool
+		wantErr   string        // part of the error, when one is wanted
 		wantWait  time.Duration // first wait, when the server names it
 	}{
 		{name: "ok at once", responses: []int{200}, wantCalls: 1, wantCode: 200},
@@ -41,7 +51,9 @@ func TestRetries(t *testing.T) {
 		{name: "404 is final", responses: []int{404}, wantCalls: 1, wantCode: 404},
 		{name: "501 is final", responses: []int{501}, wantCalls: 1, wantCode: 501},
 		{name: "bounded", responses: []int{502, 502, 502, 502, 502, 502}, wantCalls: 3, wantCode: 502},
-		{name: "bounded drops", responses: []int{0, 0, 0, 0}, wantCalls: 3, wantErr: true},
+		{name: "bounded drops", responses: []int{0, 0, 0, 0}, wantCalls: 3, wantErr: "gave up after 3 attempts"},
+		{name: "body cut then ok", responses: []int{cut, 200}, wantCalls: 2, wantCode: 200},
+		{name: "bounded cuts", responses: []int{cut, cut, cut, cut}, wantCalls: 3, wantErr: "gave up after 3 attempts: failed to read response body: unexpected EOF"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -50,7 +62,19 @@ func TestRetries(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				n := calls.Add(1)
 				code := c.responses[min(int(n), len(c.responses))-1]
-				if code == 0 {
+				switch code {
+				case 0:
+					hj, _ := w.(http.Hijacker)
+					conn, _, _ := hj.Hijack()
+					conn.Close()
+					return
+				case cut:
+					// The length of the whole body is announced, half of it
+					// sent, then the connection closes.
+					w.Header().Set("Content-Length", strconv.Itoa(len(wholeBody)))
+					w.WriteHeader(http.StatusOK)
+					_, _ = w.Write([]byte(wholeBody[:len(wholeBody)/2]))
+					w.(http.Flusher).Flush()
 					hj, _ := w.(http.Hijacker)
 					conn, _, _ := hj.Hijack()
 					conn.Close()
@@ -60,6 +84,7 @@ func TestRetries(t *testing.T) {
 					w.Header()[k] = v
 				}
 				w.WriteHeader(code)
+				_, _ = w.Write([]byte(wholeBody))
 			}))
 			defer srv.Close()
 			fs := &fakeSleep{}
@@ -67,13 +92,17 @@ func TestRetries(t *testing.T) {
 			base := &http.Transport{DisableKeepAlives: true}
 			client := &http.Client{Transport: New(Options{Base: base, MaxAttempts: 3, Sleep: fs.sleep, Seed: 1})}
 			resp, err := client.Get(srv.URL)
-			if c.wantErr != (err != nil) {
-				t.Fatalf("err = %v, want error %v", err, c.wantErr)
+			if (c.wantErr != "") != (err != nil) || err != nil && !strings.Contains(err.Error(), c.wantErr) {
+				t.Fatalf("err = %v, want error %q", err, c.wantErr)
 			}
 			if err == nil {
+				body, readErr := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != c.wantCode {
 					t.Fatalf("status %d, want %d", resp.StatusCode, c.wantCode)
+				}
+				if readErr != nil || string(body) != wholeBody {
+					t.Fatalf("body %q (%v), want %q", body, readErr, wholeBody)
 				}
 			}
 			if got := calls.Load(); got != int64(c.wantCalls) {

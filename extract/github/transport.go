@@ -3,7 +3,6 @@ package github
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,10 +13,10 @@ import (
 
 // The HTTP stack, top down:
 //
-//	go-github → sameorigin guard (credentials for the configured host only) → front → httpretry (limits, retries, MaxInFlight) → rateLimits (holds and serialises after a secondary limit) → wire → Options.Base
+//	go-github → sameorigin guard (credentials for the configured host only) → front → httpretry (limits, retries, bodies read whole, MaxInFlight) → rateLimits (holds and serialises after a secondary limit) → signIn (a credential per attempt) → wire → Options.Base
 //
 // front adds conditional requests and hides GitHub's rate-limit timing
-// from go-github; wire counts attempts and reads bodies whole.
+// from go-github; wire counts attempts.
 
 // front is the layer right under go-github.
 //
@@ -71,7 +70,7 @@ func (f *front) RoundTrip(req *http.Request) (*http.Response, error) {
 			return cached.response(resp), nil
 		}
 	case http.StatusOK:
-		body, _ := io.ReadAll(resp.Body) // read whole by wire already
+		body, _ := io.ReadAll(resp.Body) // read whole by httpretry already
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		if etag := resp.Header.Get("ETag"); etag != "" {
 			f.cache.put(p.key, cachedBody{etag: etag, link: resp.Header.Get("Link"), body: body})
@@ -89,9 +88,9 @@ func (f *front) key(u *url.URL) string {
 }
 
 // wire is the layer over the connection. It counts every attempt (and
-// every 304) for the Read's Stats, and reads each body whole: a connection
-// dropped in mid-body then fails the round trip, which httpretry retries,
-// instead of handing go-github a truncated document it cannot decode.
+// every 304) for the Read's Stats. httpretry above it reads each body
+// whole, so a connection dropped in mid-body is retried there instead of
+// handing go-github a truncated document it cannot decode.
 type wire struct{ base http.RoundTripper }
 
 func (w wire) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -103,19 +102,9 @@ func (w wire) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		if ctxErr := req.Context().Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
-		return nil, fmt.Errorf("reading the response body: %w", err)
-	}
 	if c != nil && resp.StatusCode == http.StatusNotModified {
 		c.notModified.Add(1)
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	resp.ContentLength = int64(len(body))
 	return resp, nil
 }
 
