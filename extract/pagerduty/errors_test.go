@@ -88,6 +88,13 @@ func TestRetries(t *testing.T) {
 		// Request 1 opens a fresh connection, so net/http cannot retry it
 		// silently; the drops after it hit reused connections in a row.
 		{name: "dropped connections", opts: pagerdutyfake.Options{Faults: fakeapi.FailAt(fakeapi.Fault{Drop: true}, 1, 3, 4)}},
+		// A body cut short (the connection closed mid-body) is retried
+		// like a 5xx: issue 17 measured backfills failing on it.
+		{name: "bodies cut short", opts: pagerdutyfake.Options{Faults: fakeapi.FailAt(fakeapi.Fault{Truncate: true}, 1, 3, 4)}},
+		// PagerDuty may send a 429 without its ratelimit-* headers (issue
+		// 17): with the fake's rate limit off, an injected 429 has none.
+		{name: "429 without ratelimit headers: waits a minute", opts: pagerdutyfake.Options{Faults: fakeapi.FailAt(fakeapi.Fault{Status: 429}, 1, 3)},
+			wantWait: time.Minute},
 		{name: "rate limited: waits for ratelimit-reset", opts: pagerdutyfake.Options{RateLimit: 2, RateWindow: time.Minute}, wantWait: time.Minute},
 	}
 	for _, tt := range tests {

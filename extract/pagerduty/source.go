@@ -198,20 +198,29 @@ func (s *Source) retryingClient(base http.RoundTripper, sleep func(context.Conte
 	})}
 }
 
+// rateLimitFallbackWait is how long a 429 without ratelimit-reset waits.
+// PagerDuty may send a 429 without its ratelimit-* headers (issue 17);
+// its REST budgets are per minute ("REST API Rate Limits",
+// https://support.pagerduty.com/docs/rest-api-rate-limits), so a minute
+// outlasts any budget's window, where a short backoff would only spend
+// retries on more 429s.
+const rateLimitFallbackWait = time.Minute
+
 // classifyRateLimit waits out PagerDuty's rate limit exactly: a 429 says
 // when the budget refills in ratelimit-reset (seconds), not in
-// Retry-After. Anything else falls through to httpretry's defaults. The
-// decision rests on the status alone: PagerDuty's error code for 429 is
-// not documented reliably.
+// Retry-After. Without that header it waits rateLimitFallbackWait, or a
+// longer Retry-After. Anything else falls through to httpretry's
+// defaults. The decision rests on the status alone: PagerDuty's error
+// code for 429 is not documented reliably.
 func classifyRateLimit(resp *http.Response, err error) httpretry.Decision {
 	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
 		return httpretry.Decision{}
 	}
-	secs, convErr := strconv.Atoi(resp.Header.Get("ratelimit-reset"))
-	if convErr != nil || secs <= 0 {
-		return httpretry.Decision{}
+	if secs, convErr := strconv.Atoi(resp.Header.Get("ratelimit-reset")); convErr == nil && secs > 0 {
+		return httpretry.Decision{Retry: true, Wait: time.Duration(secs) * time.Second, Reason: "HTTP 429"}
 	}
-	return httpretry.Decision{Retry: true, Wait: time.Duration(secs) * time.Second, Reason: "HTTP 429"}
+	wait := max(rateLimitFallbackWait, httpretry.RetryAfter(resp.Header, time.Now()))
+	return httpretry.Decision{Retry: true, Wait: wait, Reason: "HTTP 429 without ratelimit-reset"}
 }
 
 // Incident is an incident as PagerDuty has it, before service mapping:
