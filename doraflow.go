@@ -155,6 +155,11 @@ type Incident struct {
 	Assignee     string
 	Urgency      string
 	Priority     string
+	// MergedInto, when set, is the id of the incident this one was merged
+	// into (PagerDuty: resolved with resolve_reason merge_resolve_reason).
+	// Such an incident is part of that one, not an incident of its own: it
+	// counts nowhere (docs/metrics.md), though its facts are kept.
+	MergedInto string
 }
 
 // Resolved reports whether the incident has been resolved.

@@ -244,7 +244,7 @@ func (r *reader) take(ctx context.Context, raw pd.Incident, since, until time.Ti
 
 // Refresh re-reads incidents by id (those still open at the last sync),
 // calling sink with those the block still matches, in batches of at most
-// 1000. Ids PagerDuty no longer knows (404: merged or deleted) go to
+// 1000. Ids PagerDuty no longer knows (404: deleted upstream) go to
 // Stats.Missing and are not an error: their facts stay in doraflow. An
 // incident that no longer matches the block is left out. It costs one
 // GET /incidents/{id} per distinct id.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"doraflow/config"
+	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 )
 
@@ -134,5 +136,49 @@ func TestRefreshAfterRead(t *testing.T) {
 	got := c.all()
 	if len(got) != 1 || !got[0].ResolvedAt.Equal(at) || got[0].Status != "resolved" || got[0].Block != "pd" || got[0].ServiceName != "api" {
 		t.Errorf("refreshed %+v", got)
+	}
+}
+
+// TestMergedIncidents is issue 17's merge through the real client: an
+// incident seen open is merged upstream; Refresh and the next Read both
+// deliver it resolved at the merge and naming the incident it was merged
+// into, still listed, so the pipeline can stop counting it.
+func TestMergedIncidents(t *testing.T) {
+	d := handMade(t)
+	srv := startFake(t, d, pagerdutyfake.Options{})
+	src := newSource(t, srv.URL(), newClock(), nil)
+	b := block(config.Filters{})
+	first, _ := read(t, src, b, decSince, decUntil)
+	for _, in := range first {
+		if in.MergedInto != "" {
+			t.Fatalf("%s merged before any merge: %q", in.ID, in.MergedInto)
+		}
+	}
+	at := base.Add(30 * time.Hour)
+	if err := d.Merge("QWEBP2HIGH0003", []string{"QAPINONELOW002"}, at); err != nil {
+		t.Fatal(err)
+	}
+	var c collector
+	if _, err := src.Refresh(context.Background(), b, []string{"QAPINONELOW002"}, c.sink); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := read(t, src, b, decSince, decUntil)
+	if len(again) != len(first) {
+		t.Errorf("%d incidents read after the merge, %d before: a merged incident stays listed", len(again), len(first))
+	}
+	for name, got := range map[string][]pagerduty.Incident{"Refresh": c.all(), "Read": again} {
+		merged := 0
+		for _, in := range got {
+			if in.MergedInto == "" {
+				continue
+			}
+			merged++
+			if in.ID != "QAPINONELOW002" || in.MergedInto != "QWEBP2HIGH0003" || in.Status != "resolved" || !in.ResolvedAt.Equal(at) {
+				t.Errorf("%s: %s merged into %q, status %s, resolved %v", name, in.ID, in.MergedInto, in.Status, in.ResolvedAt)
+			}
+		}
+		if merged != 1 {
+			t.Errorf("%s: %d merged incidents, want 1", name, merged)
+		}
 	}
 }

@@ -251,7 +251,8 @@ type Stats struct {
 	// after any splitting.
 	Windows int
 	// Missing lists the ids Refresh asked for that PagerDuty answered 404
-	// for: merged or deleted upstream. Their facts stay in doraflow.
+	// for: deleted upstream. Their facts stay in doraflow. (A merged
+	// incident is not deleted: it comes back with MergedInto set.)
 	Missing []string
 	// UnknownServices lists the block's service ids PagerDuty does not
 	// know; Read reads the others.
@@ -297,11 +298,27 @@ func toIncident(block string, in pd.Incident) (Incident, error) {
 			Assignee:   assignee,
 			Urgency:    in.Urgency,
 			Priority:   priorityName(in),
+			MergedInto: mergedInto(in),
 		},
 		ServiceID:   in.Service.ID,
 		ServiceName: in.Service.Summary,
 		Status:      in.Status,
 	}, nil
+}
+
+// mergeResolveReason is the resolve_reason type of an incident merged into
+// another, the only type PagerDuty documents (the incident object's
+// resolve_reason, https://developer.pagerduty.com/api-reference/).
+const mergeResolveReason = "merge_resolve_reason"
+
+// mergedInto returns the id of the incident in was merged into, "" when it
+// was not merged. A merged incident stays in GET /incidents, resolved at
+// the merge: METRICS.md makes it part of the incident it was merged into.
+func mergedInto(in pd.Incident) string {
+	if in.ResolveReason.Type != mergeResolveReason {
+		return ""
+	}
+	return in.ResolveReason.Incident.ID
 }
 
 // parseTime reads PagerDuty's ISO 8601 times (with an offset, as the API

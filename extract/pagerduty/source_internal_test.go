@@ -31,7 +31,7 @@ func TestToIncident(t *testing.T) {
 			in: doc(nil),
 			check: func(x Incident) bool {
 				return x.CreatedAt.Equal(created) && x.CreatedAt.Location() == time.UTC && x.Title == "[#1] Disk full" &&
-					x.Priority == "" && x.Assignee == "" && x.ResolvedAt.IsZero() && x.ServiceName == "api"
+					x.Priority == "" && x.Assignee == "" && x.ResolvedAt.IsZero() && x.ServiceName == "api" && x.MergedInto == ""
 			}},
 		{name: "resolved without resolved_at uses last_status_change_at",
 			in: doc(func(in *pd.Incident) { in.Status, in.LastStatusChangeAt = "resolved", "2024-12-01T12:00:00Z" }),
@@ -47,6 +47,18 @@ func TestToIncident(t *testing.T) {
 				in.Assignments = []pd.Assignment{{Assignee: pd.APIObject{Summary: "Ada"}}, {Assignee: pd.APIObject{Summary: "Grace"}}}
 			}),
 			check: func(x Incident) bool { return x.Priority == "SEV-1" && x.Assignee == "Ada" }},
+		{name: "merged into another: resolved with merge_resolve_reason",
+			in: doc(func(in *pd.Incident) {
+				in.Status, in.ResolvedAt = "resolved", "2024-12-01T10:10:00Z"
+				in.ResolveReason = pd.ResolveReason{Type: "merge_resolve_reason", Incident: pd.APIObject{ID: "Q0", Type: "incident_reference"}}
+			}),
+			check: func(x Incident) bool { return x.MergedInto == "Q0" && x.ResolvedAt.Equal(created.Add(10*time.Minute)) }},
+		{name: "another resolve_reason type is no merge",
+			in: doc(func(in *pd.Incident) {
+				in.Status, in.ResolvedAt = "resolved", "2024-12-01T10:10:00Z"
+				in.ResolveReason = pd.ResolveReason{Type: "some_future_reason", Incident: pd.APIObject{ID: "Q0"}}
+			}),
+			check: func(x Incident) bool { return x.MergedInto == "" }},
 		{name: "no created_at", in: doc(func(in *pd.Incident) { in.CreatedAt = "" }), wantErr: true},
 	}
 	for _, tt := range tests {

@@ -72,6 +72,14 @@ type Incident struct {
 	PriorityID     string    // "" means no priority (priority: null)
 	AssigneeIDs    []string  // users assigned while the incident is open
 	IncidentKey    string    // de-duplication key; generated when empty
+	// MergedInto is the id of the incident this one was merged into ("" for
+	// none). PagerDuty resolves a merged incident at the merge, with
+	// resolve_reason {type: merge_resolve_reason, incident: <the target>},
+	// and keeps it in GET /incidents and GET /incidents/{id}
+	// (https://developer.pagerduty.com/api-reference/ "Merge incidents",
+	// PUT /incidents/{id}/merge). Set by Merge; AddIncident accepts it on a
+	// resolved incident whose target was added before.
+	MergedInto string
 }
 
 // Open reports whether the incident is not resolved.
@@ -291,6 +299,14 @@ func (d *Data) normalize(in *Incident) error {
 			return fmt.Errorf("%w: incident %q names assignee %q, which was not added", ErrNotFound, in.ID, id)
 		}
 	}
+	if in.MergedInto != "" {
+		if in.Status != StatusResolved {
+			return fmt.Errorf("%w: incident %q is merged into %s but %s: a merge resolves it (give its resolved_at)", ErrInvalid, in.ID, in.MergedInto, in.Status)
+		}
+		if _, err := d.mergeTarget(in.MergedInto); err != nil {
+			return err
+		}
+	}
 	if in.Number == 0 {
 		in.Number = d.maxNumber + 1
 	}
@@ -351,6 +367,60 @@ func (d *Data) Resolve(id string, at time.Time) error {
 	return nil
 }
 
+// Merge merges the source incidents into the target at the given time,
+// as PUT /incidents/{target}/merge does at PagerDuty: each source is
+// resolved at that time with resolve_reason merge_resolve_reason naming
+// the target, and stays listed; the target stays as it is. It fails for
+// an unknown or deleted incident, a target that is resolved or merged
+// itself, a source that is resolved already or is the target, or a time
+// before a source's creation; on failure nothing changes.
+func (d *Data) Merge(target string, sources []string, at time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, err := d.mergeTarget(target)
+	if err != nil {
+		return err
+	}
+	if t.Status == StatusResolved {
+		return fmt.Errorf("%w: incident %s is resolved: nothing can be merged into it", ErrInvalid, target)
+	}
+	at = at.UTC().Truncate(time.Second)
+	ps := make([]*Incident, len(sources))
+	for i, id := range sources {
+		p, err := d.live(id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case id == target:
+			return fmt.Errorf("%w: incident %s cannot be merged into itself", ErrInvalid, id)
+		case p.Status == StatusResolved:
+			return fmt.Errorf("%w: incident %s is already resolved", ErrInvalid, id)
+		case at.Before(p.CreatedAt):
+			return fmt.Errorf("%w: incident %s cannot be merged at %s, before it was created at %s", ErrInvalid, id, at.Format(time.RFC3339), p.CreatedAt.Format(time.RFC3339))
+		}
+		ps[i] = p
+	}
+	for _, p := range ps {
+		p.Status, p.ResolvedAt, p.MergedInto = StatusResolved, at, target
+	}
+	return nil
+}
+
+// mergeTarget returns the live incident id names, if incidents can be
+// merged into it: one not merged into another itself. The caller holds
+// d.mu.
+func (d *Data) mergeTarget(id string) (*Incident, error) {
+	t, err := d.live(id)
+	if err != nil {
+		return nil, fmt.Errorf("merge target: %w", err)
+	}
+	if t.MergedInto != "" {
+		return nil, fmt.Errorf("%w: incident %s was merged into %s: merge into that one", ErrInvalid, id, t.MergedInto)
+	}
+	return t, nil
+}
+
 // Acknowledge acknowledges a triggered incident at the given time. It fails
 // for an unknown or deleted incident, one not triggered, or a time before
 // the incident's creation.
@@ -373,9 +443,10 @@ func (d *Data) Acknowledge(id string, at time.Time) error {
 	return nil
 }
 
-// Delete removes an incident, as if it had vanished upstream (merged into
-// another incident, or removed by data retention): it leaves every listing
-// and GET /incidents/{id} answers 404. Its id and number stay taken.
+// Delete removes an incident, as if it had vanished upstream (removed by
+// data retention, say): it leaves every listing and GET /incidents/{id}
+// answers 404. Its id and number stay taken. A merged incident is not
+// deleted at PagerDuty: see Merge.
 func (d *Data) Delete(id string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -131,8 +131,10 @@ var (
 // three, triggered or acknowledged) that a test can Resolve later, both
 // urgencies, zero-length incidents, incidents created exactly at midnight
 // UTC, a service with no team and one with two teams, incidents spread over
-// more than 6 months, and, with Size.Storm, a window holding more incidents
-// than offset pagination can reach.
+// more than 6 months, duplicate incidents merged into the open incident of
+// their service they duplicate (resolved by the merge, still listed), and,
+// with Size.Storm, a window holding more incidents than offset pagination
+// can reach.
 func Generate(seed int64, size Size) *Data {
 	size = size.withDefaults()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0xda3e39cb94b95bdb))
@@ -243,6 +245,7 @@ func Generate(seed int64, size Size) *Data {
 
 	d.all = make([]*Incident, 0, len(drafts))
 	store := make([]Incident, len(drafts)) // one allocation for all incidents
+	latest := map[string]*Incident{}       // per service, its latest incident not merged
 	for i, dr := range drafts {
 		number := i + 1
 		var s svcInfo
@@ -318,6 +321,12 @@ func Generate(seed int64, size Size) *Data {
 			in.Status = StatusResolved
 			in.ResolvedAt = time.Unix(resolved, 0).UTC()
 		}
+		if !dr.storm && i < len(drafts)-3 {
+			mergeDuplicate(in, latest[s.id], resolved, end, salt)
+		}
+		if in.MergedInto == "" {
+			latest[s.id] = in
+		}
 		d.incidents[in.ID] = in
 		d.numbers[number] = true
 		d.all = append(d.all, in)
@@ -336,6 +345,28 @@ func Generate(seed int64, size Size) *Data {
 		}
 	}
 	return d
+}
+
+// mergeDuplicate merges in, as a responder would, into prev, the latest
+// incident of the same service, when prev is still open a few minutes
+// after in was created and in is too: the duplicate page of one failure,
+// which PagerDuty users merge (see Data.Merge). Half of such pairs are
+// merged, chosen by a hash of the incident number, so the rng's draws and
+// every other incident stay as they were. resolved is when in would have
+// been resolved on its own, end the account's now.
+func mergeDuplicate(in, prev *Incident, resolved, end int64, salt uint64) {
+	if prev == nil {
+		return
+	}
+	h := fakeapi.SplitMix64(uint64(in.Number) ^ salt ^ 0x6d657267)
+	if h%2 != 0 {
+		return
+	}
+	at := in.CreatedAt.Unix() + 60 + int64(h>>1%540)
+	if at >= resolved || at > end || prev.Status == StatusResolved && prev.ResolvedAt.Unix() <= at {
+		return
+	}
+	in.Status, in.ResolvedAt, in.AcknowledgedAt, in.MergedInto = StatusResolved, time.Unix(at, 0).UTC(), time.Time{}, prev.ID
 }
 
 // pick returns names[i], or prefix-<i+1> past the end of names.

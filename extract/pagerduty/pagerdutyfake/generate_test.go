@@ -41,8 +41,22 @@ func TestGenerateHasTheHardCases(t *testing.T) {
 	if len(incs) != 600 {
 		t.Fatalf("%d incidents, want 600", len(incs))
 	}
-	var noPriority, open, low, high, zero, midnight int
+	var noPriority, open, low, high, zero, midnight, merged int
+	byID := map[string]pagerdutyfake.Incident{}
 	for _, x := range incs {
+		byID[x.ID] = x
+	}
+	for _, x := range incs {
+		if x.MergedInto != "" {
+			merged++
+			// A duplicate merged into the open incident of its service:
+			// resolved by the merge, while its target was still open.
+			tgt, ok := byID[x.MergedInto]
+			if !ok || tgt.MergedInto != "" || tgt.ServiceID != x.ServiceID || x.Status != pagerdutyfake.StatusResolved ||
+				tgt.CreatedAt.After(x.CreatedAt) || !tgt.Open() && !tgt.ResolvedAt.After(x.ResolvedAt) {
+				t.Errorf("merged incident %+v into %+v: not a merge PagerDuty makes", x, tgt)
+			}
+		}
 		if x.PriorityID == "" {
 			noPriority++
 		}
@@ -70,7 +84,7 @@ func TestGenerateHasTheHardCases(t *testing.T) {
 		what string
 		n    int
 	}{{"without priority", noPriority}, {"open", open}, {"low urgency", low}, {"high urgency", high},
-		{"zero-length", zero}, {"created at midnight", midnight}} {
+		{"zero-length", zero}, {"created at midnight", midnight}, {"merged into another", merged}} {
 		if c.n == 0 {
 			t.Errorf("no incident %s", c.what)
 		}

@@ -2,7 +2,10 @@ package pagerdutyfake
 
 import (
 	"cmp"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -605,4 +608,53 @@ func listBody[T any](e *fakeapi.JSON, v *view, key string, items []*T, render fu
 	listTail(e, p)
 	e.EndObject()
 	return jsonResponse(http.StatusOK, e.Bytes())
+}
+
+// mergeIncidents answers PUT /incidents/{id}/merge as PagerDuty documents
+// it (https://developer.pagerduty.com/api-reference/, "Merge incidents"):
+// a From header naming a user of the account, a body
+// {"source_incidents": [{"id": …, "type": "incident_reference"}, …]}, and
+// the target incident in the answer. The sources are resolved at now with
+// a merge resolve_reason and stay listed (see Data.Merge).
+func (s *Server) mergeIncidents(r *http.Request, target string, now time.Time) response {
+	v, bad := s.newView(r)
+	if bad != nil {
+		return *bad
+	}
+	var body struct {
+		SourceIncidents []struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		} `json:"source_incidents"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil || len(body.SourceIncidents) == 0 {
+		return errInvalidInput("Source incidents must be given as source_incidents: [{id, type: incident_reference}].")
+	}
+	if !s.knownEmail(r.Header.Get("From")) {
+		return errInvalidInput("From header must be the email address of a user of the account.")
+	}
+	ids := make([]string, len(body.SourceIncidents))
+	for i, src := range body.SourceIncidents {
+		ids[i] = src.ID
+	}
+	switch err := s.data.Merge(target, ids, now); {
+	case errors.Is(err, ErrNotFound):
+		return errNotFound()
+	case err != nil:
+		return errInvalidInput(strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+	}
+	return s.getIncident(target, v)
+}
+
+// knownEmail reports whether email is the address of one of the account's
+// users.
+func (s *Server) knownEmail(email string) bool {
+	s.data.mu.RLock()
+	defer s.data.mu.RUnlock()
+	for _, u := range s.data.users {
+		if email != "" && strings.EqualFold(u.Email, email) {
+			return true
+		}
+	}
+	return false
 }

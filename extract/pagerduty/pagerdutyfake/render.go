@@ -251,7 +251,7 @@ func (v *view) incident(e *fakeapi.JSON, p *Incident) {
 	}
 	e.EndObject()
 	e.Key("pending_actions").Raw("[]")
-	e.Key("is_mergeable").Bool(true)
+	e.Key("is_mergeable").Bool(p.MergedInto == "")
 	e.Key("escalation_policy")
 	v.escalationPolicyRef(e)
 	v.teams(e, p.TeamIDs)
@@ -272,7 +272,20 @@ func (v *view) incident(e *fakeapi.JSON, p *Incident) {
 		e.EndObject()
 	}
 	e.EndArray()
-	e.Key("resolve_reason").Null()
+	// A merged incident names the incident it was merged into
+	// (https://developer.pagerduty.com/api-reference/, the incident
+	// object's resolve_reason; merge_resolve_reason is the only type).
+	e.Key("resolve_reason")
+	if t, ok := v.d.incidents[p.MergedInto]; ok {
+		e.Object()
+		e.Key("type").Str("merge_resolve_reason")
+		e.Key("incident")
+		var tnum [20]byte
+		v.ref(e, t.ID, "incident_reference", "[#"+string(strconv.AppendInt(tnum[:0], int64(t.Number), 10))+"] "+t.Title, "incidents", "incidents")
+		e.EndObject()
+	} else {
+		e.Null()
+	}
 	e.Key("resolved_at").Time(p.ResolvedAt)
 	e.Key("alert_grouping").Null()
 	e.Key("incidents_responders").Raw("[]")

@@ -29,6 +29,7 @@ const (
 	EndpointListTeams      = "GET /teams"
 	EndpointGetTeam        = "GET /teams/{id}"
 	EndpointListPriorities = "GET /priorities"
+	EndpointMergeIncidents = "PUT /incidents/{id}/merge"
 	EndpointUnknown        = "unknown"
 )
 
@@ -289,8 +290,8 @@ func errNotFound() response {
 // endpoint itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	seq := s.seq.Add(1)
-	endpoint, id := route(r.URL.Path)
-	if endpoint != EndpointUnknown && r.Method != http.MethodGet {
+	endpoint, id := route(r.Method, r.URL.Path)
+	if endpoint != EndpointUnknown && endpoint != EndpointMergeIncidents && r.Method != http.MethodGet {
 		endpoint = r.Method + strings.TrimPrefix(endpoint, http.MethodGet)
 	}
 	rec := Request{
@@ -349,6 +350,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case endpoint == EndpointUnknown:
 		resp = errNotFound()
+	case endpoint == EndpointMergeIncidents:
+		resp = s.mergeIncidents(r, id, rec.At)
 	case r.Method != http.MethodGet:
 		w.Header().Set("Allow", http.MethodGet)
 		resp = jsonResponse(http.StatusMethodNotAllowed, errorBody(2100, "Method Not Allowed", []string{"The fake PagerDuty API is read-only."}))
@@ -359,8 +362,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.write(w, seq, resp, f.Truncate)
 }
 
-// route maps a URL path to its endpoint name and the id in it, if any.
-func route(path string) (endpoint, id string) {
+// route maps a request's method and URL path to its endpoint name and the
+// id in it, if any.
+func route(method, path string) (endpoint, id string) {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	switch {
 	case len(parts) == 1:
@@ -374,6 +378,8 @@ func route(path string) (endpoint, id string) {
 		case "priorities":
 			return EndpointListPriorities, ""
 		}
+	case len(parts) == 3 && parts[0] == "incidents" && parts[1] != "" && parts[2] == "merge" && method == http.MethodPut:
+		return EndpointMergeIncidents, parts[1]
 	case len(parts) == 2 && parts[1] != "":
 		switch parts[0] {
 		case "incidents":
