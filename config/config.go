@@ -70,7 +70,17 @@ type GitHub struct {
 type PagerDuty struct {
 	BaseURL string // default "https://api.pagerduty.com"
 	Token   Secret
+	// TokenType says what Token is: TokenTypeToken (default), a REST API
+	// key sent as "Token token=…", or TokenTypeBearer, a scoped OAuth
+	// token sent as "Bearer …", as PagerDuty documents each.
+	TokenType string
 }
+
+// Values of PagerDuty.TokenType.
+const (
+	TokenTypeToken  = "token"
+	TokenTypeBearer = "bearer"
+)
 
 // Service maps repositories and PagerDuty services to a service and team.
 type Service struct {

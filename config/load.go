@@ -45,7 +45,7 @@ func Default() *Config {
 	return &Config{
 		ClickHouse: ClickHouse{Addr: []string{"127.0.0.1:9000"}, Database: "dora", Username: "default", Protocol: "native"},
 		GitHub:     GitHub{BaseURL: "https://api.github.com/", Concurrency: 4},
-		PagerDuty:  PagerDuty{BaseURL: "https://api.pagerduty.com"},
+		PagerDuty:  PagerDuty{BaseURL: "https://api.pagerduty.com", TokenType: TokenTypeToken},
 		Timezone:   "UTC",
 		Location:   time.UTC,
 		Attribution: Attribution{
@@ -196,10 +196,11 @@ func (d *decoder) config(data []byte) *Config {
 
 	d.github(f, &c.GitHub)
 
-	pd := f.sub("pagerduty", []string{"base_url", "token"}, nil)
+	pd := f.sub("pagerduty", []string{"base_url", "token", "token_type"}, nil)
 	str(pd, "base_url", &c.PagerDuty.BaseURL, baseURL("https://api.pagerduty.com or https://api.eu.pagerduty.com"))
 	c.PagerDuty.BaseURL = strings.TrimRight(c.PagerDuty.BaseURL, "/")
 	str(pd, "token", &c.PagerDuty.Token, token)
+	str(pd, "token_type", &c.PagerDuty.TokenType, oneOf("token type", []string{TokenTypeToken, TokenTypeBearer}))
 
 	str(f, "timezone", &c.Timezone, timezone)
 	if loc, err := time.LoadLocation(c.Timezone); err == nil {

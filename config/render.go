@@ -159,6 +159,7 @@ func (c *Config) Redacted() string {
 	pd := mappingNode()
 	set(pd, "base_url", scalar(c.PagerDuty.BaseURL))
 	set(pd, "token", scalar(c.PagerDuty.Token.String()))
+	set(pd, "token_type", scalar(c.PagerDuty.TokenType))
 	set(root, "pagerduty", pd)
 
 	set(root, "timezone", scalar(c.Timezone))

@@ -192,7 +192,7 @@ func extractors(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger,
 	var opts []pipeline.Option
 	if cfg.PagerDuty.Token != "" {
 		pd, err := pagerduty.New(pagerduty.Options{
-			BaseURL: cfg.PagerDuty.BaseURL, Token: cfg.PagerDuty.Token.Value(), Log: log,
+			BaseURL: cfg.PagerDuty.BaseURL, Token: cfg.PagerDuty.Token.Value(), OAuth: cfg.PagerDuty.TokenType == config.TokenTypeBearer, Log: log,
 			Base: tel.Transport(string(doraflow.SourcePagerDuty), nil),
 		})
 		if err != nil {

@@ -194,3 +194,40 @@ func TestMalformedResponses(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenTypes: PagerDuty takes a REST API key as "Token token=KEY" and
+// a scoped OAuth token as "Bearer TOKEN" (pagerduty.token_type), and
+// refuses either in the other's scheme with its 401.
+func TestTokenTypes(t *testing.T) {
+	const oauthToken = "pd-oauth-token-Lm40"
+	tests := []struct {
+		name   string
+		token  string
+		oauth  bool
+		wantOK bool
+	}{
+		{name: "API key as Token token=", token: testToken, wantOK: true},
+		{name: "OAuth token as Bearer", token: oauthToken, oauth: true, wantOK: true},
+		{name: "API key as Bearer", token: testToken, oauth: true},
+		{name: "OAuth token as Token token=", token: oauthToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startFake(t, handMade(t), pagerdutyfake.Options{OAuthToken: oauthToken})
+			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Token, o.OAuth = tt.token, tt.oauth })
+			got, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+			if tt.wantOK {
+				if err != nil || got.Incidents != 6 {
+					t.Fatalf("read %d incidents, error %v; want 6 and none", got.Incidents, err)
+				}
+				return
+			}
+			if !errors.Is(err, pagerduty.ErrUnauthorized) || srv.Stats().ByStatus[http.StatusUnauthorized] != 1 {
+				t.Fatalf("error %v, %d 401s: want the one 401 of a refused token", err, srv.Stats().ByStatus[http.StatusUnauthorized])
+			}
+			if strings.Contains(err.Error(), tt.token) {
+				t.Errorf("the token leaked into %q", err)
+			}
+		})
+	}
+}

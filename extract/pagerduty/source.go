@@ -63,6 +63,11 @@ type Options struct {
 	// only, and only to BaseURL's scheme, host and port: a redirect
 	// anywhere else is refused. Never logged, never part of an error.
 	Token string
+	// OAuth says Token is a scoped OAuth token (pagerduty.token_type:
+	// bearer), sent as "Authorization: Bearer …" through go-pagerduty's
+	// WithOAuth; false sends it as a REST API key, "Token token=…".
+	// PagerDuty refuses either in the other's scheme.
+	OAuth bool
 	// HTTPClient sends the requests. Nil means a client whose transport is
 	// httpretry's, retrying 429, 5xx and dropped connections a bounded
 	// number of times. A client given here keeps its transport (Sleep is
@@ -153,7 +158,11 @@ func New(opts Options) (*Source, error) {
 	if hc == nil {
 		hc = s.retryingClient(opts.Base, opts.Sleep)
 	}
-	s.client = pd.NewClient(opts.Token, pd.WithAPIEndpoint(strings.TrimRight(opts.BaseURL, "/")))
+	clientOpts := []pd.ClientOptions{pd.WithAPIEndpoint(strings.TrimRight(opts.BaseURL, "/"))}
+	if opts.OAuth {
+		clientOpts = append(clientOpts, pd.WithOAuth())
+	}
+	s.client = pd.NewClient(opts.Token, clientOpts...)
 	// go-pagerduty sets Authorization on each request itself (hence ""),
 	// and Go's http.Client keeps it on a redirect to the same host name
 	// whatever the port or scheme: the guard refuses any redirect or

@@ -36,10 +36,17 @@ const (
 // Options configures a Server. The zero value gives a well-behaved server
 // that accepts DefaultToken, like PagerDuty on a good day.
 type Options struct {
-	// Token is the API token the server accepts in
-	// "Authorization: Token token=<Token>" (or "Bearer <Token>", as OAuth
-	// clients send). Empty means DefaultToken.
+	// Token is the REST API key the server accepts, in
+	// "Authorization: Token token=<Token>" only. Empty means DefaultToken.
 	Token string
+	// OAuthToken is a scoped OAuth token the server accepts, in
+	// "Authorization: Bearer <OAuthToken>" only; empty accepts none.
+	// PagerDuty documents the two schemes apart (REST API
+	// "Authentication", PagerDuty/developer-docs
+	// docs/REST-API/02-Authentication.md: API keys as "Token token=",
+	// OAuth access tokens as "Bearer"), so a credential sent in the
+	// other's scheme gets the 401 a wrong token gets.
+	OAuthToken string
 	// JSONAuthError makes a 401 carry PagerDuty's documented JSON error
 	// ({"error":{"message":"Authentication failed","code":2006}}). By default
 	// the 401 is text/plain, as the live API has been observed to answer
@@ -439,19 +446,18 @@ func (s *Server) record(rec *Request) {
 	}
 }
 
-// authorized checks the Authorization header against the token.
+// authorized checks the Authorization header: the API key in the Token
+// scheme, the OAuth token in the Bearer scheme.
 func (s *Server) authorized(r *http.Request) bool {
 	h := r.Header.Get("Authorization")
-	var got string
+	var got, want string
 	switch {
 	case strings.HasPrefix(h, "Token token="):
-		got = strings.Trim(strings.TrimPrefix(h, "Token token="), `"`)
+		got, want = strings.Trim(strings.TrimPrefix(h, "Token token="), `"`), s.opts.Token
 	case strings.HasPrefix(h, "Bearer "):
-		got = strings.TrimPrefix(h, "Bearer ")
-	default:
-		return false
+		got, want = strings.TrimPrefix(h, "Bearer "), s.opts.OAuthToken
 	}
-	return subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) == 1
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 func (s *Server) unauthorized() response {

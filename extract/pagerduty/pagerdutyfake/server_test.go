@@ -18,6 +18,7 @@ import (
 
 func TestAuthentication(t *testing.T) {
 	d := handMade(t)
+	const oauthToken = "s3cret-oauth-token"
 	tests := []struct {
 		name      string
 		opts      pagerdutyfake.Options
@@ -34,12 +35,29 @@ func TestAuthentication(t *testing.T) {
 		},
 		{
 			name: "OAuth bearer token",
+			opts: pagerdutyfake.Options{OAuthToken: oauthToken},
 			// NewOAuthClient drops its options in go-pagerduty v1.8.0, so
 			// build the OAuth client from NewClient and WithOAuth.
 			client: func(u string) *pagerduty.Client {
-				return pagerduty.NewClient(testToken, pagerduty.WithOAuth(), pagerduty.WithAPIEndpoint(u))
+				return pagerduty.NewClient(oauthToken, pagerduty.WithOAuth(), pagerduty.WithAPIEndpoint(u))
 			},
 			status: 200,
+		},
+		{
+			// PagerDuty takes API keys as "Token token=" and OAuth tokens
+			// as "Bearer": each in the other's scheme is refused.
+			name: "API key in the Bearer scheme",
+			opts: pagerdutyfake.Options{OAuthToken: oauthToken},
+			client: func(u string) *pagerduty.Client {
+				return pagerduty.NewClient(testToken, pagerduty.WithOAuth(), pagerduty.WithAPIEndpoint(u))
+			},
+			status: 401,
+		},
+		{
+			name:   "OAuth token in the Token scheme",
+			opts:   pagerdutyfake.Options{OAuthToken: oauthToken},
+			client: func(u string) *pagerduty.Client { return pagerduty.NewClient(oauthToken, pagerduty.WithAPIEndpoint(u)) },
+			status: 401,
 		},
 		{
 			name:   "wrong token, as the live API: 401 without a JSON body",
