@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"time"
 
 	"doraflow"
 	"doraflow/extract/pagerduty/pagerdutyfake"
@@ -24,9 +25,19 @@ func PagerDuty() (*pagerdutyfake.Data, error) {
 	return d, nil
 }
 
+// duplicateAfter and mergeAfter place the duplicate page AddIncidents adds
+// to an incident, and its merge, after the incident's creation.
+const (
+	duplicateAfter = time.Minute
+	mergeAfter     = 3 * time.Minute
+)
+
 // AddIncidents opens the incidents in the PagerDuty account, each on its
 // service's PagerDuty service; every fourth has no priority, as in real
-// accounts.
+// accounts. Every third, when resolved more than three minutes on (so the
+// merge lies in the past), gets a duplicate page a minute after it that a
+// responder merged into it, kept as PagerDuty keeps merges (resolved,
+// still listed): the metrics must not count those.
 func AddIncidents(d *pagerdutyfake.Data, incidents []doraflow.Incident) error {
 	ids := map[string]string{}
 	for _, svc := range Services {
@@ -39,8 +50,18 @@ func AddIncidents(d *pagerdutyfake.Data, incidents []doraflow.Incident) error {
 		if i%4 != 3 {
 			pd.PriorityID = fmt.Sprintf("PPRIO%02d", i%2+1)
 		}
-		if _, err := d.AddIncident(pd); err != nil {
+		added, err := d.AddIncident(pd)
+		if err != nil {
 			return fmt.Errorf("demo: incident %s: %w", in.ID, err)
+		}
+		mergedAt := in.CreatedAt.Add(mergeAfter)
+		if i%3 != 2 || !in.ResolvedAt.After(mergedAt) {
+			continue
+		}
+		dup := pd
+		dup.CreatedAt, dup.ResolvedAt, dup.MergedInto = in.CreatedAt.Add(duplicateAfter), mergedAt, added.ID
+		if _, err := d.AddIncident(dup); err != nil {
+			return fmt.Errorf("demo: duplicate of incident %s: %w", in.ID, err)
 		}
 	}
 	return nil

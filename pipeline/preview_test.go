@@ -179,14 +179,18 @@ func TestPreviewPagerDutyFunnel(t *testing.T) {
 		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{
 			{Name: "high", Method: doraflow.MethodPagerDuty, Filters: doraflow.Filters{"urgency": "high", "priorities": []string{"P1"}}},
 		})
-		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
+		first := h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5)})
 		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", CreatedAt: day(6)})
 		h.Add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", PriorityID: "PP1", CreatedAt: day(7)})
 		h.Add(pagerdutyfake.Incident{ServiceID: "PWEB", Urgency: "low", CreatedAt: day(8)})
+		// A duplicate the block matches, merged into the first: no
+		// incident of its own.
+		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Urgency: "high", PriorityID: "PP1", CreatedAt: day(5).Add(time.Minute),
+			ResolvedAt: day(5).Add(3 * time.Minute), MergedInto: first})
 		before := rowCounts(h)
 		res := previewOf(t, h.P, "high")
-		checkFunnel(t, res.Funnel, pipeline.Funnel{Listed: 4, Matched: 1, Filters: []pipeline.FilterCount{
-			{"urgency not high", 2}, {"priority not P1", 1}}})
+		checkFunnel(t, res.Funnel, pipeline.Funnel{Listed: 5, Matched: 1, Filters: []pipeline.FilterCount{
+			{"urgency not high", 2}, {"priority not P1", 1}, {"merged into another incident", 1}}})
 		if len(res.Matches) != 1 || res.Matches[0].URL == "" {
 			t.Errorf("matches %+v", res.Matches)
 		}

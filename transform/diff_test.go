@@ -250,6 +250,26 @@ func TestRecompute(t *testing.T) {
 			},
 		},
 		{
+			// "An incident merged into another (resolved with
+			// resolve_reason.type = merge_resolve_reason) is not an incident
+			// of its own: it is part of the one it was merged into."
+			name:     "an open incident merged into another in a later sync",
+			services: []string{"api"},
+			before:   doraflow.FactSet{Deployments: []doraflow.Deployment{d}, Incidents: []doraflow.Incident{openI}},
+			after:    doraflow.FactSet{Deployments: []doraflow.Deployment{d}, Incidents: []doraflow.Incident{merged(resolvedI, "j")}},
+			want: []string{
+				"api deployment d production | at=2024-01-02 00:00:00 day=2024-01-02 failed dep=d -> at=2024-01-02 00:00:00 day=2024-01-02 dep=d",
+				"api incident i production | at=2024-01-03 00:00:00 day=2024-01-03 dep=d reason=window -> inactive(at=2024-01-03 00:00:00 day=2024-01-03 dep=d reason=window)",
+			},
+		},
+		{
+			name:     "an incident merged before it was first seen: nothing to write",
+			services: []string{"api"},
+			before:   doraflow.FactSet{Deployments: []doraflow.Deployment{d}},
+			after:    doraflow.FactSet{Deployments: []doraflow.Deployment{d}, Incidents: []doraflow.Incident{merged(resolvedI, "j")}},
+			want:     nil,
+		},
+		{
 			// "A retracted custom deployment or incident (record delete) counts nowhere."
 			name:     "a retracted incident",
 			services: []string{"api"},

@@ -25,7 +25,8 @@ const (
 // (docs/metrics.md): a deployment event per successful deployment, a change
 // event per change at its first deployment in each service and
 // environment, and an incident and (once resolved) a restore event per
-// incident. facts must hold every deployment of those services, what they
+// incident of its own: one merged into another is part of that one and
+// gives no event, nor fails a deployment. facts must hold every deployment of those services, what they
 // ship, and the incidents of those services or naming their deployments.
 func Events(services []string, facts doraflow.FactSet, rules Rules) []doraflow.Event {
 	in := make(map[string]bool, len(services))
@@ -54,6 +55,9 @@ func Events(services []string, facts doraflow.FactSet, rules Rules) []doraflow.E
 	var out []doraflow.Event
 	failed := map[string]bool{}
 	for _, inc := range facts.Incidents {
+		if inc.MergedInto != "" {
+			continue
+		}
 		dep, reason := attribute(inc, deployed, prod, rules.AttributionWindow)
 		if dep != "" {
 			failed[dep] = true

@@ -68,6 +68,12 @@ func naming(d string, i doraflow.Incident) doraflow.Incident {
 	return i
 }
 
+// merged returns i merged into the incident into.
+func merged(i doraflow.Incident, into string) doraflow.Incident {
+	i.MergedInto = into
+	return i
+}
+
 // ships builds FactSet.Ships from "deployment: change change ..." entries.
 func ships(entries ...string) map[string][]string {
 	out := map[string][]string{}

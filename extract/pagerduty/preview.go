@@ -8,6 +8,10 @@ import (
 	"doraflow"
 )
 
+// filterMerged names, in a preview's funnel, the incidents left out because
+// they were merged into another.
+const filterMerged = "merged into another incident"
+
 // Preview reads one block like Read, for incidents created in [since,
 // until), but delivers nothing anywhere: it returns the matching
 // incidents, in created order. urgency and teams are not sent to
@@ -29,9 +33,19 @@ func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until
 	for _, c := range declared.checks() {
 		funnel.Filter(c.name)
 	}
+	// Read delivers merged incidents (so that a merge seen late can be
+	// recorded), but they are no incidents of their own (METRICS.md): the
+	// preview shows them removed, after the block's filters.
+	funnel.Filter(filterMerged)
 	var matches []Incident
 	_, err := s.read(ctx, block, since, until, funnel, func(_ context.Context, batch []Incident) error {
-		matches = append(matches, batch...)
+		for _, in := range batch {
+			if in.MergedInto != "" {
+				funnel.Removed(filterMerged)
+				continue
+			}
+			matches = append(matches, in)
+		}
 		return nil
 	})
 	return matches, err

@@ -30,7 +30,7 @@ var (
 	stgDeployments = StagingTable{Staging: "stg_deployments", Facts: "deployments", Query: "promote_deployments",
 		Columns: "id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, version"}
 	stgIncidents = StagingTable{Staging: "stg_incidents", Facts: "incidents", Query: "promote_incidents",
-		Columns: "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, version"}
+		Columns: "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, version"}
 )
 
 // StagingTables lists the staging tables in promotion order. Changes and
@@ -116,6 +116,7 @@ var knownTable = map[string]bool{
 	"stg_deployments": true, "stg_changes": true, "stg_ships": true, "stg_incidents": true,
 	"deployments": true, "changes": true, "ships": true, "incidents": true,
 	"dora_events": true, "dora_daily": true, "pipeline_state": true,
+	"dora_incidents": true, // a view: one row per incident of its own
 }
 
 func (s *Store) count(ctx context.Context, table string) (uint64, error) {

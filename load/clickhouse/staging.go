@@ -93,7 +93,7 @@ func incidentRows(is []doraflow.Incident) stagingRows {
 			r := in.ResolvedAt.UTC()
 			resolved = &r
 		}
-		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), resolved, in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, v)
+		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), resolved, in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, in.MergedInto, v)
 	}}
 }
 

@@ -78,7 +78,11 @@ func TestUpgradeFromViewsWithoutAliases(t *testing.T) {
 		if err != nil {
 			t.Fatalf("upgrade: %v", err)
 		}
+		// Every migration after the recorded one, those after 0009 (which
+		// found their changes in place: ADD COLUMN's "already exists" is
+		// done) included.
 		want := map[int][]string{8: {"0009_views_aliased"}, 6: {"0007_views", "0008_ship_commits", "0009_views_aliased"}}[recorded]
+		want = append(want, migrationsAfter(t, 9)...)
 		if !slices.Equal(res.Applied, want) {
 			t.Errorf("upgrade from version %d applied %v, want %v", recorded, res.Applied, want)
 		}
@@ -93,6 +97,22 @@ func TestUpgradeFromViewsWithoutAliases(t *testing.T) {
 
 // joinAlias matches the alias 0009 gives a joined subquery.
 var joinAlias = regexp.MustCompile(`\) AS \w+(\nANY LEFT JOIN| USING id)`)
+
+// migrationsAfter returns the names of the migrations numbered above v.
+func migrationsAfter(t *testing.T, v int) []string {
+	t.Helper()
+	migrations, err := sql.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range migrations {
+		if m.Version > v {
+			names = append(names, m.Name)
+		}
+	}
+	return names
+}
 
 // viewsWithoutAliases returns the CREATE VIEW statements of 0009 as the
 // previous release's 0007 wrote them: the same, but for the aliases.

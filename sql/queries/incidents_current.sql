@@ -13,7 +13,8 @@ SELECT
     argMax(url, version) AS url,
     argMax(assignee, version) AS assignee,
     argMax(urgency, version) AS urgency,
-    argMax(priority, version) AS priority
+    argMax(priority, version) AS priority,
+    argMax(merged_into, version) AS merged_into
 FROM incidents
 WHERE has(CAST(@ids AS Array(String)), id)
    OR id IN

@@ -1,7 +1,8 @@
 -- Promote staged incidents in (@lo, @hi], keeping per id the first block
--- in config order, as promote_deployments does.
-INSERT INTO incidents (id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, content_hash, version)
-SELECT id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, content_hash, @version
+-- in config order, as promote_deployments does. merged_into is part of the
+-- content: a merge seen later is a new version of the fact.
+INSERT INTO incidents (id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, content_hash, version)
+SELECT id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, content_hash, @version
 FROM
 (
     SELECT
@@ -18,7 +19,8 @@ FROM
         argMin(assignee, rank) AS assignee,
         argMin(urgency, rank) AS urgency,
         argMin(priority, rank) AS priority,
-        cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority) AS content_hash
+        argMin(merged_into, rank) AS merged_into,
+        cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into) AS content_hash
     FROM
     (
         SELECT
@@ -35,7 +37,8 @@ FROM
             argMax(url, version) AS url,
             argMax(assignee, version) AS assignee,
             argMax(urgency, version) AS urgency,
-            argMax(priority, version) AS priority
+            argMax(priority, version) AS priority,
+            argMax(merged_into, version) AS merged_into
         FROM stg_incidents
         WHERE id IN (SELECT id FROM stg_incidents WHERE version > @lo AND version <= @hi)
           AND version <= @hi
