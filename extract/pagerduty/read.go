@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"time"
 
 	pd "github.com/PagerDuty/go-pagerduty"
@@ -151,70 +152,196 @@ func (r *reader) readRange(ctx context.Context, since, until time.Time) error {
 	return nil
 }
 
-// window pages through the incidents created in [since, until). The first
-// page asks for the total, which costs PagerDuty a count, but says before
-// any offset limit is hit whether the window must be split.
+// window pages through the incidents created in [since, until), and
+// splits it when offset pagination cannot reach its end.
 func (r *reader) window(ctx context.Context, since, until time.Time) error {
-	q := r.query
+	why, err := r.list(ctx, r.query, since, until, func(raw pd.Incident) error { return r.take(ctx, raw, since, until) })
+	if err != nil || why == "" {
+		return err
+	}
+	return r.split(ctx, since, until, why)
+}
+
+// list pages through q's incidents created in [since, until), handing each
+// to each as it comes. It returns why the window must be split when offset
+// pagination cannot reach its end ("" when it was read to the end). The
+// first page asks for the total, which costs PagerDuty a count, but says
+// before any offset limit is hit whether the window must be split.
+func (r *reader) list(ctx context.Context, q pd.ListIncidentsOptions, since, until time.Time, each func(pd.Incident) error) (string, error) {
 	q.Since, q.Until = since.Format(time.RFC3339), until.Format(time.RFC3339)
 	capacity := r.s.maxOffset / pageLimit * pageLimit // offset+limit may not pass maxOffset
 	for offset := 0; ; {
 		endpoint := fmt.Sprintf("GET /incidents (since %s, until %s, offset %d)", q.Since, q.Until, offset)
+		if len(q.ServiceIDs) == 1 {
+			endpoint = fmt.Sprintf("GET /incidents (service %s, since %s, until %s, offset %d)", q.ServiceIDs[0], q.Since, q.Until, offset)
+		}
 		if err := ctx.Err(); err != nil {
-			return callError(ctx, endpoint, err)
+			return "", callError(ctx, endpoint, err)
 		}
 		q.Offset, q.Total = uint(offset), offset == 0
 		r.st.Requests++
 		page, err := r.s.client.ListIncidentsWithContext(ctx, q)
 		switch {
 		case err != nil && ctx.Err() == nil && offsetRefused(err):
-			return r.split(ctx, since, until, fmt.Sprintf("PagerDuty refused offset %d", offset))
+			return fmt.Sprintf("PagerDuty refused offset %d", offset), nil
 		case err != nil:
-			return callError(ctx, endpoint, err)
+			return "", callError(ctx, endpoint, err)
 		case offset == 0 && int(page.Total) > capacity:
-			return r.split(ctx, since, until, fmt.Sprintf("%d incidents match", page.Total))
+			return fmt.Sprintf("%d incidents match", page.Total), nil
 		}
 		for _, raw := range page.Incidents {
-			if err := r.take(ctx, raw, since, until); err != nil {
-				return err
+			if err := each(raw); err != nil {
+				return "", err
 			}
 		}
 		if !page.More {
 			r.st.Windows++
-			return nil
+			return "", nil
 		}
 		step := int(page.Limit)
 		if step == 0 {
 			step = len(page.Incidents)
 		}
 		if step == 0 {
-			return fmt.Errorf("pagerduty: %s: the page says more incidents follow but holds none", endpoint)
+			return "", fmt.Errorf("pagerduty: %s: the page says more incidents follow but holds none", endpoint)
 		}
 		offset += step
 		if offset+pageLimit > r.s.maxOffset {
 			// Incidents created after the first page was counted pushed
 			// the window past the offset cap. Splitting re-reads what was
 			// delivered, which the seen set drops.
-			return r.split(ctx, since, until, fmt.Sprintf("more than %d incidents match", capacity))
+			return fmt.Sprintf("more than %d incidents match", capacity), nil
 		}
 	}
 }
 
-// split reads [since, until) as two halves, because why (the reason) says
-// offset pagination cannot reach its end. Below minWindow it gives up.
+// split reads [since, until) in parts, because why (the reason) says
+// offset pagination cannot reach its end. PagerDuty honours since and
+// until only to the day (a user's report, PagerDuty/pagerduty-mcp-server#47),
+// so a part narrower than a UTC day would list the same incidents again:
+// a window touching several days splits at the midnight nearest its
+// middle, and a window within one day is read service by service.
 func (r *reader) split(ctx context.Context, since, until time.Time, why string) error {
-	span := until.Sub(since)
-	if span <= minWindow {
-		return fmt.Errorf("pagerduty: GET /incidents: block %s: %s between %s and %s, more than offset pagination reaches (%d), and a window cannot be narrower than %s: narrow the block's filters (services, urgency, teams)",
-			r.block, why, since.Format(time.RFC3339), until.Format(time.RFC3339), r.s.maxOffset, minWindow)
+	if ceilDay(until).Sub(floorDay(since)) <= day {
+		return r.byService(ctx, since, until, why)
 	}
-	mid := since.Add(span / 2).Truncate(time.Second)
+	// A midnight strictly inside the window: the one at or before the
+	// middle, or else the first after since (the window reaches past it,
+	// as it touches more than one day).
+	mid := floorDay(since.Add(until.Sub(since) / 2))
+	if !mid.After(since) {
+		mid = floorDay(since).Add(day)
+	}
 	r.s.log.Debug().Str("source", string(doraflow.SourcePagerDuty)).Str("block", r.block).
 		Time("since", since).Time("until", until).Time("mid", mid).Str("reason", why).Msg("splitting window")
 	if err := r.window(ctx, since, mid); err != nil {
 		return err
 	}
 	return r.window(ctx, mid, until)
+}
+
+// byService reads a window within one day that holds more incidents than
+// offset pagination reaches, one service (service_ids[]) at a time: the
+// block's services, or every service of the account. It gathers the
+// window's incidents before handing them on in created order, so the sink
+// sees the order Read promises. A single service over the cap in one day
+// is an error: no query PagerDuty honours can narrow it further.
+func (r *reader) byService(ctx context.Context, since, until time.Time, why string) error {
+	services := r.query.ServiceIDs
+	if len(services) == 0 {
+		var err error
+		if services, err = r.allServices(ctx); err != nil {
+			return err
+		}
+	}
+	if len(services) < 2 {
+		return r.tooMany(since, until, why, services)
+	}
+	r.s.log.Debug().Str("source", string(doraflow.SourcePagerDuty)).Str("block", r.block).
+		Time("since", since).Time("until", until).Int("services", len(services)).Str("reason", why).Msg("splitting window by service")
+	var gathered []pd.Incident
+	for _, id := range services {
+		q := r.query
+		q.ServiceIDs = []string{id}
+		why, err := r.list(ctx, q, since, until, func(raw pd.Incident) error {
+			gathered = append(gathered, raw)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if why != "" {
+			return r.tooMany(since, until, why, []string{id})
+		}
+	}
+	created := make(map[string]time.Time, len(gathered))
+	for _, raw := range gathered {
+		in, err := toIncident(r.block, raw)
+		if err != nil {
+			return fmt.Errorf("pagerduty: GET /incidents: %w", err)
+		}
+		created[raw.ID] = in.CreatedAt
+	}
+	sort.SliceStable(gathered, func(i, j int) bool {
+		a, b := created[gathered[i].ID], created[gathered[j].ID]
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return gathered[i].ID < gathered[j].ID
+	})
+	for _, raw := range gathered {
+		if err := r.take(ctx, raw, since, until); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tooMany is the error of a window that no split gets under the offset
+// cap: one day of one service (or of a block without more services to
+// split by).
+func (r *reader) tooMany(since, until time.Time, why string, services []string) error {
+	scope := "the block"
+	if len(services) == 1 {
+		scope = "service " + services[0]
+	}
+	return fmt.Errorf("pagerduty: GET /incidents: block %s: %s of %s between %s and %s, more than offset pagination reaches (%d); PagerDuty honours since and until only to the day, so no time split can help: narrow the block's filters (urgency, teams)",
+		r.block, why, scope, since.Format(time.RFC3339), until.Format(time.RFC3339), r.s.maxOffset)
+}
+
+// allServices lists the ids of every service of the account (GET
+// /services), for a day that must be read service by service.
+func (r *reader) allServices(ctx context.Context) ([]string, error) {
+	var ids []string
+	for offset := 0; ; {
+		endpoint := fmt.Sprintf("GET /services (offset %d)", offset)
+		r.st.Requests++
+		page, err := r.s.client.ListServicesWithContext(ctx, pd.ListServiceOptions{Limit: pageLimit, Offset: uint(offset)})
+		if err != nil {
+			return nil, callError(ctx, endpoint, err)
+		}
+		for _, svc := range page.Services {
+			ids = append(ids, svc.ID)
+		}
+		if !page.More || len(page.Services) == 0 {
+			return ids, nil
+		}
+		offset += len(page.Services)
+	}
+}
+
+// floorDay returns the UTC midnight at or before t.
+func floorDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ceilDay returns the UTC midnight at or after t.
+func ceilDay(t time.Time) time.Time {
+	if f := floorDay(t); !f.Equal(t) {
+		return f.Add(day)
+	}
+	return t
 }
 
 // take delivers one listed incident if it belongs to the window and the

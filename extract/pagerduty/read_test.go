@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -126,15 +127,20 @@ func TestReadRangeBounds(t *testing.T) {
 		{"sub-second until rounds up", base, base.Add(time.Millisecond), []string{"QAPIP1HIGH0001"}},
 		{"empty range reads nothing", base, base, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := startFake(t, d, pagerdutyfake.Options{})
-			src := newSource(t, srv.URL(), newClock(), nil)
-			got, _ := read(t, src, block(doraflow.Filters{}), tt.since, tt.until)
-			if !slices.Equal(idsOf(got), tt.want) {
-				t.Errorf("got %v, want %v", idsOf(got), tt.want)
-			}
-		})
+	// PagerDuty honours since and until only to the day (the fake's
+	// default): the extractor keeps the exact window itself, so both
+	// fakes give the same incidents.
+	for _, exact := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/exact times %v", tt.name, exact), func(t *testing.T) {
+				srv := startFake(t, d, pagerdutyfake.Options{ExactTimes: exact})
+				src := newSource(t, srv.URL(), newClock(), nil)
+				got, _ := read(t, src, block(config.Filters{}), tt.since, tt.until)
+				if !slices.Equal(idsOf(got), tt.want) {
+					t.Errorf("got %v, want %v", idsOf(got), tt.want)
+				}
+			})
+		}
 	}
 }
 
@@ -212,12 +218,12 @@ func TestReadStorm(t *testing.T) {
 	}
 }
 
-// spread adds n incidents on PAPI001, one a minute from base.
-func spread(t *testing.T, d *pagerdutyfake.Data, n int, step time.Duration) {
+// spread adds n incidents from base, step apart, on the services in turn.
+func spread(t *testing.T, d *pagerdutyfake.Data, n int, step time.Duration, services ...string) {
 	t.Helper()
 	for i := range n {
 		at := base.Add(time.Duration(i) * step)
-		if _, err := d.AddIncident(pagerdutyfake.Incident{ServiceID: "PAPI001", CreatedAt: at, ResolvedAt: at.Add(time.Minute)}); err != nil {
+		if _, err := d.AddIncident(pagerdutyfake.Incident{ServiceID: services[i%len(services)], CreatedAt: at, ResolvedAt: at.Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -225,43 +231,81 @@ func spread(t *testing.T, d *pagerdutyfake.Data, n int, step time.Duration) {
 
 // TestReadOffsetLimit shrinks the offset cap so that splitting is cheap to
 // exercise: ahead of the limit (the first page's total), after PagerDuty
-// refuses an offset (a cap lower than the Source believes), and down to the
-// narrowest window, where it must give up with a clear error.
+// refuses an offset (a cap lower than the Source believes), down to one
+// day, which PagerDuty cannot split further (it honours since and until to
+// the day only), then by service, and where even that cannot help it must
+// give up with a clear error.
 func TestReadOffsetLimit(t *testing.T) {
 	tests := []struct {
 		name            string
 		incidents       int
 		step            time.Duration
+		services        []string
+		filters         config.Filters
 		fakeCap, ourCap int
 		wantRefusals    bool
+		wantByService   bool
 		wantErr         string
 	}{
-		{name: "total over the cap splits ahead", incidents: 1000, step: time.Minute, fakeCap: 300, ourCap: 300},
-		{name: "cap not a multiple of the page", incidents: 1000, step: time.Minute, fakeCap: 350, ourCap: 350},
-		{name: "refused offset splits", incidents: 1000, step: time.Minute, fakeCap: 300, ourCap: 10_000, wantRefusals: true},
-		{name: "a minute over the cap is an error", incidents: 400, step: 0, fakeCap: 300, ourCap: 300,
-			wantErr: "narrow the block's filters"},
+		{name: "total over the cap splits ahead", incidents: 1000, step: 40 * time.Minute, fakeCap: 300, ourCap: 300},
+		{name: "cap not a multiple of the page", incidents: 1000, step: 40 * time.Minute, fakeCap: 350, ourCap: 350},
+		{name: "refused offset splits", incidents: 1000, step: 40 * time.Minute, fakeCap: 300, ourCap: 10_000, wantRefusals: true},
+		{name: "a day over the cap splits by service", incidents: 500, step: time.Minute, services: []string{"PAPI001", "PWEB001"},
+			fakeCap: 300, ourCap: 300, wantByService: true},
+		{name: "a day over the cap splits by the block's services", incidents: 500, step: time.Minute, services: []string{"PAPI001", "PWEB001"},
+			filters: config.Filters{Services: []string{"PAPI001", "PWEB001"}}, fakeCap: 300, ourCap: 300, wantByService: true},
+		{name: "refused offset in a day splits by service", incidents: 500, step: time.Minute, services: []string{"PAPI001", "PWEB001"},
+			fakeCap: 300, ourCap: 10_000, wantRefusals: true, wantByService: true},
+		{name: "one service's day over the cap is an error", incidents: 400, step: 0, fakeCap: 300, ourCap: 300,
+			wantErr: "service PAPI001 between 2024-12-01T00:00:00Z and 2024-12-02T00:00:00Z"},
+		{name: "a one-service block's day over the cap is an error", incidents: 400, step: time.Minute,
+			filters: config.Filters{Services: []string{"PAPI001"}}, fakeCap: 300, ourCap: 300, wantErr: "narrow the block's filters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := handMade(t)
-			spread(t, d, tt.incidents, tt.step)
+			services := tt.services
+			if services == nil {
+				services = []string{"PAPI001"}
+			}
+			spread(t, d, tt.incidents, tt.step, services...)
 			srv := startFake(t, d, pagerdutyfake.Options{MaxOffset: tt.fakeCap})
 			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.MaxOffset = tt.ourCap })
 			var c collector
-			_, err := src.Read(context.Background(), block(doraflow.Filters{}), decSince, decUntil, c.sink)
+			_, err := src.Read(context.Background(), block(tt.filters), decSince, decUntil, c.sink)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "GET /incidents") {
-					t.Fatalf("error %v, want one naming GET /incidents and saying %q", err, tt.wantErr)
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "GET /incidents") ||
+					!strings.Contains(err.Error(), "narrow the block's filters") {
+					t.Fatalf("error %v, want one naming GET /incidents, saying %q and what to do", err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertExactlyOnce(t, c.all(), wantIDs(d, decSince, decUntil, nil))
+			keep := func(in pagerdutyfake.Incident) bool {
+				return len(tt.filters.Services) == 0 || slices.Contains(tt.filters.Services, in.ServiceID)
+			}
+			assertExactlyOnce(t, c.all(), wantIDs(d, decSince, decUntil, keep))
 			if refused := srv.Stats().ByStatus[400] > 0; refused != tt.wantRefusals {
 				t.Errorf("fake refused an offset: %v, want %v", refused, tt.wantRefusals)
+			}
+			byService := false
+			for _, q := range listRequests(srv) {
+				// No window finer than a day: PagerDuty would list the
+				// same day again.
+				for _, k := range []string{"since", "until"} {
+					if at, err := time.Parse(time.RFC3339, q.Get(k)); err != nil || !at.Equal(at.Truncate(24*time.Hour)) {
+						t.Errorf("request with %s=%q, not a UTC midnight", k, q.Get(k))
+					}
+				}
+				byService = byService || len(q["service_ids[]"]) == 1 && len(tt.filters.Services) != 1
+			}
+			if byService != tt.wantByService {
+				t.Errorf("read by service: %v, want %v", byService, tt.wantByService)
+			}
+			if n := countEndpoint(srv, pagerdutyfake.EndpointListServices, ""); (n > 0) != (tt.wantByService && len(tt.filters.Services) == 0) {
+				t.Errorf("%d GET /services: the account's services are listed only to split a day of a block without services", n)
 			}
 		})
 	}
@@ -272,7 +316,7 @@ func TestReadOffsetLimit(t *testing.T) {
 // must be split then, and nothing delivered twice.
 func TestReadIncidentsArriving(t *testing.T) {
 	d := handMade(t)
-	spread(t, d, 250, time.Minute)
+	spread(t, d, 250, time.Minute, "PAPI001")
 	// The fake asks its fault function about every request before serving
 	// it: a hook to change the data between two pages.
 	arrive := func(seq int64, _ *http.Request) fakeapi.Fault {

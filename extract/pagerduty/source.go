@@ -5,9 +5,12 @@
 // transform step to map to doraflow services.
 //
 // Two limits of GET /incidents shape the reading: a since/until span may
-// not exceed 6 months, and offset+limit may not exceed 10,000. Read splits
-// its range into spans the API accepts and halves any span that holds more
-// incidents than offsets can reach, so neither limit is ever hit. Refresh
+// not exceed 6 months, and offset+limit may not exceed 10,000; and
+// PagerDuty honours since and until only to the day. Read splits its
+// range into spans the API accepts, splits any span that holds more
+// incidents than offsets can reach at midnights, and reads a day that
+// still holds too many service by service, so neither limit is ever hit;
+// it keeps only the incidents created in its exact window. Refresh
 // re-reads incidents by id, so that one still open at the last sync gets
 // its resolution. See README.md for the API calls and their cost.
 package pagerduty
@@ -42,11 +45,11 @@ const (
 	// maxBatch bounds the incidents of one sink call, so a loader's insert
 	// stays small whatever the window holds.
 	maxBatch = 1000
-	// minWindow is the narrowest window Read splits down to. Incidents are
-	// stored to the second, so a minute holding more than 10,000 matches
-	// is an alert storm no time split can page through; the block's filters
-	// must narrow it instead.
-	minWindow = time.Minute
+	// minRange is the narrowest MaxRange accepted.
+	minRange = time.Minute
+	// day is the finest time split of a window: PagerDuty honours since
+	// and until only to the day (see reader.split).
+	day = 24 * time.Hour
 	// headerTimeout bounds the wait for a response's headers, so a server
 	// that accepts a connection and never answers counts as a dropped
 	// connection (which httpretry retries) instead of hanging a sync.
@@ -142,8 +145,8 @@ func New(opts Options) (*Source, error) {
 	switch {
 	case s.maxRange == 0:
 		s.maxRange = defaultMaxRange
-	case s.maxRange < minWindow:
-		return nil, fmt.Errorf("pagerduty: MaxRange %s is shorter than %s", s.maxRange, minWindow)
+	case s.maxRange < minRange:
+		return nil, fmt.Errorf("pagerduty: MaxRange %s is shorter than %s", s.maxRange, minRange)
 	}
 	switch {
 	case s.maxOffset == 0:

@@ -266,6 +266,15 @@ func (s *Server) parseIncidentQuery(vals url.Values, loc *time.Location, now tim
 			// The live API's detail text, verbatim (it names no field).
 			return bad(errInvalidInput(" is invalid."))
 		}
+		if !s.opts.ExactTimes {
+			// To the day only (see Options.ExactTimes).
+			if sinceStr != "" {
+				q.since = floorDay(q.since)
+			}
+			if untilStr != "" {
+				q.until = ceilDay(q.until)
+			}
+		}
 	}
 	q.statuses = set(vals, "statuses")
 	for st := range q.statuses {
@@ -657,4 +666,18 @@ func (s *Server) knownEmail(email string) bool {
 		}
 	}
 	return false
+}
+
+// floorDay returns the UTC midnight at or before t.
+func floorDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ceilDay returns the UTC midnight at or after t.
+func ceilDay(t time.Time) time.Time {
+	if f := floorDay(t); !f.Equal(t) {
+		return f.AddDate(0, 0, 1)
+	}
+	return t
 }

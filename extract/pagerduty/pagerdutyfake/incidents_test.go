@@ -398,7 +398,9 @@ func TestStormWindowCannotBeReadByOffsetAlone(t *testing.T) {
 func TestDefaultWindow(t *testing.T) {
 	d := handMade(t)
 	now := time.Date(2024, 12, 20, 0, 0, 0, 0, time.UTC)
-	_, client := start(t, d, pagerdutyfake.Options{Now: func() time.Time { return now }})
+	// To the second, so the default windows show exactly; TestDayPrecision
+	// widens them.
+	_, client := start(t, d, pagerdutyfake.Options{Now: func() time.Time { return now }, ExactTimes: true})
 	tests := []struct {
 		name string
 		opts pagerduty.ListIncidentsOptions
@@ -420,6 +422,37 @@ func TestDefaultWindow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _ := listAll(t, client, tt.opts)
+			if !slices.Equal(ids(got), tt.want) {
+				t.Errorf("got %v, want %v", ids(got), tt.want)
+			}
+		})
+	}
+}
+
+// TestDayPrecision: a user reports that /incidents honours since and until
+// only to the day (PagerDuty/pagerduty-mcp-server#47); the fake widens them
+// to whole UTC days by default.
+func TestDayPrecision(t *testing.T) {
+	d := handMade(t)
+	// QRESOLVED00001 at 2024-12-01T10:00Z, QOPEN000000002 on 12-02 10:00,
+	// QACKED00000003 on 12-03 10:00, QMIDNIGHT00004 at 12-10T00:00Z.
+	tests := []struct {
+		name         string
+		exact        bool
+		since, until string
+		want         []string
+	}{
+		{"hours of one day: the whole day", false, "2024-12-02T11:00:00Z", "2024-12-02T12:00:00Z", []string{"QOPEN000000002"}},
+		{"hours across midnight: both days", false, "2024-12-01T23:00:00Z", "2024-12-02T01:00:00Z", []string{"QRESOLVED00001", "QOPEN000000002"}},
+		{"until at midnight stays", false, "2024-12-09T12:00:00Z", "2024-12-10T00:00:00Z", nil},
+		{"since at midnight stays", false, "2024-12-10T00:00:00Z", "2024-12-10T00:00:01Z", []string{"QMIDNIGHT00004"}},
+		{"ExactTimes: to the second", true, "2024-12-02T11:00:00Z", "2024-12-02T12:00:00Z", nil},
+		{"ExactTimes: across midnight", true, "2024-12-01T23:00:00Z", "2024-12-02T01:00:00Z", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, client := start(t, d, pagerdutyfake.Options{ExactTimes: tt.exact})
+			got, _ := listAll(t, client, pagerduty.ListIncidentsOptions{Since: tt.since, Until: tt.until})
 			if !slices.Equal(ids(got), tt.want) {
 				t.Errorf("got %v, want %v", ids(got), tt.want)
 			}

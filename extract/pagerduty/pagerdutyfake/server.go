@@ -74,6 +74,16 @@ type Options struct {
 	// before now, the DefaultRange after since, or the DefaultRange before
 	// until. Zero means 30 days, PagerDuty's documented default.
 	DefaultRange time.Duration
+	// ExactTimes makes GET /incidents honour since and until to the
+	// second. By default the fake widens them to whole UTC days, since to
+	// the midnight before it and until to the midnight after it (unless
+	// already midnight), and returns every incident in those days: a
+	// PagerDuty user reports that /incidents honours since and until only
+	// to the day ("only honours the date part of since and until",
+	// PagerDuty/pagerduty-mcp-server#47). A client must keep what lies
+	// outside its exact window out itself, and cannot split a window
+	// finer than a day to get under the offset cap.
+	ExactTimes bool
 	// MaxOffset caps classic pagination: a request whose offset+limit
 	// exceeds it is refused with 400, code 2002. Zero means 10,000, as
 	// PagerDuty.
