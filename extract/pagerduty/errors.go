@@ -11,7 +11,8 @@ import (
 )
 
 // ErrUnauthorized means PagerDuty refused the API token (HTTP 401 or 403).
-// Errors that wrap it tell the user to check pagerduty.token; match with
+// Errors that wrap it tell the user to check pagerduty.token and its
+// token_type (a key in the wrong scheme is refused alike); match with
 // errors.Is.
 var ErrUnauthorized = errors.New("pagerduty: the API token was refused")
 
@@ -28,7 +29,7 @@ func callError(ctx context.Context, endpoint string, err error) error {
 	// By status, not by error code: PagerDuty has been seen answering 401
 	// in text/plain, without its JSON error object.
 	if code := httpStatus(err); code == http.StatusUnauthorized || code == http.StatusForbidden {
-		return fmt.Errorf("%w (HTTP %d) — check pagerduty.token", ErrUnauthorized, code)
+		return fmt.Errorf("%w (HTTP %d) — check pagerduty.token and pagerduty.token_type (token for a REST API key, bearer for an OAuth token)", ErrUnauthorized, code)
 	}
 	return fmt.Errorf("pagerduty: %s: %w", endpoint, err)
 }

@@ -43,11 +43,11 @@ func TestUnauthorized(t *testing.T) {
 		wantMsg string
 	}{
 		{name: "401 in text/plain, as the live API answers", token: wrong, status: 401,
-			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token"},
+			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token and pagerduty.token_type (token for a REST API key, bearer for an OAuth token)"},
 		{name: "401 with the documented JSON error", token: wrong, opts: pagerdutyfake.Options{JSONAuthError: true}, status: 401,
-			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token"},
+			wantMsg: "pagerduty: the API token was refused (HTTP 401) — check pagerduty.token and pagerduty.token_type (token for a REST API key, bearer for an OAuth token)"},
 		{name: "403", token: testToken, opts: pagerdutyfake.Options{Faults: fakeapi.FailEvery(1, fakeapi.Fault{Status: 403})}, status: 403,
-			wantMsg: "pagerduty: the API token was refused (HTTP 403) — check pagerduty.token"},
+			wantMsg: "pagerduty: the API token was refused (HTTP 403) — check pagerduty.token and pagerduty.token_type (token for a REST API key, bearer for an OAuth token)"},
 	}
 	for _, tt := range tests {
 		for _, op := range operations {
