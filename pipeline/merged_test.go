@@ -8,6 +8,7 @@ import (
 	"doraflow/config"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse/clickhousetest"
+	"doraflow/pipeline"
 	"doraflow/pipeline/pipelinetest"
 )
 
@@ -45,6 +46,11 @@ func TestPagerDutyMergedIncidents(t *testing.T) {
 			t.Fatalf("api after the merge: %s, want 1 incident restored in 25h, 1 failed deployment", pipelinetest.JSON(got))
 		}
 		views(t, h, 1)
+		items, err := h.P.Explain(h.Ctx, pipeline.ExplainQuery{What: pipeline.ExplainIncidents, From: day(1), To: day(20)})
+		must(t, err)
+		if len(items) != 1 || items[0].ID != target {
+			t.Fatalf("explain incidents: %s, want %s alone", pipelinetest.JSON(items), target)
+		}
 
 		// The facts keep every incident; the merged ones say where they went.
 		facts, err := h.Store.FactsByID(h.Ctx, nil, nil, []string{target, dup, early})
