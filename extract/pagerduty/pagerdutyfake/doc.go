@@ -8,10 +8,13 @@
 //     incidents. Build it by hand (New, AddTeam, AddService, AddPriority,
 //     AddUser, AddIncident) or generate it deterministically from a seed
 //     (Generate), then change it while a server serves it (Resolve,
-//     Acknowledge, Delete), as PagerDuty's own data changes between syncs.
+//     Acknowledge, Merge, Delete), as PagerDuty's own data changes between
+//     syncs.
 //   - Server, an http.Handler that answers GET /incidents, /incidents/{id},
-//     /services, /services/{id}, /teams, /teams/{id} and /priorities with the
-//     JSON documents, pagination, filters, limits and errors of the real API,
+//     /services, /services/{id}, /teams, /teams/{id} and /priorities, and
+//     PUT /incidents/{id}/merge, with the JSON documents, pagination,
+//     filters, limits, day-precision time ranges, authentication schemes
+//     and errors of the real API,
 //     plus knobs the real API does not give: a request budget (429), injected
 //     5xx responses, dropped and truncated connections (fakeapi's faults,
 //     shared with the GitHub fake), added latency, an injectable clock, and
