@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/config"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
@@ -20,7 +19,7 @@ import (
 func TestPagerDutyMergedIncidents(t *testing.T) {
 	t.Parallel()
 	clickhousetest.Run(t, func(t *testing.T) {
-		h := pipelinetest.NewPagerDuty(t, []config.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "all", Method: doraflow.MethodPagerDuty}})
 		h.Stage(doraflow.FactSet{Deployments: []doraflow.Deployment{dep("d1", "api", day(2))}})
 		target := h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: day(3)})
 		dup := h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: day(3).Add(5 * time.Minute)})

@@ -215,7 +215,7 @@ func TestTokenTypes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startFake(t, handMade(t), pagerdutyfake.Options{OAuthToken: oauthToken})
 			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Token, o.OAuth = tt.token, tt.oauth })
-			got, err := src.Read(context.Background(), block(config.Filters{}), decSince, decUntil, (&collector{}).sink)
+			got, err := src.Read(context.Background(), block(doraflow.Filters{}), decSince, decUntil, (&collector{}).sink)
 			if tt.wantOK {
 				if err != nil || got.Incidents != 6 {
 					t.Fatalf("read %d incidents, error %v; want 6 and none", got.Incidents, err)

@@ -135,7 +135,7 @@ func TestReadRangeBounds(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/exact times %v", tt.name, exact), func(t *testing.T) {
 				srv := startFake(t, d, pagerdutyfake.Options{ExactTimes: exact})
 				src := newSource(t, srv.URL(), newClock(), nil)
-				got, _ := read(t, src, block(config.Filters{}), tt.since, tt.until)
+				got, _ := read(t, src, block(doraflow.Filters{}), tt.since, tt.until)
 				if !slices.Equal(idsOf(got), tt.want) {
 					t.Errorf("got %v, want %v", idsOf(got), tt.want)
 				}
@@ -241,7 +241,7 @@ func TestReadOffsetLimit(t *testing.T) {
 		incidents       int
 		step            time.Duration
 		services        []string
-		filters         config.Filters
+		filters         doraflow.Filters
 		fakeCap, ourCap int
 		wantRefusals    bool
 		wantByService   bool
@@ -253,13 +253,13 @@ func TestReadOffsetLimit(t *testing.T) {
 		{name: "a day over the cap splits by service", incidents: 500, step: time.Minute, services: []string{"PAPI001", "PWEB001"},
 			fakeCap: 300, ourCap: 300, wantByService: true},
 		{name: "a day over the cap splits by the block's services", incidents: 500, step: time.Minute, services: []string{"PAPI001", "PWEB001"},
-			filters: config.Filters{Services: []string{"PAPI001", "PWEB001"}}, fakeCap: 300, ourCap: 300, wantByService: true},
+			filters: doraflow.Filters{"services": []string{"PAPI001", "PWEB001"}}, fakeCap: 300, ourCap: 300, wantByService: true},
 		{name: "refused offset in a day splits by service", incidents: 500, step: time.Minute, services: []string{"PAPI001", "PWEB001"},
 			fakeCap: 300, ourCap: 10_000, wantRefusals: true, wantByService: true},
 		{name: "one service's day over the cap is an error", incidents: 400, step: 0, fakeCap: 300, ourCap: 300,
 			wantErr: "service PAPI001 between 2024-12-01T00:00:00Z and 2024-12-02T00:00:00Z"},
 		{name: "a one-service block's day over the cap is an error", incidents: 400, step: time.Minute,
-			filters: config.Filters{Services: []string{"PAPI001"}}, fakeCap: 300, ourCap: 300, wantErr: "narrow the block's filters"},
+			filters: doraflow.Filters{"services": []string{"PAPI001"}}, fakeCap: 300, ourCap: 300, wantErr: "narrow the block's filters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,7 +284,7 @@ func TestReadOffsetLimit(t *testing.T) {
 				t.Fatal(err)
 			}
 			keep := func(in pagerdutyfake.Incident) bool {
-				return len(tt.filters.Services) == 0 || slices.Contains(tt.filters.Services, in.ServiceID)
+				return len(tt.filters.List("services")) == 0 || slices.Contains(tt.filters.List("services"), in.ServiceID)
 			}
 			assertExactlyOnce(t, c.all(), wantIDs(d, decSince, decUntil, keep))
 			if refused := srv.Stats().ByStatus[400] > 0; refused != tt.wantRefusals {
@@ -299,12 +299,12 @@ func TestReadOffsetLimit(t *testing.T) {
 						t.Errorf("request with %s=%q, not a UTC midnight", k, q.Get(k))
 					}
 				}
-				byService = byService || len(q["service_ids[]"]) == 1 && len(tt.filters.Services) != 1
+				byService = byService || len(q["service_ids[]"]) == 1 && len(tt.filters.List("services")) != 1
 			}
 			if byService != tt.wantByService {
 				t.Errorf("read by service: %v, want %v", byService, tt.wantByService)
 			}
-			if n := countEndpoint(srv, pagerdutyfake.EndpointListServices, ""); (n > 0) != (tt.wantByService && len(tt.filters.Services) == 0) {
+			if n := countEndpoint(srv, pagerdutyfake.EndpointListServices, ""); (n > 0) != (tt.wantByService && len(tt.filters.List("services")) == 0) {
 				t.Errorf("%d GET /services: the account's services are listed only to split a day of a block without services", n)
 			}
 		})

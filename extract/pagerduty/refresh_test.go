@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"doraflow/config"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
 )
@@ -147,7 +146,7 @@ func TestMergedIncidents(t *testing.T) {
 	d := handMade(t)
 	srv := startFake(t, d, pagerdutyfake.Options{})
 	src := newSource(t, srv.URL(), newClock(), nil)
-	b := block(config.Filters{})
+	b := block(doraflow.Filters{})
 	first, _ := read(t, src, b, decSince, decUntil)
 	for _, in := range first {
 		if in.MergedInto != "" {
