@@ -103,6 +103,9 @@ type Deployment struct {
 	URL         string
 	Title       string
 	Author      string
+	// Retracted marks a custom deployment taken back (`doraflow record
+	// delete`): it stays in the facts' history and counts nowhere.
+	Retracted bool
 }
 
 // ChangeKind tells a merged pull request from a lone commit.
@@ -160,6 +163,9 @@ type Incident struct {
 	// Such an incident is part of that one, not an incident of its own: it
 	// counts nowhere (docs/metrics.md), though its facts are kept.
 	MergedInto string
+	// Retracted marks a custom incident taken back: it stays in the
+	// facts' history and counts nowhere.
+	Retracted bool
 }
 
 // Resolved reports whether the incident has been resolved.

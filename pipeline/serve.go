@@ -187,6 +187,26 @@ func (k *kickingRecorder) StageIncidentRecord(ctx context.Context, r custom.Inci
 	return in, created, err
 }
 
+func (k *kickingRecorder) RetractDeploymentRecord(ctx context.Context, id string) (d doraflow.Deployment, err error) {
+	if err := k.acquire(ctx); err != nil {
+		return d, err
+	}
+	defer k.release()
+	d, err = k.p.RetractDeploymentRecord(ctx, id)
+	k.done(err, "deployments")
+	return d, err
+}
+
+func (k *kickingRecorder) RetractIncidentRecord(ctx context.Context, id string) (in doraflow.Incident, err error) {
+	if err := k.acquire(ctx); err != nil {
+		return in, err
+	}
+	defer k.release()
+	in, err = k.p.RetractIncidentRecord(ctx, id)
+	k.done(err, "incidents")
+	return in, err
+}
+
 // acquire waits for a staging slot, or until the caller gives up.
 func (k *kickingRecorder) acquire(ctx context.Context) error {
 	select {

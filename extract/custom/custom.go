@@ -28,6 +28,10 @@ type DeploymentRecord struct {
 	Status      string `json:"status"`
 	URL         string `json:"url"`
 	Title       string `json:"title"`
+	// NewService allows a service that is not in the config's services:
+	// list, on purpose; NewEnvironment an environment no deployment had yet.
+	NewService     bool `json:"new_service"`
+	NewEnvironment bool `json:"new_environment"`
 }
 
 // IncidentRecord is an incident as callers send it.
@@ -39,12 +43,18 @@ type IncidentRecord struct {
 	DeploymentID string `json:"deployment_id"`
 	Title        string `json:"title"`
 	URL          string `json:"url"`
+	// NewService allows a service that is not in the config's services:
+	// list, on purpose.
+	NewService bool `json:"new_service"`
 }
 
 // FieldError is a problem with one field of a record.
 type FieldError struct {
 	Field   string // the JSON name, e.g. deployed_at
 	Message string
+	// Missing says the field is required and was not given: an update
+	// (a record with an id) may still take it from the stored record.
+	Missing bool
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
@@ -68,7 +78,7 @@ func (r DeploymentRecord) Deployment(now time.Time, block string) (doraflow.Depl
 		return d, err
 	}
 	if d.Service == "" {
-		return d, &FieldError{"service", "required: the service this deployment belongs to"}
+		return d, &FieldError{Field: "service", Message: "required: the service this deployment belongs to", Missing: true}
 	}
 	if d.Environment == "" {
 		d.Environment = doraflow.EnvironmentProduction
@@ -78,12 +88,12 @@ func (r DeploymentRecord) Deployment(now time.Time, block string) (doraflow.Depl
 		d.Status = doraflow.StatusSuccess
 	case doraflow.StatusSuccess, doraflow.StatusFailure:
 	default:
-		return d, &FieldError{"status", fmt.Sprintf("%q is not a status: use success or failure", r.Status)}
+		return d, &FieldError{Field: "status", Message: fmt.Sprintf("%q is not a status: use success or failure", r.Status)}
 	}
 	if d.Repository != "" && strings.Count(d.Repository, "/") != 1 {
-		return d, &FieldError{"repository", fmt.Sprintf("%q: want owner/name", d.Repository)}
+		return d, &FieldError{Field: "repository", Message: fmt.Sprintf("%q: want owner/name", d.Repository)}
 	}
-	at, err := optionalTime("deployed_at", r.DeployedAt)
+	at, err := optionalTime("deployed_at", r.DeployedAt, now)
 	if err != nil {
 		return d, err
 	}
@@ -97,8 +107,9 @@ func (r DeploymentRecord) Deployment(now time.Time, block string) (doraflow.Depl
 	return d, nil
 }
 
-// Incident validates r and returns the incident it records.
-func (r IncidentRecord) Incident(block string) (doraflow.Incident, error) {
+// Incident validates r and returns the incident it records; now bounds
+// its times (MaxAhead).
+func (r IncidentRecord) Incident(now time.Time, block string) (doraflow.Incident, error) {
 	in := doraflow.Incident{
 		ID: strings.TrimSpace(r.ID), Source: doraflow.SourceCustom, Block: block,
 		Service: strings.TrimSpace(r.Service), DeploymentID: strings.TrimSpace(r.DeploymentID),
@@ -111,21 +122,21 @@ func (r IncidentRecord) Incident(block string) (doraflow.Incident, error) {
 		return in, err
 	}
 	if in.Service == "" {
-		return in, &FieldError{"service", "required: the service the incident hit"}
+		return in, &FieldError{Field: "service", Message: "required: the service the incident hit", Missing: true}
 	}
-	created, err := optionalTime("created_at", r.CreatedAt)
+	created, err := optionalTime("created_at", r.CreatedAt, now)
 	if err != nil {
 		return in, err
 	}
 	if created.IsZero() {
-		return in, &FieldError{"created_at", "required: when the incident started (RFC 3339, e.g. 2024-03-01T10:00:00Z)"}
+		return in, &FieldError{Field: "created_at", Message: "required: when the incident started (RFC 3339, e.g. 2024-03-01T10:00:00Z)", Missing: true}
 	}
-	resolved, err := optionalTime("resolved_at", r.ResolvedAt)
+	resolved, err := optionalTime("resolved_at", r.ResolvedAt, now)
 	if err != nil {
 		return in, err
 	}
 	if !resolved.IsZero() && resolved.Before(created) {
-		return in, &FieldError{"resolved_at", "is before created_at"}
+		return in, &FieldError{Field: "resolved_at", Message: "is before created_at"}
 	}
 	in.CreatedAt = created.UTC().Truncate(time.Second)
 	if !resolved.IsZero() {
@@ -149,19 +160,27 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a date: use YYYY-MM-DD or RFC 3339 (2024-03-01T10:00:00Z)", s)
 }
 
-func optionalTime(field, s string) (time.Time, error) {
+// MaxAhead is how far past now a recorded time may lie: enough for clocks
+// that disagree and for time zones, not for a typo's year (2030-01-01),
+// which would make the record count in a period that has not come.
+const MaxAhead = 24 * time.Hour
+
+func optionalTime(field, s string, now time.Time) (time.Time, error) {
 	if strings.TrimSpace(s) == "" {
 		return time.Time{}, nil
 	}
 	t, err := ParseTime(s)
 	if err != nil {
-		return t, &FieldError{field, err.Error()}
+		return t, &FieldError{Field: field, Message: err.Error()}
 	}
 	// ClickHouse's DateTime holds 1970 to 2105, in UTC: the bounds apply
 	// to the instant stored, not to the calendar of the caller's offset
 	// (2100-12-31T23:59:59-23:00 is 2101-01-01 in UTC).
 	if u := t.UTC(); u.Year() < 1971 || u.Year() > 2100 {
-		return t, &FieldError{field, fmt.Sprintf("%s is %s in UTC, out of range (1971 to 2100 UTC)", t.Format(time.RFC3339), u.Format(time.RFC3339))}
+		return t, &FieldError{Field: field, Message: fmt.Sprintf("%s is %s in UTC, out of range (1971 to 2100 UTC)", t.Format(time.RFC3339), u.Format(time.RFC3339))}
+	}
+	if t.After(now.Add(MaxAhead)) {
+		return t, &FieldError{Field: field, Message: fmt.Sprintf("%s is more than a day in the future (now is %s): give the time it happened, in UTC or with its offset", t.Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
 	return t, nil
 }
@@ -178,13 +197,13 @@ func checkText(fields [][2]string) error {
 	for _, f := range fields {
 		name, v := f[0], f[1]
 		if len(v) > maxField {
-			return &FieldError{name, fmt.Sprintf("longer than %d bytes", maxField)}
+			return &FieldError{Field: name, Message: fmt.Sprintf("longer than %d bytes", maxField)}
 		}
 		if name == "title" {
 			continue
 		}
 		if msg := unprintable(v); msg != "" {
-			return &FieldError{name, msg}
+			return &FieldError{Field: name, Message: msg}
 		}
 	}
 	return nil

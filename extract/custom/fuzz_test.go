@@ -49,7 +49,7 @@ func FuzzRecord(f *testing.F) {
 				checkDecodeError(t, err, rec)
 				return
 			}
-			in, err := rec.Incident("manual")
+			in, err := rec.Incident(now, "manual")
 			if err != nil {
 				checkFieldError(t, err, rec)
 				return

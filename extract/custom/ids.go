@@ -36,7 +36,7 @@ var pagerDutyIncidentID = regexp.MustCompile(`^(P[0-9A-Z]{6}|Q[0-9A-Z]{13})$`)
 // whose names that source's ids and their forms, for the message.
 func checkOwnID(id string, shape *regexp.Regexp, whose string) error {
 	if shape.MatchString(id) && (shape != pagerDutyIncidentID || strings.ContainsAny(id, "0123456789")) {
-		return &FieldError{"id", fmt.Sprintf("%q has the form of %s, which custom records may not take (they would replace that source's record): choose another id, like deploy-4711 or INC-12", id, whose)}
+		return &FieldError{Field: "id", Message: fmt.Sprintf("%q has the form of %s, which custom records may not take (they would replace that source's record): choose another id, like deploy-4711 or INC-12", id, whose)}
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -23,7 +22,7 @@ type sampleRecorder struct {
 }
 
 func (s *sampleRecorder) StageDeploymentRecord(_ context.Context, r DeploymentRecord) (doraflow.Deployment, bool, error) {
-	d, err := r.Deployment(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), s.deploymentBlock)
+	d, err := r.Deployment(validateNow, s.deploymentBlock)
 	if err != nil {
 		return d, false, err
 	}
@@ -33,7 +32,7 @@ func (s *sampleRecorder) StageDeploymentRecord(_ context.Context, r DeploymentRe
 }
 
 func (s *sampleRecorder) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraflow.Incident, bool, error) {
-	in, err := r.Incident(s.incidentBlock)
+	in, err := r.Incident(validateNow, s.incidentBlock)
 	if err != nil {
 		return in, false, err
 	}

@@ -26,17 +26,25 @@ const MaxBody = 1 << 20
 type Recorder interface {
 	StageDeploymentRecord(ctx context.Context, r DeploymentRecord) (d doraflow.Deployment, created bool, err error)
 	StageIncidentRecord(ctx context.Context, r IncidentRecord) (in doraflow.Incident, created bool, err error)
+	// RetractDeploymentRecord and RetractIncidentRecord stage the
+	// retraction of the custom record id; an id that names none returns
+	// an error wrapping ErrNotRecorded.
+	RetractDeploymentRecord(ctx context.Context, id string) (doraflow.Deployment, error)
+	RetractIncidentRecord(ctx context.Context, id string) (doraflow.Incident, error)
 }
 
 // Handler serves the write API of `doraflow run`:
 //
 //	POST /api/v1/deployments   record a deployment
 //	POST /api/v1/incidents     record or update an incident
+//	DELETE /api/v1/deployments/{id}, DELETE /api/v1/incidents/{id}
+//	                           retract a custom record
 //
-// Both need "Authorization: Bearer TOKEN" with one of the configured
-// tokens, answer 201 for a new id, 200 for an id already recorded, 400
-// naming the bad field, 401 without a valid token and 413 over MaxBody,
-// always with a JSON body. A request refused for its token is logged at
+// All need "Authorization: Bearer TOKEN" with one of the configured
+// tokens. POST answers 201 for a new id, 200 for an id already recorded
+// (updating only the fields sent), 400 naming the bad field, 401 without
+// a valid token and 413 over MaxBody; DELETE 200, 404 for an id that
+// names no custom record and 401; always with a JSON body. A request refused for its token is logged at
 // warn with its method, path and remote address, never with the token.
 type Handler struct {
 	// Refused, when set, is called once for every request refused with
@@ -73,6 +81,9 @@ func NewHandler(rec Recorder, tokens []string, log zerolog.Logger) *Handler {
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/deployments", h.deployments)
 	mux.HandleFunc("POST /api/v1/incidents", h.incidents)
+	// {id...}: a custom id may hold a slash (acme/deploy-1).
+	mux.HandleFunc("DELETE /api/v1/deployments/{id...}", h.retractDeployment)
+	mux.HandleFunc("DELETE /api/v1/incidents/{id...}", h.retractIncident)
 }
 
 func (h *Handler) deployments(w http.ResponseWriter, r *http.Request) {
@@ -97,17 +108,45 @@ func (h *Handler) incidents(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, r, created, err, body)
 }
 
+func (h *Handler) retractDeployment(w http.ResponseWriter, r *http.Request) {
+	h.retract(w, r, "deployment", func(ctx context.Context, id string) (string, error) {
+		d, err := h.rec.RetractDeploymentRecord(ctx, id)
+		return d.Service, err
+	})
+}
+
+func (h *Handler) retractIncident(w http.ResponseWriter, r *http.Request) {
+	h.retract(w, r, "incident", func(ctx context.Context, id string) (string, error) {
+		in, err := h.rec.RetractIncidentRecord(ctx, id)
+		return in.Service, err
+	})
+}
+
+// retract serves a DELETE of a kind of record: 400 without an id in the
+// path, 404 for an id that names no custom record of the kind, 200 once
+// its retraction is stored.
+func (h *Handler) retract(w http.ResponseWriter, r *http.Request, kind string, do func(ctx context.Context, id string) (service string, err error)) {
+	if !h.authorize(w, r) {
+		return
+	}
+	id := r.PathValue("id")
+	if strings.TrimSpace(id) == "" {
+		h.refused(RefusedInvalid)
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("id: required: give the id of the %s to retract in the path, DELETE /api/v1/%ss/ID", kind, kind))
+		return
+	}
+	service, err := do(r.Context(), id)
+	if errors.Is(err, ErrNotRecorded) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("id: no custom %s %q is recorded: check the id (doraflow explain lists them)", kind, id))
+		return
+	}
+	h.reply(w, r, false, err, map[string]any{"id": id, "service": service, "retracted": true})
+}
+
 // accept authenticates the request and decodes its body into v, writing
 // the error response itself when it cannot.
 func (h *Handler) accept(w http.ResponseWriter, r *http.Request, v any) bool {
-	if !h.authorized(r) {
-		// A guess at a token is worth an operator's attention; the
-		// token itself is never logged, nor the header it came in.
-		h.log.Warn().Str("method", r.Method).Str("path", r.URL.Path).Str("remote", r.RemoteAddr).
-			Bool("token_sent", r.Header.Get("Authorization") != "").Msg("API request refused: missing or invalid bearer token")
-		h.refused(RefusedUnauthorized)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="doraflow"`)
-		writeError(w, http.StatusUnauthorized, "missing or invalid bearer token: send Authorization: Bearer TOKEN with one of server.tokens")
+	if !h.authorize(w, r) {
 		return false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -128,6 +167,22 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// authorize checks the bearer token, answering 401 itself when it is
+// missing or not one of the configured tokens.
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) bool {
+	if h.authorized(r) {
+		return true
+	}
+	// A guess at a token is worth an operator's attention; the token
+	// itself is never logged, nor the header it came in.
+	h.log.Warn().Str("method", r.Method).Str("path", r.URL.Path).Str("remote", r.RemoteAddr).
+		Bool("token_sent", r.Header.Get("Authorization") != "").Msg("API request refused: missing or invalid bearer token")
+	h.refused(RefusedUnauthorized)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="doraflow"`)
+	writeError(w, http.StatusUnauthorized, "missing or invalid bearer token: send Authorization: Bearer TOKEN with one of server.tokens")
+	return false
 }
 
 func (h *Handler) refused(reason string) {

@@ -2,13 +2,13 @@ package custom
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 
@@ -22,28 +22,60 @@ type memory struct {
 	incidents   map[string]doraflow.Incident
 }
 
+// StageDeploymentRecord merges an update over the stored record, as the
+// pipeline does.
 func (m *memory) StageDeploymentRecord(_ context.Context, r DeploymentRecord) (doraflow.Deployment, bool, error) {
-	d, err := r.Deployment(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), "manual")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	prev, had := m.deployments[strings.TrimSpace(r.ID)]
+	if had {
+		r = r.Over(prev)
+	}
+	d, err := r.Deployment(validateNow, "manual")
 	if err != nil {
 		return d, false, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, had := m.deployments[d.ID]
 	m.deployments[d.ID] = d
 	return d, !had, nil
 }
 
 func (m *memory) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraflow.Incident, bool, error) {
-	in, err := r.Incident("manual")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	prev, had := m.incidents[strings.TrimSpace(r.ID)]
+	if had {
+		r = r.Over(prev)
+	}
+	in, err := r.Incident(validateNow, "manual")
 	if err != nil {
 		return in, false, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, had := m.incidents[in.ID]
 	m.incidents[in.ID] = in
 	return in, !had, nil
+}
+
+func (m *memory) RetractDeploymentRecord(_ context.Context, id string) (doraflow.Deployment, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, had := m.deployments[id]
+	if !had {
+		return d, fmt.Errorf("retract deployment %q: %w", id, ErrNotRecorded)
+	}
+	d.Retracted = true
+	m.deployments[id] = d
+	return d, nil
+}
+
+func (m *memory) RetractIncidentRecord(_ context.Context, id string) (doraflow.Incident, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	in, had := m.incidents[id]
+	if !had {
+		return in, fmt.Errorf("retract incident %q: %w", id, ErrNotRecorded)
+	}
+	in.Retracted = true
+	m.incidents[id] = in
+	return in, nil
 }
 
 func TestAPI(t *testing.T) {
@@ -118,5 +150,63 @@ func TestAPI(t *testing.T) {
 	}
 	if in := mem.incidents["i1"]; len(mem.incidents) != 2 || !in.Resolved() {
 		t.Fatalf("stored incidents = %+v, want i1 resolved and i2", mem.incidents)
+	}
+}
+
+// TestAPIUpdatesAndRetracts checks that a repeated id changes only the
+// fields sent (an incident resolved by its id and resolved_at keeps its
+// title), and the DELETE endpoints: bearer token required, 200 with the
+// record retracted, 404 for an id never recorded.
+func TestAPIUpdatesAndRetracts(t *testing.T) {
+	mem := &memory{deployments: map[string]doraflow.Deployment{}, incidents: map[string]doraflow.Incident{}}
+	mux := http.NewServeMux()
+	NewHandler(mem, []string{"good-token"}, zerolog.Nop()).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	for _, c := range []struct {
+		name, method, path, token, body string
+		want                            int
+		wantBody                        string // substring of the JSON answer
+	}{
+		{"record", "POST", "/api/v1/deployments", "good-token", `{"id":"d1","service":"api","title":"v1.2","deployed_at":"2024-05-02T10:00:00Z"}`, 201, `"id":"d1"`},
+		{"update the status only", "POST", "/api/v1/deployments", "good-token", `{"id":"d1","status":"failure"}`, 200, `"deployed_at":"2024-05-02T10:00:00Z"`},
+		{"open incident", "POST", "/api/v1/incidents", "good-token", `{"id":"INC-1","service":"api","title":"errors up","created_at":"2024-05-02T10:30:00Z"}`, 201, ""},
+		{"resolve by id", "POST", "/api/v1/incidents", "good-token", `{"id":"INC-1","resolved_at":"2024-05-02T11:00:00Z"}`, 200, `"resolved_at":"2024-05-02T11:00:00Z"`},
+		{"a new record still needs its service", "POST", "/api/v1/deployments", "good-token", `{"id":"d2"}`, 400, "service: required"},
+		{"retract without a token", "DELETE", "/api/v1/deployments/d1", "", "", 401, "bearer token"},
+		{"retract with a wrong token", "DELETE", "/api/v1/deployments/d1", "bad", "", 401, "bearer token"},
+		{"retract a deployment", "DELETE", "/api/v1/deployments/d1", "good-token", "", 200, `"retracted":true`},
+		{"retract it again", "DELETE", "/api/v1/deployments/d1", "good-token", "", 200, `"retracted":true`},
+		{"retract an incident", "DELETE", "/api/v1/incidents/INC-1", "good-token", "", 200, `"id":"INC-1"`},
+		{"retract an unknown deployment", "DELETE", "/api/v1/deployments/nope", "good-token", "", 404, `id: no custom deployment \"nope\" is recorded`},
+		{"retract an unknown incident", "DELETE", "/api/v1/incidents/nope", "good-token", "", 404, `id: no custom incident \"nope\" is recorded`},
+		{"retract with an escaped slash", "DELETE", "/api/v1/incidents/a%2Fb", "good-token", "", 404, `\"a/b\"`},
+		{"DELETE without an id", "DELETE", "/api/v1/deployments/", "good-token", "", 400, "id: required"},
+	} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || !strings.Contains(string(body), c.wantBody) {
+			t.Errorf("%s: %d %s, want %d with %s", c.name, resp.StatusCode, body, c.want, c.wantBody)
+		}
+		if c.want >= 400 && c.want != 405 && !strings.HasPrefix(string(body), `{"error":`) {
+			t.Errorf("%s: body %s, want a JSON error", c.name, body)
+		}
+	}
+	d := mem.deployments["d1"]
+	if len(mem.deployments) != 1 || d.Title != "v1.2" || d.Status != doraflow.StatusFailure || d.DeployedAt.Hour() != 10 || !d.Retracted {
+		t.Errorf("stored deployments %+v, want d1 with its title and time, failed, retracted", mem.deployments)
+	}
+	in := mem.incidents["INC-1"]
+	if len(mem.incidents) != 1 || in.Title != "errors up" || in.Service != "api" || !in.Resolved() || !in.Retracted {
+		t.Errorf("stored incidents %+v, want INC-1 with its title, resolved, retracted", mem.incidents)
 	}
 }

@@ -7,20 +7,28 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"doraflow"
 	"doraflow/metrics"
 )
 
 var validateNow = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// validate runs the validation of a record and returns its error, if any.
+// validate runs the validation of a record at validateNow and returns
+// its error, if any.
 func validate(t *testing.T, record any) error {
+	t.Helper()
+	return validateAt(t, validateNow, record)
+}
+
+// validateAt runs the validation of a record at now.
+func validateAt(t *testing.T, now time.Time, record any) error {
 	t.Helper()
 	switch r := record.(type) {
 	case DeploymentRecord:
-		_, err := r.Deployment(validateNow, "manual")
+		_, err := r.Deployment(now, "manual")
 		return err
 	case IncidentRecord:
-		_, err := r.Incident("manual")
+		_, err := r.Incident(now, "manual")
 		return err
 	}
 	t.Fatalf("not a record: %T", record)
@@ -117,8 +125,11 @@ func TestRefusedRunesAreTheEscapedOnes(t *testing.T) {
 
 // TestTimeBoundsAreUTC checks the 1971 to 2100 bounds on the instant, in
 // UTC, whatever offset the caller wrote it in: 2100-12-31T23:59:59-23:00
-// is 2101-01-01T22:59:59Z and was stored as such.
+// is 2101-01-01T22:59:59Z and was stored as such. The records are checked
+// on the last day of 2100, so that the future bound (MaxAhead) lets the
+// upper bound of the range show.
 func TestTimeBoundsAreUTC(t *testing.T) {
+	now := time.Date(2100, 12, 31, 12, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		at, want string // want "" accepts
 	}{
@@ -134,9 +145,9 @@ func TestTimeBoundsAreUTC(t *testing.T) {
 		{"2101-01-01", "out of range"},
 		{"1970-12-31", "out of range"},
 	} {
-		wantFieldError(t, "deployed_at "+c.at, validate(t, DeploymentRecord{Service: "api", DeployedAt: c.at}), "deployed_at", c.want)
-		wantFieldError(t, "created_at "+c.at, validate(t, IncidentRecord{Service: "api", CreatedAt: c.at}), "created_at", c.want)
-		d, err := DeploymentRecord{Service: "api", DeployedAt: c.at}.Deployment(validateNow, "manual")
+		wantFieldError(t, "deployed_at "+c.at, validateAt(t, now, DeploymentRecord{Service: "api", DeployedAt: c.at}), "deployed_at", c.want)
+		wantFieldError(t, "created_at "+c.at, validateAt(t, now, IncidentRecord{Service: "api", CreatedAt: c.at}), "created_at", c.want)
+		d, err := DeploymentRecord{Service: "api", DeployedAt: c.at}.Deployment(now, "manual")
 		if err == nil && (d.DeployedAt.Year() < 1971 || d.DeployedAt.Year() > 2100 || d.DeployedAt.Location() != time.UTC) {
 			t.Errorf("deployed_at %s stored as %s", c.at, d.DeployedAt)
 		}
@@ -181,5 +192,59 @@ func TestOtherSourcesIDsAreRefused(t *testing.T) {
 		{IncidentRecord{ID: "INC-13", Service: "api", CreatedAt: "2024-01-01", DeploymentID: "acme/api#run-123"}, ""},
 	} {
 		wantFieldError(t, "id", validate(t, c.record), "id", c.want)
+	}
+}
+
+// TestFutureTimesAreRefused checks MaxAhead: a time up to a day past now
+// is a clock or time-zone slip and accepted, one beyond is a typo (2030
+// for 2023) and refused, in every time field, naming it.
+func TestFutureTimesAreRefused(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		record any
+		field  string
+		want   string // "" accepts
+	}{
+		{"deployed a day ahead", DeploymentRecord{Service: "api", DeployedAt: "2024-06-02T12:00:00Z"}, "deployed_at", ""},
+		{"deployed a day and a second ahead", DeploymentRecord{Service: "api", DeployedAt: "2024-06-02T12:00:01Z"}, "deployed_at", "more than a day in the future"},
+		{"deployed in 2030", DeploymentRecord{Service: "api", DeployedAt: "2030-01-01"}, "deployed_at", "2030-01-01T00:00:00Z is more than a day in the future (now is 2024-06-01T12:00:00Z)"},
+		{"ahead only in its offset", DeploymentRecord{Service: "api", DeployedAt: "2024-06-02T23:00:00+12:00"}, "deployed_at", ""},
+		{"created in 2030", IncidentRecord{Service: "api", CreatedAt: "2030-01-01"}, "created_at", "more than a day in the future"},
+		{"resolved in 2030", IncidentRecord{Service: "api", CreatedAt: "2024-06-01", ResolvedAt: "2030-01-01"}, "resolved_at", "more than a day in the future"},
+	} {
+		wantFieldError(t, c.name, validate(t, c.record), c.field, c.want)
+	}
+}
+
+// TestUpdateKeepsStoredFields checks Over: an update takes every field it
+// leaves out from the stored record, and changes those it gives.
+func TestUpdateKeepsStoredFields(t *testing.T) {
+	at := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	storedD := doraflow.Deployment{ID: "d1", Service: "api", Environment: "staging", SHA: "abc", Repository: "acme/api",
+		DeployedAt: at, Status: doraflow.StatusFailure, URL: "https://ci/1", Title: "release 1"}
+	d, err := DeploymentRecord{ID: "d1", Status: "success"}.Over(storedD).Deployment(validateNow, "manual")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := storedD
+	want.Status, want.Source, want.Method, want.Block = doraflow.StatusSuccess, doraflow.SourceCustom, doraflow.MethodCustom, "manual"
+	if d != want {
+		t.Errorf("updated deployment\n%+v, want\n%+v", d, want)
+	}
+
+	storedI := doraflow.Incident{ID: "INC-1", Service: "api", CreatedAt: at, DeploymentID: "d1", Title: "errors", URL: "https://pd/1"}
+	in, err := IncidentRecord{ID: "INC-1", ResolvedAt: "2024-05-01T11:00:00Z"}.Over(storedI).Incident(validateNow, "manual")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantI := storedI
+	wantI.ResolvedAt, wantI.Source, wantI.Block = at.Add(time.Hour), doraflow.SourceCustom, "manual"
+	if in != wantI {
+		t.Errorf("resolved incident\n%+v, want\n%+v", in, wantI)
+	}
+	// What is given wins, and an open incident stays open.
+	in, err = IncidentRecord{ID: "INC-1", Title: "new title"}.Over(storedI).Incident(validateNow, "manual")
+	if err != nil || in.Title != "new title" || in.Resolved() || !in.CreatedAt.Equal(at) {
+		t.Errorf("retitled incident %+v, %v; want the new title, open, created %s", in, err, at)
 	}
 }

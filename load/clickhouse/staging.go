@@ -49,7 +49,7 @@ func factRows(f doraflow.FactSet) []stagingRows {
 func deploymentRows(ds []doraflow.Deployment) stagingRows {
 	return stagingRows{stgDeployments, len(ds), func(dst []any, i int, v uint64) []any {
 		d := &ds[i]
-		return append(dst, d.ID, d.Block, string(d.Source), string(d.Method), d.Service, d.Team, d.Environment, d.Repository, d.SHA, d.DeployedAt.UTC(), string(d.Status), d.URL, d.Title, d.Author, v)
+		return append(dst, d.ID, d.Block, string(d.Source), string(d.Method), d.Service, d.Team, d.Environment, d.Repository, d.SHA, d.DeployedAt.UTC(), string(d.Status), d.URL, d.Title, d.Author, flag(d.Retracted), v)
 	}}
 }
 
@@ -93,7 +93,7 @@ func incidentRows(is []doraflow.Incident) stagingRows {
 			r := in.ResolvedAt.UTC()
 			resolved = &r
 		}
-		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), resolved, in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, in.MergedInto, v)
+		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), resolved, in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, in.MergedInto, flag(in.Retracted), v)
 	}}
 }
 

@@ -203,6 +203,8 @@ func appendTSV(b []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(b, v, 10), nil
 	case uint64:
 		return strconv.AppendUint(b, v, 10), nil
+	case uint8:
+		return strconv.AppendUint(b, uint64(v), 10), nil
 	case time.Time:
 		return v.UTC().AppendFormat(b, time.DateTime), nil
 	case *time.Time:

@@ -1,5 +1,6 @@
 -- Current facts of the incidents named in @ids, or of services @services,
--- or naming a deployment of services @services.
+-- or naming a deployment of services @services. A retracted incident
+-- (0011) is left out: it counts nowhere.
 SELECT
     id,
     argMax(block, version) AS block,
@@ -24,3 +25,4 @@ WHERE has(CAST(@ids AS Array(String)), id)
        OR deployment_id IN (SELECT id FROM deployments WHERE has(CAST(@services AS Array(String)), service))
 )
 GROUP BY id
+HAVING argMax(retracted, version) = 0

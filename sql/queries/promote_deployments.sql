@@ -3,8 +3,8 @@
 -- block, then the block that comes first in the config (@blocks; unknown
 -- blocks rank last, by name), and inserts it only when its content differs
 -- from the current fact, so a repeat changes nothing.
-INSERT INTO deployments (id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, content_hash, version)
-SELECT id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, content_hash, @version
+INSERT INTO deployments (id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, retracted, content_hash, version)
+SELECT id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, retracted, content_hash, @version
 FROM
 (
     SELECT
@@ -22,7 +22,12 @@ FROM
         argMin(url, rank) AS url,
         argMin(title, rank) AS title,
         argMin(author, rank) AS author,
-        cityHash64(block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author) AS content_hash
+        argMin(retracted, rank) AS retracted,
+        -- retracted joins the hash only when set, so that the hashes of
+        -- facts promoted before it existed stay as they were.
+        if(retracted = 0,
+           cityHash64(block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author),
+           cityHash64(block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, retracted)) AS content_hash
     FROM
     (
         SELECT
@@ -40,7 +45,8 @@ FROM
             argMax(status, version) AS status,
             argMax(url, version) AS url,
             argMax(title, version) AS title,
-            argMax(author, version) AS author
+            argMax(author, version) AS author,
+            argMax(retracted, version) AS retracted
         FROM stg_deployments
         WHERE id IN (SELECT id FROM stg_deployments WHERE version > @lo AND version <= @hi)
           AND version <= @hi

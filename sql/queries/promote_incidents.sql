@@ -1,8 +1,8 @@
 -- Promote staged incidents in (@lo, @hi], keeping per id the first block
 -- in config order, as promote_deployments does. merged_into is part of the
 -- content: a merge seen later is a new version of the fact.
-INSERT INTO incidents (id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, content_hash, version)
-SELECT id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, content_hash, @version
+INSERT INTO incidents (id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, content_hash, version)
+SELECT id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, content_hash, @version
 FROM
 (
     SELECT
@@ -20,7 +20,11 @@ FROM
         argMin(urgency, rank) AS urgency,
         argMin(priority, rank) AS priority,
         argMin(merged_into, rank) AS merged_into,
-        cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into) AS content_hash
+        argMin(retracted, rank) AS retracted,
+        -- retracted joins the hash only when set, as in promote_deployments.
+        if(retracted = 0,
+           cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into),
+           cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into, retracted)) AS content_hash
     FROM
     (
         SELECT
@@ -38,7 +42,8 @@ FROM
             argMax(assignee, version) AS assignee,
             argMax(urgency, version) AS urgency,
             argMax(priority, version) AS priority,
-            argMax(merged_into, version) AS merged_into
+            argMax(merged_into, version) AS merged_into,
+            argMax(retracted, version) AS retracted
         FROM stg_incidents
         WHERE id IN (SELECT id FROM stg_incidents WHERE version > @lo AND version <= @hi)
           AND version <= @hi
