@@ -79,7 +79,7 @@ func (p *Pipeline) StageIncidentRecord(ctx context.Context, rec custom.IncidentR
 // deployment returns an error wrapping custom.ErrNotRecorded; one already
 // retracted is left as it is.
 func (p *Pipeline) RetractDeploymentRecord(ctx context.Context, id string) (doraflow.Deployment, error) {
-	d, found, err := p.recordedDeployment(ctx, id)
+	d, found, err := p.store.RecordedDeployment(ctx, strings.TrimSpace(id))
 	switch {
 	case err != nil:
 		return d, err
@@ -98,7 +98,7 @@ func (p *Pipeline) RetractDeploymentRecord(ctx context.Context, id string) (dora
 // RetractIncidentRecord stages the retraction of custom incident id, as
 // RetractDeploymentRecord does.
 func (p *Pipeline) RetractIncidentRecord(ctx context.Context, id string) (doraflow.Incident, error) {
-	in, found, err := p.recordedIncident(ctx, id)
+	in, found, err := p.store.RecordedIncident(ctx, strings.TrimSpace(id))
 	switch {
 	case err != nil:
 		return in, err
