@@ -23,7 +23,8 @@ func TestReport(t *testing.T) {
 		}
 		mustRun("migrate")
 		mustRun("record", "deployment", "--service", "api", "--id", "d1", "--deployed-at", "2024-01-02T10:00:00Z")
-		mustRun("record", "deployment", "--service", "web", "--id", "d2", "--deployed-at", "2024-01-03T10:00:00Z", "--environment", "staging")
+		// web and staging are new on purpose: the config lists api alone.
+		mustRun("record", "deployment", "--service", "web", "--new-service", "--id", "d2", "--deployed-at", "2024-01-03T10:00:00Z", "--environment", "staging", "--new-environment")
 		mustRun("record", "incident", "--service", "api", "--id", "i1", "--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T11:45:00Z")
 
 		for _, tc := range []struct {

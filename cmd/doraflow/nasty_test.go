@@ -68,8 +68,9 @@ func TestNastyTextIsStoredAndReportedAsText(t *testing.T) {
 					t.Errorf("record deployment --service %q: exit %d %s, want 2 naming --service", s, code, errOut)
 				}
 			}
-			mustRun("record", "deployment", "--service", n, "--id", n+" cli", "--sha", n, "--title", s, "--deployed-at", "2024-01-02T10:00:00Z")
-			mustRun("record", "incident", "--service", n, "--id", n+" cli", "--title", s, "--deployment", n+" cli",
+			// Each name is a new service on purpose.
+			mustRun("record", "deployment", "--service", n, "--new-service", "--id", n+" cli", "--sha", n, "--title", s, "--deployed-at", "2024-01-02T10:00:00Z")
+			mustRun("record", "incident", "--service", n, "--new-service", "--id", n+" cli", "--title", s, "--deployment", n+" cli",
 				"--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T12:00:00Z")
 		}
 		d := c.startDaemon(addr)
@@ -81,11 +82,17 @@ func TestNastyTextIsStoredAndReportedAsText(t *testing.T) {
 					t.Errorf("POST service %q: %d %s, want 400 naming service", s, code, resp)
 				}
 			}
-			for path, rec := range map[string]map[string]string{
-				"/api/v1/deployments": {"id": n + " api", "service": n, "sha": n, "title": s, "deployed_at": "2024-01-03T10:00:00Z"},
-				"/api/v1/incidents":   {"id": n + " api", "service": n, "title": s, "deployment_id": n + " api", "created_at": "2024-01-03T11:00:00Z", "resolved_at": "2024-01-03T12:00:00Z"},
+			// In order: the incident names the deployment, which must be
+			// recorded first.
+			for _, r := range []struct {
+				path string
+				rec  map[string]any
+			}{
+				{"/api/v1/deployments", map[string]any{"id": n + " api", "service": n, "new_service": true, "sha": n, "title": s, "deployed_at": "2024-01-03T10:00:00Z"}},
+				{"/api/v1/incidents", map[string]any{"id": n + " api", "service": n, "new_service": true, "title": s, "deployment_id": n + " api", "created_at": "2024-01-03T11:00:00Z", "resolved_at": "2024-01-03T12:00:00Z"}},
 			} {
-				body, err := json.Marshal(rec)
+				path := r.path
+				body, err := json.Marshal(r.rec)
 				if err != nil {
 					t.Fatal(err)
 				}
