@@ -25,6 +25,7 @@ import (
 type ghHarness struct {
 	*pipelinetest.Harness
 	srv *githubfake.Server
+	src *github.Source
 }
 
 // newGHHarness serves a hand-built organisation: acme/api deploys with a
@@ -55,6 +56,7 @@ func newGHHarness(t *testing.T, blocks []doraflow.Block) *ghHarness {
 	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store), Pending: pipeline.NewPending(h.Store),
 		Sleep: func(context.Context, time.Duration) error { return nil }, Now: func() time.Time { return h.Now }})
 	must(t, err)
+	h.src = src
 	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.Now }))
 	return h
 }

@@ -2,10 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,8 +29,9 @@ const (
 // PromoteOptions adjust a promote.
 type PromoteOptions struct {
 	// Rebuild recomputes the events of every service, not only of those
-	// the new staging rows touch. Promote rebuilds by itself when the
-	// rules (time zone, attribution window, rework labels) changed.
+	// the new staging rows touch. Promote rebuilds by itself when a
+	// setting that shapes the events (shape.go: time zone, attribution
+	// window, rework labels, services, blocks) changed since the last.
 	Rebuild bool
 	// Wait is how long to wait for another process's promote to finish;
 	// default 2 minutes.
@@ -45,6 +44,11 @@ type PromoteResult struct {
 	Services int               // services whose events were recomputed
 	Events   int               // metric events written
 	Rebuilt  bool
+	// Changed names the settings of the config that differed from those
+	// the stored events were built from, and made this promote rebuild.
+	Changed []string
+	// Retagged counts the facts staged again with a new service or team.
+	Retagged int
 }
 
 // Promote merges what is new or changed in staging into the durable fact
@@ -65,6 +69,21 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 		return res, fmt.Errorf("promote: %w", err)
 	}
 	defer lease.Release(context.WithoutCancel(ctx))
+
+	shape := p.shape()
+	recorded, _, err := p.store.State(ctx, rulesStateKey)
+	if err != nil {
+		return res, fmt.Errorf("promote: %w", err)
+	}
+	res.Changed = shape.changedSince(recorded)
+	if len(res.Changed) > 0 {
+		p.log.Warn().Strs("changed", res.Changed).Msg("config changed since the metric events were built; rebuilding them")
+	}
+	if reshapes(res.Changed) {
+		if err := p.reshape(ctx, lease, &res); err != nil {
+			return res, fmt.Errorf("promote: rebuild the facts for the new %s: %w", strings.Join(res.Changed, ", "), err)
+		}
+	}
 
 	high, err := p.store.StagingHigh(ctx)
 	if err != nil {
@@ -89,12 +108,8 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 		}
 	}
 
-	fingerprint := rulesFingerprint(p.rules())
-	stored, _, err := p.store.State(ctx, rulesStateKey)
-	if err != nil {
-		return res, fmt.Errorf("promote: %w", err)
-	}
-	res.Rebuilt = opts.Rebuild || stored != fingerprint
+	fingerprint := shape.String()
+	res.Rebuilt = opts.Rebuild || recorded != fingerprint
 
 	var services []string
 	if !res.Rebuilt {
@@ -104,8 +119,12 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 			return res, fmt.Errorf("promote: %w", err)
 		}
 	}
-	if res.FactRows, err = p.store.PromoteFacts(ctx, lease, ranges, p.blockOrder(), p.store.NextVersion()); err != nil {
+	written, err := p.store.PromoteFacts(ctx, lease, ranges, p.blockOrder(), p.store.NextVersion())
+	if err != nil {
 		return res, fmt.Errorf("promote: %w", err)
+	}
+	for table, n := range written {
+		res.FactRows[table] += n
 	}
 	if res.Rebuilt {
 		if services, err = p.store.AllServices(ctx); err != nil {
@@ -124,7 +143,9 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 		}
 		res.Events += n
 	}
-	if stored != fingerprint {
+	if recorded != fingerprint {
+		// Recorded only now that every event follows it: a promote that
+		// fails before here rebuilds again next time.
 		marks[rulesStateKey] = fingerprint
 	}
 	if err := lease.Check(ctx); err != nil {
@@ -133,8 +154,40 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 	if err := p.store.SetState(ctx, marks); err != nil {
 		return res, fmt.Errorf("promote: %w", err)
 	}
-	p.log.Info().Interface("fact_rows", res.FactRows).Int("services", res.Services).Int("events", res.Events).Bool("rebuilt", res.Rebuilt).Msg("promoted")
+	p.log.Info().Interface("fact_rows", res.FactRows).Int("services", res.Services).Int("events", res.Events).Bool("rebuilt", res.Rebuilt).Int("retagged", res.Retagged).Msg("promoted")
 	return res, nil
+}
+
+// reshape rebuilds the facts that a change of blocks or services makes
+// wrong, before promote goes on: with new blocks, every staged row is
+// promoted again so that each object is kept by the first block that now
+// matches it; with new services, facts whose service or team differs are
+// staged again (retag), for the promote to pick up with the rest.
+func (p *Pipeline) reshape(ctx context.Context, lease *clickhouse.Lease, res *PromoteResult) error {
+	if slices.Contains(res.Changed, settingBlocks) {
+		high, err := p.store.StagingHigh(ctx)
+		if err != nil {
+			return err
+		}
+		all := map[string]clickhouse.Range{}
+		for table, hi := range high {
+			all[table] = clickhouse.Range{Hi: hi}
+		}
+		written, err := p.store.PromoteFacts(ctx, lease, all, p.blockOrder(), p.store.NextVersion())
+		if err != nil {
+			return err
+		}
+		for table, n := range written {
+			res.FactRows[table] += n
+		}
+	}
+	services, err := p.store.AllServices(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := p.retag(ctx, lease.Check, services)
+	res.Retagged += n
+	return err
 }
 
 // serviceBatches groups services so that each group holds at most
@@ -182,20 +235,4 @@ func (p *Pipeline) recompute(ctx context.Context, lease *clickhouse.Lease, servi
 		return 0, err
 	}
 	return len(updates), p.store.InsertEvents(ctx, updates)
-}
-
-// rulesFingerprint identifies the rules events were computed with; events
-// computed under other rules are recomputed.
-func rulesFingerprint(r transform.Rules) string {
-	labels := make([]string, len(r.ReworkLabels))
-	for i, l := range r.ReworkLabels {
-		labels[i] = strings.ToLower(l)
-	}
-	sort.Strings(labels)
-	loc := "UTC"
-	if r.Location != nil {
-		loc = r.Location.String()
-	}
-	sum := sha256.Sum256([]byte(fmt.Sprintf("v1|%s|%d|%s", loc, r.AttributionWindow, strings.Join(labels, ","))))
-	return hex.EncodeToString(sum[:8])
 }

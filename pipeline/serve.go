@@ -87,6 +87,7 @@ func (p *Pipeline) StartWork(ctx context.Context, opts WorkOptions) (*Work, erro
 		defer close(w.promoterDone)
 		p.promoter(work, kick, opts.PromoteDelay)
 	}()
+	p.kickIfStale(work, kick)
 	sched.Start()
 	return w, nil
 }
@@ -130,6 +131,22 @@ func (p *Pipeline) scheduledSync(ctx context.Context) {
 	default:
 		p.log.Info().Int("deployments", res.Deployments).Int("changes", res.Changes).Int("incidents", res.Incidents).
 			Int("events", res.Promote.Events).Msg("scheduled sync done")
+	}
+}
+
+// kickIfStale has the promoter run at once when the config changed, in a
+// setting that shapes the events, since they were built: the readers
+// would otherwise read the old config's numbers until the next scheduled
+// sync, which may be a day away.
+func (p *Pipeline) kickIfStale(ctx context.Context, kick chan<- struct{}) {
+	changed, err := p.StaleSettings(ctx)
+	if err != nil {
+		// The scheduled sync rebuilds all the same; say why it may wait.
+		p.log.Warn().Err(err).Msg("could not tell whether the config changed; the next sync rebuilds if it did")
+		return
+	}
+	if len(changed) > 0 {
+		kick <- struct{}{}
 	}
 }
 

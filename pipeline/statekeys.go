@@ -16,7 +16,7 @@ import (
 //	watermark/SOURCE/BLOCK/REPO   the same for one repository of a GitHub block
 //	backfill/SOURCE/BLOCK/FROM-TO Unix seconds a backfill of [FROM, TO) has done
 //	promote/TABLE                 the staging version promote merged TABLE up to
-//	promote/rules                 the rules the stored metric events follow
+//	promote/rules                 what the stored facts and events were built from (shape.go)
 //	etag/…                        the GitHub extractor's conditional requests
 //	pending/…                     the runs and deployments the GitHub extractor checks again ("" once done)
 //	demo/made-by                  marks a database that doraflow demo made

@@ -54,6 +54,9 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if err := e.warnStale(ctx, p); err != nil {
+		return err
+	}
 	items, err := p.Explain(ctx, pipeline.ExplainQuery{What: what, From: from, To: to, Service: *service, Team: *team, Environment: *environment})
 	if err != nil {
 		return err

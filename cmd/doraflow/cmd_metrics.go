@@ -52,6 +52,9 @@ func cmdMetrics(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if err := e.warnStale(ctx, p); err != nil {
+		return err
+	}
 	q := metrics.Query{From: from, To: to, Location: cfg.Location, GroupBy: *groupBy, Period: *period, Service: *service, Team: *team}
 	report, err := p.Metrics(ctx, q, pipeline.MetricsOptions{FromEvents: *fromEvents})
 	if err != nil {

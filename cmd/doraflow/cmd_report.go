@@ -63,7 +63,11 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	// The report reads its cells through the pipeline, as metrics does.
-	data, err := report.Collect(ctx, pipeline.New(cfg, store, zerolog.Nop()), report.Query{
+	p := pipeline.New(cfg, store, zerolog.Nop())
+	if err := e.warnStale(ctx, p); err != nil {
+		return err
+	}
+	data, err := report.Collect(ctx, p, report.Query{
 		From: from, To: to, Location: cfg.Location, GroupBy: *groupBy,
 		Service: *service, Team: *team, Environment: *environment,
 	})
