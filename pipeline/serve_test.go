@@ -9,6 +9,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/rs/zerolog"
 
+	"doraflow"
 	"doraflow/config"
 	"doraflow/extract/custom"
 	"doraflow/load/clickhouse/clickhousetest"
@@ -62,5 +63,35 @@ func TestWorkPromotesRecords(t *testing.T) {
 		if took := time.Since(began); took > 5*time.Second {
 			t.Fatalf("Stop took %s with nothing running", took)
 		}
+	})
+}
+
+// TestWorkRebuildsAtStartWhenTheConfigChanged starts the work with a
+// config whose time zone differs from the one the events were built
+// with: it rebuilds at once, without waiting for the scheduled sync (the
+// fake clock never reaches it).
+func TestWorkRebuildsAtStartWhenTheConfigChanged(t *testing.T) {
+	t.Parallel()
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := pipelinetest.New(t, nil)
+		h.Stage(doraflow.FactSet{Deployments: []doraflow.Deployment{dep("d", "api", day(2))}})
+		h.Promote()
+		cfg := *h.Cfg
+		la, err := time.LoadLocation("America/Los_Angeles")
+		must(t, err)
+		cfg.Location, cfg.Timezone = la, la.String()
+		p := pipeline.New(&cfg, h.Store, zerolog.Nop())
+		stale, err := p.StaleSettings(h.Ctx)
+		must(t, err)
+		if len(stale) != 1 || stale[0] != "timezone" {
+			t.Fatalf("stale %v before the work starts, want timezone", stale)
+		}
+		w, err := p.StartWork(h.Ctx, pipeline.WorkOptions{Clock: clockwork.NewFakeClock(), PromoteDelay: 10 * time.Millisecond})
+		must(t, err)
+		defer w.Stop(h.Ctx)
+		pipelinetest.Eventually(t, func() bool {
+			stale, err := p.StaleSettings(h.Ctx)
+			return err == nil && len(stale) == 0
+		})
 	})
 }
