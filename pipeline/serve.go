@@ -85,9 +85,11 @@ func (p *Pipeline) StartWork(ctx context.Context, opts WorkOptions) (*Work, erro
 		recorder: &kickingRecorder{p: p, kick: kick, slots: make(chan struct{}, maxStagingAtOnce)}}
 	go func() {
 		defer close(w.promoterDone)
+		// Checked here rather than before starting: a ClickHouse that is
+		// slow or down must not hold up the server (its /healthz says so).
+		p.kickIfStale(work, kick)
 		p.promoter(work, kick, opts.PromoteDelay)
 	}()
-	p.kickIfStale(work, kick)
 	sched.Start()
 	return w, nil
 }
@@ -139,6 +141,11 @@ func (p *Pipeline) scheduledSync(ctx context.Context) {
 // would otherwise read the old config's numbers until the next scheduled
 // sync, which may be a day away.
 func (p *Pipeline) kickIfStale(ctx context.Context, kick chan<- struct{}) {
+	if p.store == nil {
+		// A pipeline without a store (the HTTP server's tests without
+		// ClickHouse) has nothing stored to rebuild.
+		return
+	}
 	changed, err := p.StaleSettings(ctx)
 	if err != nil {
 		// The scheduled sync rebuilds all the same; say why it may wait.
@@ -146,7 +153,10 @@ func (p *Pipeline) kickIfStale(ctx context.Context, kick chan<- struct{}) {
 		return
 	}
 	if len(changed) > 0 {
-		kick <- struct{}{}
+		select {
+		case kick <- struct{}{}:
+		default: // a record already asked for a promote
+		}
 	}
 }
 
