@@ -13,6 +13,13 @@ import (
 )
 
 func cmdConfig(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return e.groupUsage("config", []subcommand{
+			{"validate", "check the config file and say what is wrong, where"},
+			{"add-deployment", "append a deployment mapping block, keeping the file's comments"},
+			{"add-incident", "append an incident mapping block, keeping the file's comments"},
+		})
+	}
 	if len(args) == 0 {
 		return usageErr("config: say what to do: 'doraflow config validate'")
 	}

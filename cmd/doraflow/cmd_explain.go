@@ -21,11 +21,23 @@ import (
 
 func cmdExplain(ctx context.Context, e *env, args []string) error {
 	subjects := strings.Join(pipeline.ExplainKinds, "|")
+	if len(args) > 0 && isHelp(args[0]) {
+		return e.groupUsage("explain", []subcommand{
+			{pipeline.ExplainDeployments, "the deployments counted (deployments, deployment days)"},
+			{pipeline.ExplainChanges, "the changes shipped and their lead times"},
+			{pipeline.ExplainFailures, "the failed deployments and what made them fail"},
+			{pipeline.ExplainIncidents, "the incidents, their deployments and times to restore"},
+			{pipeline.ExplainRework, "the deployments that shipped rework"},
+		})
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return usageErr("explain: say what to list: doraflow explain %s [flags]", subjects)
 	}
 	what := args[0]
-	fs := e.flags("explain "+what, "explain "+subjects+" [--from DATE] [--to DATE] [--service NAME] [--team NAME] [--environment NAME] [--format table|json|csv]")
+	if !contains(pipeline.ExplainKinds, what) {
+		return usageErr("explain: unknown subject %q: use one of %s", what, strings.Join(pipeline.ExplainKinds, ", "))
+	}
+	fs := e.flags("explain "+what, "explain "+what+" [--from DATE] [--to DATE] [--service NAME] [--team NAME] [--environment NAME] [--format table|json|csv]")
 	fromFlag := fs.String("from", "", "start of the window, as for metrics")
 	toFlag := fs.String("to", "", "end of the window, as for metrics")
 	service := fs.String("service", "", "only this service")
@@ -34,9 +46,6 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "table", "output: "+strings.Join(formats, ", "))
 	if err := e.parse(fs, args[1:]); err != nil {
 		return err
-	}
-	if !contains(pipeline.ExplainKinds, what) {
-		return usageErr("explain: unknown subject %q: use one of %s", what, strings.Join(pipeline.ExplainKinds, ", "))
 	}
 	if !contains(formats, *format) {
 		return usageErr("explain: --format %q: use one of %s", *format, strings.Join(formats, ", "))

@@ -13,6 +13,12 @@ import (
 )
 
 func cmdRecord(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return e.groupUsage("record", []subcommand{
+			{"deployment", "record a custom deployment, or update one by its --id"},
+			{"incident", "record a custom incident, or update (resolve) one by its --id"},
+		})
+	}
 	if len(args) == 0 {
 		return usageErr("record: say what to record: 'doraflow record deployment …', 'doraflow record incident …' or 'doraflow record delete deployment|incident --id ID'")
 	}

@@ -80,6 +80,8 @@ func (e *env) parse(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	fs.SetOutput(e.stderr)
 	if errors.Is(err, flag.ErrHelp) {
+		// Help that was asked for is output: stdout, exit status 0.
+		fs.SetOutput(e.stdout)
 		fs.Usage()
 		return &exitError{code: 0}
 	}

@@ -116,7 +116,10 @@ func commands() []command {
 		{"run", cmdRun},
 		{"status", cmdStatus},
 		{"demo", cmdDemo},
-		{"version", func(_ context.Context, e *env, _ []string) error {
+		{"version", func(_ context.Context, e *env, args []string) error {
+			if err := e.parse(e.flags("version", "version"), args); err != nil {
+				return err
+			}
 			fmt.Fprintln(e.stdout, "doraflow", version)
 			return nil
 		}},
