@@ -63,6 +63,9 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if err := checkFilters(ctx, "explain", store, cfg, *service, *team); err != nil {
+		return err
+	}
 	if err := e.warnStale(ctx, p); err != nil {
 		return err
 	}

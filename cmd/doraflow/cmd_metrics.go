@@ -52,6 +52,9 @@ func cmdMetrics(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if err := checkFilters(ctx, "metrics", store, cfg, *service, *team); err != nil {
+		return err
+	}
 	if err := e.warnStale(ctx, p); err != nil {
 		return err
 	}

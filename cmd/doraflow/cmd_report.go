@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"doraflow/config"
-	"doraflow/load/clickhouse"
 	"doraflow/metrics"
 	"doraflow/pipeline"
 	"doraflow/report"
@@ -57,10 +54,8 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if *service != "" {
-		if err := checkService(ctx, store, cfg, *service); err != nil {
-			return err
-		}
+	if err := checkFilters(ctx, "report", store, cfg, *service, *team); err != nil {
+		return err
 	}
 	// The report reads its cells through the pipeline, as metrics does.
 	p := pipeline.New(cfg, store, zerolog.Nop())
@@ -84,28 +79,6 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %s to %s (%s), %s\n", *output, from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Location, what)
 	return nil
-}
-
-// checkService makes an unknown --service a usage error rather than an
-// empty report: a service is known when the config lists it or the store
-// has data for it, whatever the window.
-func checkService(ctx context.Context, store *clickhouse.Store, cfg *config.Config, name string) error {
-	known, err := store.AllServices(ctx)
-	if err != nil {
-		return err
-	}
-	for _, s := range cfg.Services {
-		known = append(known, s.Name)
-	}
-	slices.Sort(known)
-	known = slices.Compact(known)
-	if slices.Contains(known, name) {
-		return nil
-	}
-	if len(known) == 0 {
-		return usageErr("report: unknown service %q: the config lists no services and there is no data yet", name)
-	}
-	return usageErr("report: unknown service %q: it is neither in the config nor in the data (known: %s)", name, strings.Join(known, ", "))
 }
 
 // writeFileAtomically writes path through a temporary file in the same

@@ -173,6 +173,22 @@ func (s *Store) AllServices(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// AllTeams returns every team that has facts or events, so that a
+// reader can tell a mistyped team from one without data in its window.
+func (s *Store) AllTeams(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.each(ctx, "all_teams", func(rows driver.Rows) error {
+		var team string
+		err := rows.Scan(&team)
+		out = append(out, team)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	return out, nil
+}
+
 // ServiceSizes returns how many deployment and incident fact rows each of
 // the services has (versions included), to size promote's batches.
 func (s *Store) ServiceSizes(ctx context.Context, services []string) (map[string]uint64, error) {
