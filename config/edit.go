@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -106,7 +107,7 @@ func appendBlock(data []byte, file, kind string, b BlockSpec, methods *doraflow.
 	if err != nil {
 		return nil, fmt.Errorf("adding block: %w", err)
 	}
-	out, ok := splice(data, root, kind, item)
+	out, first, ok := splice(data, root, kind, item)
 	if !ok || !appended(root, out, kind, item) {
 		if err := check(data); err != nil {
 			return nil, err
@@ -114,9 +115,47 @@ func appendBlock(data []byte, file, kind string, b BlockSpec, methods *doraflow.
 		return nil, fmt.Errorf("cannot add the block to %s without reformatting the file: add it at the end of %s: by hand:\n%s", file, kind, strings.Join(itemLines(item, 2, 4), "\n"))
 	}
 	if err := check(out); err != nil {
-		return nil, err
+		return nil, onFlags(err, first, item, b)
 	}
 	return out, nil
+}
+
+// onFlags moves the problems found in the lines of the added block, which
+// start at line first of the checked text, from those lines (never
+// written: the file is left as it was) to the flags they came from. A
+// problem keeps its message, which quotes the value as given. Problems of
+// the rest of the file stay where they are.
+func onFlags(err error, first int, item string, b BlockSpec) error {
+	var problems *Errors
+	if !errors.As(err, &problems) {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(item, "\n"), "\n")
+	for i, p := range problems.Problems {
+		if at := p.Line - first; p.Line > 0 && at >= 0 && at < len(lines) {
+			problems.Problems[i] = Problem{File: flagOf(p.Key, lines[at], b), Message: p.Message}
+		}
+	}
+	return problems
+}
+
+// flagOf names the flag, with its value, behind the key of a problem of
+// the added block; for a filter, the key is the one meant, not the one
+// given, so the filter is found by the rendered line of the problem.
+func flagOf(key, line string, b BlockSpec) string {
+	_, field, _ := strings.Cut(key, "].")
+	field, _, _ = strings.Cut(field, ".")
+	if value, ok := map[string]string{"name": b.Name, "method": string(b.Method), "repositories": strings.Join(b.Repositories, ","),
+		"environment": b.Environment, "service": b.Service}[field]; ok {
+		return strings.TrimSpace("--" + field + " " + value)
+	}
+	given, _, _ := strings.Cut(strings.TrimSpace(line), ":")
+	for _, kv := range b.Filters {
+		if kv.Key == given {
+			return "--filter " + kv.Key + "=" + kv.Value
+		}
+	}
+	return "--filter"
 }
 
 // renderBlock writes b, a block of method m, as a YAML mapping,
@@ -139,15 +178,16 @@ func renderBlock(b BlockSpec, m doraflow.MethodSpec) (string, error) {
 	return string(out), err
 }
 
-// splice inserts item as the last entry of the list kind. It reports false
-// when the file is laid out in a way it does not handle (flow style,
-// aliases, a list of the wrong type); appendBlock then leaves it alone.
-func splice(data []byte, root *yaml.Node, kind, item string) ([]byte, bool) {
+// splice inserts item as the last entry of the list kind and returns the
+// 1-based line where the item starts. It reports false when the file is
+// laid out in a way it does not handle (flow style, aliases, a list of the
+// wrong type); appendBlock then leaves it alone.
+func splice(data []byte, root *yaml.Node, kind, item string) ([]byte, int, bool) {
 	text := string(data)
 	// yaml.v3 also breaks lines at a lone \r, NEL, LS and PS, and reads
 	// UTF-16: its line numbers then do not count "\n"-ended lines.
 	if !utf8.ValidString(text) || strings.ContainsAny(strings.ReplaceAll(text, "\r\n", ""), "\r\u0085\u2028\u2029") {
-		return nil, false
+		return nil, 0, false
 	}
 	nl := "\n"
 	if strings.Contains(text, "\r\n") {
@@ -158,18 +198,18 @@ func splice(data []byte, root *yaml.Node, kind, item string) ([]byte, bool) {
 		lines = lines[:len(lines)-1]
 	}
 	if root != nil && (root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle != 0) {
-		return nil, false
+		return nil, 0, false
 	}
 	at := -1
 	if root != nil {
 		at = lastKey(root, kind)
 	}
 	if at < 0 {
-		return insert(lines, len(lines), []string{kind + ":"}, itemLines(item, 2, 4), nl), true
+		return insert(lines, len(lines), []string{kind + ":"}, itemLines(item, 2, 4), nl), len(lines) + 2, true
 	}
 	key, v := root.Content[at], root.Content[at+1]
 	if v.Line < 1 || v.Line > len(lines) {
-		return nil, false
+		return nil, 0, false
 	}
 	dash := key.Column - 1 + 2
 	// Columns count characters, but only ASCII (the key, spaces, an
@@ -177,20 +217,20 @@ func splice(data []byte, root *yaml.Node, kind, item string) ([]byte, bool) {
 	l, start := lines[v.Line-1], v.Column-1
 	switch {
 	case start > len(l):
-		return nil, false
+		return nil, 0, false
 	case v.Kind == yaml.ScalarNode && v.Tag == "!!null" && strings.HasPrefix(l[start:], v.Value):
 		// "deployments:", "deployments: ~" or "deployments: null": drop
 		// the null and put the entry on the next line.
 		lines[v.Line-1] = strings.TrimRight(l[:start], " \t") + l[start+len(v.Value):]
-		return insert(lines, v.Line, nil, itemLines(item, dash, dash+2), nl), true
+		return insert(lines, v.Line, nil, itemLines(item, dash, dash+2), nl), v.Line + 1, true
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle != 0 && len(v.Content) == 0:
 		// "deployments: []": drop the brackets, if on one line.
 		end := strings.IndexByte(l[start:], ']')
 		if !strings.HasPrefix(l[start:], "[") || end < 0 {
-			return nil, false
+			return nil, 0, false
 		}
 		lines[v.Line-1] = strings.TrimRight(l[:start], " \t") + l[start+end+1:]
-		return insert(lines, v.Line, nil, itemLines(item, dash, dash+2), nl), true
+		return insert(lines, v.Line, nil, itemLines(item, dash, dash+2), nl), v.Line + 1, true
 	case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:
 		dash = v.Column - 1
 		content := dash + 2
@@ -208,9 +248,9 @@ func splice(data []byte, root *yaml.Node, kind, item string) ([]byte, bool) {
 		for end > lastItem && closesList(lines[end-1], dash) {
 			end--
 		}
-		return insert(lines, end, nil, itemLines(item, dash, content), nl), true
+		return insert(lines, end, nil, itemLines(item, dash, content), nl), end + 1, true
 	}
-	return nil, false
+	return nil, 0, false
 }
 
 // closesList reports whether a line after a list's last entry is blank or a

@@ -173,7 +173,8 @@ func TestAddBlockFilters(t *testing.T) {
 	}
 }
 
-// TestAddBlockRefuses checks that every refusal leaves the file as it was.
+// TestAddBlockRefuses checks that every refusal leaves the file as it was,
+// and that a problem of the block added names the flag it came from.
 func TestAddBlockRefuses(t *testing.T) {
 	const sample = "# keep me\ndeployments:\n  - name: manual # keep me too\n    method: custom\n"
 	tests := []struct {
@@ -184,21 +185,21 @@ func TestAddBlockRefuses(t *testing.T) {
 		want string
 	}{
 		{"duplicate name", sample, Deployments, BlockSpec{Name: "manual", Method: doraflow.MethodCustom},
-			`doraflow.yaml:5: deployments[1].name: duplicate name "manual" (first at line 3): names must be unique within deployments`},
+			`--name manual: duplicate name "manual" (first at line 3): names must be unique within deployments`},
 		{"unknown filter", sample, Deployments, BlockSpec{Name: "w", Method: doraflow.MethodWorkflowRun, Repositories: []string{"a/b"}, Filters: []KeyValue{{"workfow", "x"}}},
-			`deployments[1].filters.workflow: unknown key "workfow" (did you mean "workflow"?)`},
+			`--filter workfow=x: unknown key "workfow" (did you mean "workflow"?)`},
 		{"filter of another method", sample, Deployments, BlockSpec{Name: "w", Method: doraflow.MethodWorkflowRun, Repositories: []string{"a/b"}, Filters: []KeyValue{{"labels", "x"}}},
-			`filter "labels" does not apply to method workflow_run`},
+			`--filter labels=x: filter "labels" does not apply to method workflow_run`},
 		{"bad boolean", sample, Deployments, BlockSpec{Name: "r", Method: doraflow.MethodRelease, Repositories: []string{"a/b"}, Filters: []KeyValue{{"prerelease", "yes"}}},
-			`deployments[1].filters.prerelease: invalid value "yes": use true or false`},
+			`--filter prerelease=yes: invalid value "yes": use true or false`},
 		{"no repositories", sample, Deployments, BlockSpec{Name: "m", Method: doraflow.MethodMergedPR},
-			`deployments[1].repositories: method merged_pr needs repositories`},
+			`--repositories: method merged_pr needs repositories`},
 		{"unknown method", sample, Incidents, BlockSpec{Name: "m", Method: "opsgenie"},
-			`incidents[0].method: invalid method "opsgenie": use one of pagerduty, custom`},
+			`--method opsgenie: invalid method "opsgenie": use one of pagerduty, custom`},
 		{"repositories on an incident", sample, Incidents, BlockSpec{Name: "m", Method: doraflow.MethodCustom, Repositories: []string{"a/b"}},
-			`incidents[0].repositories: incident blocks have no repositories`},
+			`--repositories a/b: incident blocks have no repositories`},
 		{"no name", sample, Deployments, BlockSpec{Method: doraflow.MethodCustom},
-			`deployments[1].name: must not be empty`},
+			`--name: must not be empty`},
 		{"unknown list", sample, "services", BlockSpec{Name: "x", Method: doraflow.MethodCustom},
 			`adding block: unknown list "services": use deployments or incidents`},
 		{"file already invalid", "timezone: Mars/Base\n", Deployments, BlockSpec{Name: "x", Method: doraflow.MethodCustom},
@@ -220,6 +221,11 @@ func TestAddBlockRefuses(t *testing.T) {
 			err := AddBlock(path, tt.kind, tt.spec, sources.Registry())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got error:\n%v\nwant one containing:\n%s", err, tt.want)
+			}
+			// A problem of the block given by flags names the flag, never
+			// a line of the file, which was not written.
+			if strings.HasPrefix(tt.want, "--") && strings.Contains(err.Error(), "doraflow.yaml:") {
+				t.Errorf("error names a line of the file:\n%v", err)
 			}
 			if got := readFile(t, path); got != tt.src {
 				t.Errorf("file changed:\n%s", got)

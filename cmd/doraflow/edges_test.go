@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,4 +69,41 @@ func checkEdgeCases(t *testing.T, c *cli, cases []edgeCase) {
 			checkGolden(t, filepath.Join("testdata", "edges", tc.name+".golden"), transcript(tc.args, code, normal(out), normal(errOut)))
 		})
 	}
+}
+
+// TestConfigAddNamesTheFlag checks that a mistake in the block given to
+// config add-* is reported at the flag that gave it, with the value as
+// typed, and not at a line of a file that was never written.
+func TestConfigAddNamesTheFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "doraflow.yaml")
+	const body = "# the team's config\ndeployments:\n  - name: manual\n    method: custom\n"
+	mustDo(t, os.WriteFile(path, []byte(body), 0o600))
+	c := &cli{t: t, config: path}
+	for _, tc := range []edgeCase{
+		{name: "add-filter-typo", args: []string{"config", "add-deployment", "--name", "rel", "--method", "release", "--repositories", "acme/app",
+			"--filter", "tag_patern=v*", "--filter", "base_branch=main", "--no-preview"}, code: 2},
+		{name: "add-method-typo", args: []string{"config", "add-incident", "--name", "pd", "--method", "pagerdty", "--no-preview"}, code: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := c.run(tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstderr:\n%s", code, tc.code, errOut)
+			}
+			if strings.Contains(errOut, "doraflow.yaml:") {
+				t.Errorf("stderr names a line of the file:\n%s", errOut)
+			}
+			if got := readFileString(t, path); got != body {
+				t.Errorf("config changed:\n%s", got)
+			}
+			normal := func(s string) string { return strings.ReplaceAll(s, path, "$CONFIG") }
+			checkGolden(t, filepath.Join("testdata", "edges", tc.name+".golden"), transcript(tc.args, code, normal(out), normal(errOut)))
+		})
+	}
+}
+
+func readFileString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	mustDo(t, err)
+	return string(b)
 }
