@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -162,7 +163,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if attempt >= t.maxAttempts {
 			if err != nil {
-				return nil, fmt.Errorf("%s %s: gave up after %d attempts: %w", req.Method, redactedURL(req), attempt, err)
+				return nil, &Error{msg: fmt.Sprintf("%s %s: gave up after %d attempts: %v", req.Method, redactedURL(req), attempt, err), err: err}
 			}
 			return resp, nil
 		}
@@ -172,7 +173,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if wait > t.maxWait {
 			if err != nil {
-				return nil, fmt.Errorf("%s %s: %s asks to wait %s, more than the %s allowed: %w", req.Method, redactedURL(req), d.Reason, wait, t.maxWait, err)
+				return nil, &Error{msg: fmt.Sprintf("%s %s: %s asks to wait %s, more than the %s allowed: %v", req.Method, redactedURL(req), d.Reason, wait, t.maxWait, err), err: err}
 			}
 			return resp, nil
 		}
@@ -258,6 +259,31 @@ func (t *Transport) backoff(attempt int) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.minBackoff/2 + time.Duration(t.rng.Int64N(int64(ceiling)))
+}
+
+// Error is a request the Transport gave up on. Its message names the
+// request (the method and the URL without its query) and the last error.
+type Error struct {
+	msg string
+	err error
+}
+
+func (e *Error) Error() string { return e.msg }
+
+// Unwrap returns the error of the last attempt.
+func (e *Error) Unwrap() error { return e.err }
+
+// Unrepeated returns err without the *url.Error that http.Client puts
+// around every transport error when the error inside is the Transport's
+// own, which names the request already: otherwise one failure reads
+// 'Get "URL?query": GET URL: gave up…', naming the URL twice (and its
+// query, which redactedURL leaves out). Any other err is returned as is.
+func Unrepeated(err error) error {
+	var own *Error
+	if ue, ok := err.(*url.Error); ok && errors.As(ue.Err, &own) {
+		return ue.Err
+	}
+	return err
 }
 
 // redactedURL is the request URL without its query, which may carry

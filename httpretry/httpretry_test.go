@@ -197,3 +197,51 @@ func TestRetryAfterDate(t *testing.T) {
 		t.Fatalf("RetryAfter = %s, want 90s", got)
 	}
 }
+
+// TestUnrepeatedNamesTheURLOnce gives up on a server that drops every
+// connection and checks that the error, without http.Client's *url.Error,
+// names the URL once and never its query, and still unwraps to the cause.
+func TestUnrepeatedNamesTheURLOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hj, _ := w.(http.Hijacker)
+		conn, _, _ := hj.Hijack()
+		conn.Close()
+	}))
+	defer srv.Close()
+	fs := &fakeSleep{}
+	client := &http.Client{Transport: New(Options{Base: &http.Transport{DisableKeepAlives: true}, MaxAttempts: 2, Sleep: fs.sleep, Seed: 1})}
+	_, err := client.Get(srv.URL + "/incidents?since=2024-01-01")
+	if err == nil {
+		t.Fatal("no error from a server that drops every connection")
+	}
+	var own *Error
+	if !errors.As(err, &own) {
+		t.Fatalf("%v: not an *httpretry.Error", err)
+	}
+	cases := []struct {
+		name  string
+		err   error
+		times int // how often the URL appears
+	}{
+		{"as http.Client returns it", err, 2},
+		{"unrepeated", Unrepeated(err), 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			msg := c.err.Error()
+			if n := strings.Count(msg, srv.URL+"/incidents"); n != c.times {
+				t.Errorf("the URL appears %d times, want %d: %s", n, c.times, msg)
+			}
+			if !errors.Is(c.err, io.EOF) && !strings.Contains(msg, "EOF") && !strings.Contains(msg, "reset") {
+				t.Errorf("the cause is lost: %s", msg)
+			}
+		})
+	}
+	if msg := Unrepeated(err).Error(); strings.Contains(msg, "since=") || !strings.HasPrefix(msg, "GET "+srv.URL+"/incidents: gave up after 2 attempts: ") {
+		t.Errorf("unrepeated error = %q, want GET URL (no query): gave up after 2 attempts: …", msg)
+	}
+	other := errors.New("not ours")
+	if got := Unrepeated(other); got != other {
+		t.Errorf("Unrepeated changed an error that is not httpretry's: %v", got)
+	}
+}

@@ -33,7 +33,7 @@ func (p *Pipeline) ledger(ctx context.Context, kind string, j job, since, until 
 	}
 	ev.Str("job", kind).Str("source", j.source).Str("block", j.block.Name).Time("since", since).Time("until", until).
 		Uint64("deployments", run.Deployments).Uint64("changes", run.Changes).Uint64("incidents", run.Incidents).
-		Int("requests", requests).Dur("took", run.Finished.Sub(run.Started)).Msg(kind + " " + run.Status)
+		Int("requests", requests).Dur("took", run.Finished.Sub(run.Started).Round(time.Millisecond)).Msg(kind + " " + run.Status)
 	// The ledger is bookkeeping: failing to write it must not hide the
 	// outcome of the work itself.
 	if lerr := p.store.RecordRun(context.WithoutCancel(ctx), run); lerr != nil && err == nil {

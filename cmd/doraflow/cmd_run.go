@@ -162,11 +162,8 @@ func dash(s string) string {
 	return s
 }
 
-// oneLine keeps an error message on one table row.
+// oneLine keeps an error message on one table row. It is the last column
+// and is never cut: the cause is at its end ("… (pagerduty.token)").
 func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) > 120 {
-		s = s[:117] + "..."
-	}
-	return s
+	return strings.Join(strings.Fields(s), " ")
 }

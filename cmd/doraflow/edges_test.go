@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/load/clickhouse"
 	"doraflow/load/clickhouse/clickhousetest"
 )
 
@@ -106,4 +113,65 @@ func readFileString(t *testing.T, path string) string {
 	b, err := os.ReadFile(path)
 	mustDo(t, err)
 	return string(b)
+}
+
+// TestStatusShowsTheWholeError checks that status prints a failed run's
+// error whole, however long: its cause is at its end.
+func TestStatusShowsTheWholeError(t *testing.T) {
+	start := time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)
+	cause := "error calling the API endpoint: GET http://127.0.0.1:1/incidents: gave up after 5 attempts: dial tcp 127.0.0.1:1: connect: connection refused"
+	runs := []clickhouse.Run{{Job: "sync", Source: "pagerduty", Block: "pd", Started: start, Finished: start.Add(2945 * time.Millisecond), Status: "failed",
+		Requests: 5, Error: "pagerduty: GET /incidents (since 2024-01-01T00:00:00Z, until 2024-01-02T10:00:00Z, offset 0):\n" + cause}}
+	var out bytes.Buffer
+	mustDo(t, writeStatus(&out, runs, nil))
+	if !strings.Contains(out.String(), cause+"\n") {
+		t.Errorf("status cut the error or did not end its row with it:\n%s", out.String())
+	}
+	checkGolden(t, filepath.Join("testdata", "edges", "status-long-error.golden"), out.String())
+}
+
+// TestLogDurationsHaveUnits runs a sync as the doraflow process does (the
+// test binary as main, see TestMain) and checks that every duration in
+// its JSON log carries its unit ("took":"12ms"), not a bare number.
+func TestLogDurationsHaveUnits(t *testing.T) {
+	clickhousetest.Run(t, func(t *testing.T) {
+		data := pagerdutyfake.New()
+		mustDo(t, data.AddService(pagerdutyfake.Service{ID: "PAPI", Name: "api"}))
+		at := time.Now().UTC().Add(-48 * time.Hour)
+		if _, err := data.AddIncident(pagerdutyfake.Incident{ServiceID: "PAPI", CreatedAt: at, ResolvedAt: at.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		srv := pagerdutyfake.NewServer(data, pagerdutyfake.Options{})
+		srv.Start()
+		defer srv.Close()
+		c := newCLI(t, fmt.Sprintf("pagerduty:\n  base_url: %s\n  token: %s\nincidents:\n  - name: pd\n    method: pagerduty\n", srv.URL(), pagerdutyfake.DefaultToken))
+		mustCLI(t, c, "migrate")
+		child := exec.Command(os.Args[0], "--config", c.config, "sync")
+		child.Env = append(os.Environ(), "DORAFLOW_AS_MAIN=1", "TEST_CH_PASSWORD=")
+		var stderr bytes.Buffer
+		child.Stderr = &stderr
+		if err := child.Run(); err != nil {
+			t.Fatalf("sync: %v\n%s", err, stderr.String())
+		}
+		took := 0
+		for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("log line is not JSON: %q", line)
+			}
+			v, ok := rec["took"]
+			if !ok {
+				continue
+			}
+			took++
+			s, isString := v.(string)
+			if d, err := time.ParseDuration(s); !isString || err != nil || d != d.Round(time.Millisecond) {
+				t.Errorf("took = %#v in %s: want a duration with its unit, to the millisecond", v, line)
+			}
+		}
+		// One line for the read of the block, one for the run in the ledger.
+		if took != 2 {
+			t.Errorf("%d log lines with took, want 2:\n%s", took, stderr.String())
+		}
+	})
 }

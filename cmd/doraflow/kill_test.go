@@ -19,6 +19,7 @@ import (
 // it for real.
 func TestMain(m *testing.M) {
 	if os.Getenv("DORAFLOW_AS_MAIN") == "1" {
+		setProcessDefaults()
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

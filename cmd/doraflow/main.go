@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rs/zerolog"
 )
 
 // usage is printed by `doraflow help` and on a bad command.
@@ -46,10 +48,19 @@ Exit status: 0 success, 1 the work failed, 2 bad usage or bad config.
 var version = "dev"
 
 func main() {
+	setProcessDefaults()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// setProcessDefaults sets, once and before any logger exists, what
+// zerolog keeps in package variables: a duration field is a Go duration
+// with its unit ("took":"2.945s"), not a bare number of milliseconds
+// ("took":2945.2). The callers round what they log to the millisecond.
+func setProcessDefaults() {
+	zerolog.DurationFieldFormat = zerolog.DurationFormatString
 }
 
 // run executes one command line and returns the exit status. Errors are

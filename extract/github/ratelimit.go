@@ -170,7 +170,7 @@ func (l *rateLimits) waiting(reset time.Time, wait time.Duration) {
 	}
 	l.mu.Unlock()
 	if first {
-		l.log.Warn().Str("source", string(doraflow.SourceGitHub)).Time("reset", reset).Dur("wait", wait).
+		l.log.Warn().Str("source", string(doraflow.SourceGitHub)).Time("reset", reset).Dur("wait", wait.Round(time.Millisecond)).
 			Msg("GitHub API rate limit exhausted: waiting for the reset")
 	}
 }

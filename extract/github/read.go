@@ -85,7 +85,7 @@ func (s *Source) read(ctx context.Context, block doraflow.Block, since, until ti
 	ev.Str("source", string(doraflow.SourceGitHub)).Str("block", block.Name).Str("method", string(block.Method)).
 		Time("since", since).Time("until", until).Int("repos", st.Repositories).Int("failed", len(st.Failed)).
 		Int64("requests", cnt.requests.Load()).Int64("not_modified", cnt.notModified.Load()).
-		Dur("took", s.now().Sub(began)).Msg(msg)
+		Dur("took", s.now().Sub(began).Round(time.Millisecond)).Msg(msg)
 	if len(st.Failed) > 0 {
 		return st, repositoriesError(block.Name, st.Repositories+len(failed), st.Failed)
 	}

@@ -244,7 +244,7 @@ func New(opts Options) (*Source, error) {
 				ev = log.Debug()
 			}
 			ev.Str("source", string(doraflow.SourceGitHub)).Str("method", req.Method).Str("path", req.URL.Path).
-				Int("attempt", attempt).Dur("wait", wait).Str("reason", d.Reason).Msg("retrying GitHub request")
+				Int("attempt", attempt).Dur("wait", wait.Round(time.Millisecond)).Str("reason", d.Reason).Msg("retrying GitHub request")
 		},
 	})
 	// The credential is set by signIn, under httpretry (transport.go), and
@@ -291,7 +291,9 @@ type apiError struct {
 
 func (e *apiError) Error() string {
 	if e.status == 0 {
-		return fmt.Sprintf("github: %s: %v", e.endpoint, e.err)
+		// go-github returns http.Client's *url.Error, which would repeat
+		// the URL httpretry's error names.
+		return fmt.Sprintf("github: %s: %v", e.endpoint, httpretry.Unrepeated(e.err))
 	}
 	// GitHub's message without go-github's rendering, which repeats the
 	// URL.

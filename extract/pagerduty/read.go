@@ -71,7 +71,7 @@ func (s *Source) read(ctx context.Context, block doraflow.Block, since, until ti
 	s.log.Info().Str("source", string(doraflow.SourcePagerDuty)).Str("block", block.Name).
 		Time("since", since).Time("until", until).Int("windows", st.Windows).Int("requests", st.Requests).
 		Int("incidents", st.Incidents).Strs("unknown_services", st.UnknownServices).
-		Dur("took", s.now().Sub(began)).Msg("read incidents")
+		Dur("took", s.now().Sub(began).Round(time.Millisecond)).Msg("read incidents")
 	return st, nil
 }
 
@@ -393,7 +393,7 @@ func (s *Source) Refresh(ctx context.Context, block doraflow.Block, ids []string
 	}
 	s.log.Info().Str("source", string(doraflow.SourcePagerDuty)).Str("block", block.Name).
 		Int("ids", len(ids)).Int("requests", st.Requests).Int("incidents", st.Incidents).Int("missing", len(st.Missing)).
-		Dur("took", s.now().Sub(began)).Msg("refreshed incidents")
+		Dur("took", s.now().Sub(began).Round(time.Millisecond)).Msg("refreshed incidents")
 	return st, nil
 }
 

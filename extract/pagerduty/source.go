@@ -187,7 +187,9 @@ func (c guardedClient) Do(req *http.Request) (*http.Response, error) {
 		// resp, when there is one, is the redirect, its body closed.
 		return nil, refused
 	}
-	return resp, err
+	// Nor does a request httpretry gave up on need the *url.Error: its
+	// error names the request.
+	return resp, httpretry.Unrepeated(err)
 }
 
 // retryingClient is the default HTTP client: its own connection pool (so
@@ -205,7 +207,7 @@ func (s *Source) retryingClient(base http.RoundTripper, sleep func(context.Conte
 		Sleep:    sleep,
 		OnRetry: func(req *http.Request, attempt int, wait time.Duration, d httpretry.Decision) {
 			log.Info().Str("source", string(doraflow.SourcePagerDuty)).Str("method", req.Method).Str("path", req.URL.Path).
-				Int("attempt", attempt).Dur("wait", wait).Str("reason", d.Reason).Msg("retrying PagerDuty request")
+				Int("attempt", attempt).Dur("wait", wait.Round(time.Millisecond)).Str("reason", d.Reason).Msg("retrying PagerDuty request")
 		},
 	})}
 }
