@@ -148,12 +148,27 @@ func syntaxProblem(err error, data []byte) *Problem {
 		line++
 	}
 	p := &Problem{Line: line, Message: "invalid YAML: " + msg}
-	if lines := strings.Split(string(data), "\n"); line <= len(lines) && strings.Contains(msg, "did not find expected ','") && strings.Contains(lines[line-1], "${") {
+	lines := strings.Split(string(data), "\n")
+	// yaml.v3 says "found character that cannot start any token" or
+	// "found a tab character that violates indentation" (on the line
+	// before) for a tab in the indentation, which YAML forbids: say that,
+	// and what to do, at the line of the tab.
+	for _, at := range []int{line, line + 1} {
+		if at <= len(lines) && (at == line || strings.Contains(msg, "tab character")) && strings.Contains(indentOf(lines[at-1]), "\t") {
+			return &Problem{Line: at, Message: "invalid YAML: tabs are not allowed; indent with spaces"}
+		}
+	}
+	if line <= len(lines) && strings.Contains(msg, "did not find expected ','") && strings.Contains(lines[line-1], "${") {
 		// "{" is YAML syntax inside [ ] and { }, so an unquoted ${VAR}
 		// there breaks the list, as in tokens: [${TOKEN}].
 		p.Message += `: quote a ${VAR} inside [ ] or { }, like ["${VAR}"]`
 	}
 	return p
+}
+
+// indentOf returns the blanks (spaces and tabs) that start line.
+func indentOf(line string) string {
+	return line[:len(line)-len(strings.TrimLeft(line, " \t"))]
 }
 
 var topKeys = []string{"clickhouse", "github", "pagerduty", "timezone", "services", "deployments", "incidents", "attribution", "rework", "schedule", "server"}

@@ -203,6 +203,12 @@ func TestInvalid(t *testing.T) {
 			`doraflow.yaml:1: invalid YAML: mapping values are not allowed in this context`}},
 		{"bad indentation", "github:\n  token: x\n concurrency: 2\n", []string{
 			`doraflow.yaml:3: invalid YAML: did not find expected key`}},
+		{"tab in a list's indentation", "timezone: UTC\ndeployments:\n\t- name: a\n", []string{
+			`doraflow.yaml:3: invalid YAML: tabs are not allowed; indent with spaces`}},
+		{"tab in a mapping's indentation", "github:\n  token: x\n\tconcurrency: 2\n", []string{
+			`doraflow.yaml:3: invalid YAML: tabs are not allowed; indent with spaces`}},
+		{"tab after spaces", "github:\n  \ttoken: x\n", []string{
+			`doraflow.yaml:2: invalid YAML: tabs are not allowed; indent with spaces`}},
 		{"two documents", "timezone: UTC\n---\ntimezone: UTC\n", []string{
 			`doraflow.yaml:2: a second YAML document (after ---): keep the whole configuration in one document`}},
 	}

@@ -175,3 +175,16 @@ func TestLogDurationsHaveUnits(t *testing.T) {
 		}
 	})
 }
+
+// TestConfigTabError checks that a tab in the config's indentation is
+// named as such, with what to do, rather than as YAML's scanner error.
+func TestConfigTabError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "doraflow.yaml")
+	mustDo(t, os.WriteFile(path, []byte("timezone: UTC\ndeployments:\n\t- name: manual\n\t  method: custom\n"), 0o600))
+	args := []string{"config", "validate"}
+	code, out, errOut := (&cli{t: t, config: path}).run(args...)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, errOut)
+	}
+	checkGolden(t, filepath.Join("testdata", "edges", "config-tab.golden"), transcript(args, code, out, strings.ReplaceAll(errOut, path, "$CONFIG")))
+}
