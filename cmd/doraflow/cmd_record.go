@@ -17,6 +17,7 @@ func cmdRecord(ctx context.Context, e *env, args []string) error {
 		return e.groupUsage("record", []subcommand{
 			{"deployment", "record a custom deployment, or update one by its --id"},
 			{"incident", "record a custom incident, or update (resolve) one by its --id"},
+			{"delete", "retract a custom deployment or incident by its --id"},
 		})
 	}
 	if len(args) == 0 {
@@ -85,6 +86,12 @@ func recordIncident(ctx context.Context, e *env, args []string) error {
 // recordDelete retracts a custom record: `record delete deployment|incident --id ID`.
 func recordDelete(ctx context.Context, e *env, args []string) error {
 	const usage = "record delete deployment|incident --id ID"
+	if len(args) > 0 && isHelp(args[0]) {
+		return e.groupUsage("record delete", []subcommand{
+			{"deployment", "retract a custom deployment: it stops counting; the facts keep its history"},
+			{"incident", "retract a custom incident: it stops counting; the facts keep its history"},
+		})
+	}
 	if len(args) == 0 || (args[0] != "deployment" && args[0] != "incident") {
 		return usageErr("record delete: say what to retract: 'doraflow %s'", usage)
 	}

@@ -18,13 +18,13 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	for _, sub := range [][]string{
 		{"explain", "deployments"}, {"explain", "changes"}, {"explain", "failures"}, {"explain", "incidents"}, {"explain", "rework"},
-		{"record", "deployment"}, {"record", "incident"},
+		{"record", "deployment"}, {"record", "incident"}, {"record", "delete"}, {"record", "delete", "deployment"},
 		{"config", "validate"}, {"config", "add-deployment"}, {"config", "add-incident"},
 	} {
 		lines = append(lines, append(sub, "--help"), append(sub, "-h"))
 	}
 	lines = append(lines, []string{"explain", "-h"}, []string{"record", "-help"}, []string{"config", "-h"})
-	if want := len(commands()) + 23; len(lines) != want {
+	if want := len(commands()) + 27; len(lines) != want {
 		t.Fatalf("%d command lines, want %d", len(lines), want)
 	}
 	for _, args := range lines {
