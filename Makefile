@@ -4,6 +4,11 @@
 
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN := bin/doraflow
+# VERSION goes into the binary (main.version) for `doraflow version`, with
+# the commit that -buildvcs stamps (GOFLAGS may turn it off: asked here).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# make install copies the binary to $(PREFIX)/bin.
+PREFIX ?= $(HOME)/.local
 
 # Disposable ClickHouse servers, each with its own data directory and ports.
 # The test server also serves native TLS on 19002 and HTTPS on 19003
@@ -24,12 +29,18 @@ FAULTS_CH_PORT   := 19300
 FAULTS_CHDB_DIR  := .local/chdb-faults
 FAULTS_CHDB_PORT := 19350
 
-.PHONY: all build demo test test-go vet cc clean stop-demo bench report-check test-faults fuzz
+.PHONY: all build install demo test test-go vet cc clean stop-demo bench report-check test-faults fuzz
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/doraflow
+	$(GO) build -buildvcs=auto -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/doraflow
+
+## install: put doraflow on PATH, in $(PREFIX)/bin (default ~/.local/bin; PREFIX=/usr/local with sudo for all users)
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/doraflow
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/doraflow ($$($(BIN) --version | head -1))"
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on your PATH: add  export PATH=\"$(PREFIX)/bin:\$$PATH\"  to your shell's profile";; esac
 
 ## demo: run the whole pipeline on simulated data into a local ClickHouse and print the metrics
 demo: build

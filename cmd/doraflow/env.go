@@ -48,11 +48,16 @@ func (e *env) globalFlags(args []string) ([]string, error) {
 	fs := flag.NewFlagSet("doraflow", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	e.addGlobal(fs)
+	// --version is what most tools answer to: the same as `doraflow version`.
+	showVersion := fs.Bool("version", false, "print the version")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return []string{"help"}, nil
 		}
 		return nil, usageErr("%v (run 'doraflow help')", err)
+	}
+	if *showVersion {
+		return []string{"version"}, nil
 	}
 	return fs.Args(), nil
 }

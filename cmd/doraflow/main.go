@@ -37,7 +37,7 @@ Commands:
   run                the daemon: the sync schedule plus the HTTP API
   status             recent runs and each block's watermark
   demo               the whole pipeline on built-in simulated data
-  version            print the version
+  version            print the version, commit and Go version (also --version)
 
 Run 'doraflow COMMAND --help' for a command's flags. The config file is
 --config PATH, else $DORAFLOW_CONFIG, else ./doraflow.yaml.
@@ -127,13 +127,7 @@ func commands() []command {
 		{"run", cmdRun},
 		{"status", cmdStatus},
 		{"demo", cmdDemo},
-		{"version", func(_ context.Context, e *env, args []string) error {
-			if err := e.parse(e.flags("version", "version"), args); err != nil {
-				return err
-			}
-			fmt.Fprintln(e.stdout, "doraflow", version)
-			return nil
-		}},
+		{"version", cmdVersion},
 	}
 }
 
