@@ -132,6 +132,7 @@ func (a *Aggregator) Add(c doraflow.Cell) {
 	if c.Day.Before(a.first) || a.last.Before(c.Day) ||
 		a.q.Service != "" && c.Service != a.q.Service ||
 		a.q.Team != "" && c.Team != a.q.Team ||
+		a.q.Environment != "" && c.Environment != a.q.Environment ||
 		emptyCell(c) {
 		return
 	}

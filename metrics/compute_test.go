@@ -184,22 +184,26 @@ func TestComputeServiceTeam(t *testing.T) {
 func TestComputeFilters(t *testing.T) {
 	cells := exampleCells()
 	tests := []struct {
-		name          string
-		service, team string
-		groupBy       string
-		deployments   int64
-		rows          int
+		name                       string
+		service, team, environment string
+		groupBy                    string
+		deployments                int64
+		rows                       int
 	}{
-		{"service", "web", "", GroupService, 3, 1},
-		{"team", "", "platform", GroupService, 42, 1},
-		{"team by environment", "", "frontend", GroupEnvironment, 3, 1},
-		{"service and team that do not match", "web", "platform", GroupNone, 0, 1},
-		{"unknown service", "nope", "", GroupService, 0, 0},
+		{"service", "web", "", "", GroupService, 3, 1},
+		{"team", "", "platform", "", GroupService, 42, 1},
+		{"team by environment", "", "frontend", "", GroupEnvironment, 3, 1},
+		{"service and team that do not match", "web", "platform", "", GroupNone, 0, 1},
+		{"unknown service", "nope", "", "", GroupService, 0, 0},
+		{"environment", "", "", "staging", GroupService, 3, 1},
+		{"environment by team", "", "", "production", GroupTeam, 42, 1},
+		{"environment of another service", "api", "", "staging", GroupNone, 0, 1},
+		{"unknown environment", "", "", "nope", GroupService, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q := q1(tt.groupBy, PeriodNone)
-			q.Service, q.Team = tt.service, tt.team
+			q.Service, q.Team, q.Environment = tt.service, tt.team, tt.environment
 			r := mustCompute(t, q, cells)
 			var deployments int64
 			for _, row := range r.Rows {

@@ -34,9 +34,10 @@ type Query struct {
 	GroupBy string
 	// Period is one of the Period* constants.
 	Period string
-	// Service and Team, when not "", keep only the cells of that service
-	// or team.
-	Service, Team string
+	// Service, Team and Environment, when not "", keep only the cells of
+	// that service, team or environment. Incidents are production's:
+	// any other environment has none.
+	Service, Team, Environment string
 }
 
 // Validate reports every problem with q at once, so that a command can

@@ -97,14 +97,25 @@ func TestCollectEqualsMetrics(t *testing.T) {
 			})
 		}
 
+		t.Run("group by none", func(t *testing.T) {
+			q := report.Query{From: day(1, 0), To: day(29, 0), Location: time.UTC, GroupBy: metrics.GroupNone}
+			got, err := report.Collect(ctx, p, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Rows) != 1 || !reflect.DeepEqual(got.Rows[0], got.Summary) || got.Summary.Deployments != 5 || got.Summary.Incidents != 2 {
+				t.Errorf("by none: %d rows %+v, want one row equal to the summary (5 deployments, 2 incidents) %+v", len(got.Rows), got.Rows, got.Summary)
+			}
+		})
+
 		t.Run("one environment", func(t *testing.T) {
 			q := report.Query{From: day(1, 0), To: day(29, 0), Location: time.UTC, GroupBy: metrics.GroupTeam, Environment: "staging"}
 			got, err := report.Collect(ctx, p, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// doraflow metrics has no environment filter; its staging row is
-			// the same numbers.
+			// The staging row of metrics by environment, and metrics
+			// --environment staging, are the same numbers.
 			byEnv := metricsOf(metrics.Query{From: q.From, To: q.To, Location: time.UTC}, metrics.GroupEnvironment, metrics.PeriodNone)
 			var want metrics.Row
 			for _, r := range byEnv {
@@ -114,6 +125,10 @@ func TestCollectEqualsMetrics(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got.Summary, want) || want.Deployments != 1 {
 				t.Errorf("staging summary:\n got %+v\nwant %+v", got.Summary, want)
+			}
+			filtered := metricsOf(metrics.Query{From: q.From, To: q.To, Location: time.UTC, Environment: "staging"}, metrics.GroupNone, metrics.PeriodNone)
+			if len(filtered) != 1 || !reflect.DeepEqual(filtered[0], want) {
+				t.Errorf("metrics --environment staging:\n got %+v\nwant %+v", filtered, want)
 			}
 			if len(got.Rows) != 1 || got.Rows[0].Team != "platform" || got.Rows[0].Deployments != 1 || got.Rows[0].Incidents != 0 {
 				t.Errorf("staging by team: %+v, want platform's one deployment and no incident (incidents are in production)", got.Rows)

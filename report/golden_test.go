@@ -71,6 +71,8 @@ func TestGolden(t *testing.T) {
 	empty := fixture(t)
 	empty.Summary, empty.Weeks, empty.Rows = metrics.Row{}, nil, nil
 	empty.Service = "checkout"
+	whole := fixture(t)
+	whole.GroupBy, whole.Rows = metrics.GroupNone, []metrics.Row{whole.Summary}
 	for _, tc := range []struct {
 		name string
 		data report.Data
@@ -78,6 +80,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"report", fixture(t), []string{"<svg", "Deployment frequency", "Per service", "payments", "Definitions"}},
 		{"empty", empty, []string{"No data in this window.", "Only service checkout."}},
+		{"group-by-none", whole, []string{"All together", "Scope"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer

@@ -162,6 +162,9 @@ func newTable(groupBy string, rows []metrics.Row) table {
 	switch groupBy {
 	case metrics.GroupService:
 		t.Keys = []string{"Service", "Team"}
+	case metrics.GroupNone:
+		// One row: everything the filters keep, as `metrics --group-by none`.
+		t.Title, t.Keys = "All together", []string{"Scope"}
 	default:
 		t.Keys = []string{strings.ToUpper(groupBy[:1]) + groupBy[1:]}
 	}
@@ -177,6 +180,8 @@ func newTable(groupBy string, rows []metrics.Row) table {
 			keys = []string{r.Repository}
 		case metrics.GroupEnvironment:
 			keys = []string{r.Environment}
+		case metrics.GroupNone:
+			keys = []string{"all"}
 		}
 		for j, k := range keys {
 			if k == "" {

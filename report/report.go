@@ -28,7 +28,8 @@ type Query struct {
 	// periods of; nil means UTC.
 	Location *time.Location
 	// GroupBy is what the table has a row per: metrics.GroupService,
-	// GroupTeam, GroupRepository or GroupEnvironment.
+	// GroupTeam, GroupRepository or GroupEnvironment; metrics.GroupNone
+	// has one row, the whole window.
 	GroupBy string
 	// Service, Team and Environment, when not "", keep only what happened
 	// there.
@@ -61,9 +62,8 @@ type Source interface {
 
 // Collect computes the report of q from src, reading the window's cells
 // once for the summary, the weeks and the table, as pipeline.Metrics does
-// (Source.Cells chooses the rollup or the events); the environment filter,
-// which `doraflow metrics` does not have, keeps the cells of that
-// environment.
+// (Source.Cells chooses the rollup or the events, the aggregators the
+// cells of the service, team and environment asked for).
 func Collect(ctx context.Context, src Source, q Query) (Data, error) {
 	if q.Location == nil {
 		q.Location = time.UTC
@@ -71,10 +71,7 @@ func Collect(ctx context.Context, src Source, q Query) (Data, error) {
 	if q.GroupBy == "" {
 		q.GroupBy = metrics.GroupService
 	}
-	if q.GroupBy == metrics.GroupNone {
-		return Data{}, fmt.Errorf("report: group-by none: the table needs rows; use service, team, repository or environment")
-	}
-	base := metrics.Query{From: q.From, To: q.To, Location: q.Location, Service: q.Service, Team: q.Team}
+	base := metrics.Query{From: q.From, To: q.To, Location: q.Location, Service: q.Service, Team: q.Team, Environment: q.Environment}
 	var aggs [3]*metrics.Aggregator
 	for i, shape := range [][2]string{
 		{metrics.GroupNone, metrics.PeriodNone},
@@ -90,9 +87,6 @@ func Collect(ctx context.Context, src Source, q Query) (Data, error) {
 		aggs[i] = a
 	}
 	add := func(c doraflow.Cell) {
-		if q.Environment != "" && c.Environment != q.Environment {
-			return
-		}
 		for _, a := range aggs {
 			a.Add(c)
 		}

@@ -17,13 +17,14 @@ var (
 )
 
 func cmdMetrics(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("metrics", "metrics [--from DATE] [--to DATE] [--group-by service|team|repository|environment|none] [--period none|day|week|month] [--service NAME] [--team NAME] [--format table|json|csv]")
+	fs := e.flags("metrics", "metrics [--from DATE] [--to DATE] [--group-by service|team|repository|environment|none] [--period none|day|week|month] [--service NAME] [--team NAME] [--environment NAME] [--format table|json|csv]")
 	fromFlag := fs.String("from", "", "start of the window, inclusive: YYYY-MM-DD (midnight in the config time zone) or RFC 3339 (default: 30 days before --to)")
 	toFlag := fs.String("to", "", "end of the window, exclusive (default: the end of today)")
 	groupBy := fs.String("group-by", "service", "one row per: "+strings.Join(groupings, ", "))
 	period := fs.String("period", "none", "also split rows by: "+strings.Join(periods, ", "))
 	service := fs.String("service", "", "only this service")
 	team := fs.String("team", "", "only this team")
+	environment := fs.String("environment", "", "only this environment (incidents are in production)")
 	format := fs.String("format", "table", "output: "+strings.Join(formats, ", "))
 	fromEvents := fs.Bool("from-events", false, "compute from the per-event table instead of the daily rollup (slower; for checking)")
 	if err := e.parse(fs, args); err != nil {
@@ -58,7 +59,8 @@ func cmdMetrics(ctx context.Context, e *env, args []string) error {
 	if err := e.warnStale(ctx, p); err != nil {
 		return err
 	}
-	q := metrics.Query{From: from, To: to, Location: cfg.Location, GroupBy: *groupBy, Period: *period, Service: *service, Team: *team}
+	q := metrics.Query{From: from, To: to, Location: cfg.Location, GroupBy: *groupBy, Period: *period,
+		Service: *service, Team: *team, Environment: *environment}
 	report, err := p.Metrics(ctx, q, pipeline.MetricsOptions{FromEvents: *fromEvents})
 	if err != nil {
 		return err

@@ -16,10 +16,10 @@ import (
 )
 
 // reportGroupings are what the report's table can have a row per.
-var reportGroupings = []string{"service", "team", "repository", "environment"}
+var reportGroupings = []string{"service", "team", "repository", "environment", "none"}
 
 func cmdReport(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("report", "report [--from DATE] [--to DATE] [--group-by service|team|repository|environment] [--service NAME] [--team NAME] [--environment NAME] [--output FILE]")
+	fs := e.flags("report", "report [--from DATE] [--to DATE] [--group-by service|team|repository|environment|none] [--service NAME] [--team NAME] [--environment NAME] [--output FILE]")
 	fromFlag := fs.String("from", "", "start of the window, inclusive: YYYY-MM-DD (midnight in the config time zone) or RFC 3339 (default: 90 days before --to)")
 	toFlag := fs.String("to", "", "end of the window, exclusive (default: the end of today)")
 	groupBy := fs.String("group-by", "service", "the table has a row per: "+strings.Join(reportGroupings, ", "))

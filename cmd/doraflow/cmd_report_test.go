@@ -34,6 +34,7 @@ func TestReport(t *testing.T) {
 		}{
 			{"everything", nil, []string{"<svg", "Per service", "45m"}},
 			{"one environment by team", []string{"--group-by", "team", "--environment", "staging"}, []string{"Per team", "Only environment staging."}},
+			{"all together", []string{"--group-by", "none"}, []string{"All together", `<td class="key">all</td><td>2</td>`}},
 			{"a known service without data", []string{"--service", "api", "--from", "2023-01-01", "--to", "2023-02-01"}, []string{"No data in this window."}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -60,7 +61,7 @@ func TestReport(t *testing.T) {
 			want string
 		}{
 			{[]string{"report", "--service", "nope"}, `unknown service "nope"`},
-			{[]string{"report", "--group-by", "none"}, `--group-by "none"`},
+			{[]string{"report", "--group-by", "galaxy"}, `--group-by "galaxy"`},
 			{[]string{"report", "--from", "2024-02-01", "--to", "2024-01-01"}, "is not before"},
 		} {
 			code, _, errOut := c.run(append(tc.args, "--output", filepath.Join(dir, "bad.html"))...)
