@@ -16,9 +16,10 @@ const MinTokenLength = 16
 // server reads the server section: where `doraflow run` listens, the
 // tokens it accepts and the certificate it serves HTTPS with.
 func (d *decoder) server(f fields, s *Server) {
-	sv := f.sub("server", []string{"listen", "tokens", "tls"}, nil)
+	sv := f.sub("server", []string{"listen", "tokens", "read_tokens", "tls"}, nil)
 	str(sv, "listen", &s.Listen, hostPort("127.0.0.1:8080 or :8080", true))
 	list(sv, "tokens", &s.Tokens, apiToken)
+	list(sv, "read_tokens", &s.ReadTokens, apiToken)
 
 	tls := sv.sub("tls", []string{"cert_file", "key_file"}, nil)
 	str(tls, "cert_file", &s.TLS.CertFile, nil)

@@ -113,7 +113,11 @@ type Server struct {
 	// Tokens are the bearer tokens the API accepts, each at least
 	// MinTokenLength characters; none refuses every request.
 	Tokens []Secret
-	TLS    ServerTLS
+	// ReadTokens are bearer tokens the read API (GET /api/v1/metrics,
+	// /api/v1/explain/…) accepts besides Tokens: for dashboards and bots
+	// that must not record. The write API refuses them with 403.
+	ReadTokens []Secret
+	TLS        ServerTLS
 }
 
 // ServerTLS makes `doraflow run` serve HTTPS. Both files are set, or

@@ -187,6 +187,8 @@ func TestInvalid(t *testing.T) {
 			`doraflow.yaml:2: server.listen: invalid address "localhost": use host:port like 127.0.0.1:8080 or :8080`}},
 		{"empty token", "server:\n  tokens: [\"${EMPTY}\"]\n", []string{
 			`doraflow.yaml:2: server.tokens[0]: empty entry: remove it, or set the variable it comes from`}},
+		{"short read token", "server:\n  read_tokens: [dashboard-reads-0123, short]\n", []string{
+			`doraflow.yaml:2: server.read_tokens[1]: token is shorter than 16 characters, short enough to guess`}},
 
 		{"unset variable", "github:\n  token: ${NOPE}\nclickhouse:\n  username: ${A}-${B}\n", []string{
 			`doraflow.yaml:2: github.token: environment variable NOPE is not set: export it (an empty value is fine) or remove the reference`,

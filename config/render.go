@@ -194,6 +194,9 @@ func (c *Config) Redacted() string {
 	sv := mappingNode()
 	set(sv, "listen", scalar(c.Server.Listen))
 	set(sv, "tokens", secrets(c.Server.Tokens))
+	if len(c.Server.ReadTokens) > 0 {
+		set(sv, "read_tokens", secrets(c.Server.ReadTokens))
+	}
 	stls := mappingNode()
 	set(stls, "cert_file", scalar(c.Server.TLS.CertFile))
 	set(stls, "key_file", scalar(c.Server.TLS.KeyFile))

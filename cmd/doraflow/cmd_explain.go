@@ -76,14 +76,20 @@ func cmdExplain(ctx context.Context, e *env, args []string) error {
 	return e.page(*format == "table", func(w io.Writer) error {
 		switch *format {
 		case "json":
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(map[string]any{"subject": what, "from": from.UTC(), "to": to.UTC(), "count": len(items), "items": nonNilItems(items)})
+			return writeItemsJSON(w, what, from, to, items)
 		case "csv":
 			return writeItemsCSV(w, items)
 		}
 		return writeItemsTable(w, what, from, to, items)
 	})
+}
+
+// writeItemsJSON writes the document of `explain --format json`, which
+// GET /api/v1/explain/{kind} answers too.
+func writeItemsJSON(w io.Writer, what string, from, to time.Time, items []pipeline.Item) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"subject": what, "from": from.UTC(), "to": to.UTC(), "count": len(items), "items": nonNilItems(items)})
 }
 
 func nonNilItems(items []pipeline.Item) []pipeline.Item {

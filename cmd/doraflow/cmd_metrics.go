@@ -77,17 +77,23 @@ func cmdMetrics(ctx context.Context, e *env, args []string) error {
 // window resolves --from and --to: DATEs are midnight in loc; the default
 // is the 30 days up to the end of today in loc.
 func window(fromFlag, toFlag string, loc *time.Location, now time.Time) (time.Time, time.Time, error) {
+	return windowNamed("--from", fromFlag, "--to", toFlag, loc, now)
+}
+
+// windowNamed is window for parameters by other names (the HTTP API's
+// from and to), which its errors name.
+func windowNamed(fromName, fromFlag, toName, toFlag string, loc *time.Location, now time.Time) (time.Time, time.Time, error) {
 	var from, to time.Time
 	var err error
 	if toFlag != "" {
-		if to, err = parseWhen("--to", toFlag, loc); err != nil {
+		if to, err = parseWhen(toName, toFlag, loc); err != nil {
 			return from, to, err
 		}
 	} else {
 		to = metrics.DateOf(now, loc).AddDays(1).Start(loc)
 	}
 	if fromFlag != "" {
-		if from, err = parseWhen("--from", fromFlag, loc); err != nil {
+		if from, err = parseWhen(fromName, fromFlag, loc); err != nil {
 			return from, to, err
 		}
 	} else {
@@ -97,7 +103,7 @@ func window(fromFlag, toFlag string, loc *time.Location, now time.Time) (time.Ti
 		}
 	}
 	if !from.Before(to) {
-		return from, to, fmt.Errorf("--from %s is not before --to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+		return from, to, fmt.Errorf("%s %s is not before %s %s", fromName, from.Format(time.RFC3339), toName, to.Format(time.RFC3339))
 	}
 	return from, to, nil
 }

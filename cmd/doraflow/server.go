@@ -20,7 +20,8 @@ import (
 	"doraflow/pipeline"
 )
 
-// server is the HTTP side of `doraflow run`: the write API, /healthz and
+// server is the HTTP side of `doraflow run`: the write and read APIs
+// (server_read.go), /healthz and
 // /metrics on server.listen — over HTTPS when server.tls names a
 // certificate — in front of the pipeline's background work (the sync
 // schedule and the promoter, pipeline.Work). The pipeline decides what is
@@ -100,6 +101,13 @@ func (s *server) run(ctx context.Context) error {
 	api := custom.NewHandler(work.Recorder(), tokens, s.log)
 	api.Refused = tel.RefusedRequest
 	api.Register(mux)
+	now := time.Now
+	if s.clock != nil {
+		now = s.clock.Now
+	}
+	read := &readAPI{pipeline: s.pipeline, loc: s.cfg.Location, log: s.log, now: now, refused: tel.RefusedRequest,
+		tokens: newTokenSet(s.cfg.Server.Tokens, s.cfg.Server.ReadTokens)}
+	read.register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		// An orchestrator's probe gives up after a few seconds: answer
 		// before it does.
@@ -113,7 +121,7 @@ func (s *server) run(ctx context.Context) error {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{}))
 	srv := &http.Server{
-		Handler: mux,
+		Handler: readOnly(mux, newTokenSet(s.cfg.Server.Tokens), newTokenSet(s.cfg.Server.ReadTokens), tel.RefusedRequest),
 		// A slow or stalled client cannot hold a connection for long.
 		ReadHeaderTimeout: cmp.Or(s.readHeaderTimeout, 5*time.Second),
 		ReadTimeout:       cmp.Or(s.readTimeout, 30*time.Second),
