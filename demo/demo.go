@@ -64,10 +64,14 @@ var habits = map[string]habit{
 
 // Incidents returns the incidents that the given production deployments
 // cause, deterministic from seed and the deployments' ids; resolutions
-// after now are left open.
+// after now are left open. Each incident starts before its service's next
+// production deployment, so that attribution (the latest production
+// deployment before it, METRICS.md) pins it on the deployment its title
+// names.
 func Incidents(seed uint64, deployments []doraflow.Deployment, now time.Time) []doraflow.Incident {
 	sorted := append([]doraflow.Deployment(nil), deployments...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	next := nextDeployments(deployments)
 	var out []doraflow.Incident
 	for _, d := range sorted {
 		h, ok := habits[d.Service]
@@ -81,12 +85,19 @@ func Incidents(seed uint64, deployments []doraflow.Deployment, now time.Time) []
 			continue
 		}
 		created := d.DeployedAt.Add(time.Duration(10+rng.IntN(360)) * time.Minute)
+		if n, ok := next[d.ID]; ok && !created.Before(n) {
+			// The next deployment came first: the incident would be pinned
+			// on it. Break production between the two, or not at all.
+			if created = d.DeployedAt.Add(n.Sub(d.DeployedAt) / 2).Truncate(time.Second); !d.DeployedAt.Before(created) {
+				continue
+			}
+		}
 		if !created.Before(now) {
 			continue
 		}
 		in := doraflow.Incident{
 			ID: "INC-" + d.ID, Service: d.Service, CreatedAt: created,
-			Title: fmt.Sprintf("Errors on %s after %s", d.Service, d.Title),
+			Title: fmt.Sprintf("Errors on %s after deployment %s (%s)", d.Service, d.ID, d.Title),
 		}
 		if resolved := created.Add(time.Duration(rng.ExpFloat64() * float64(h.restore))).Truncate(time.Second); resolved.Before(now) {
 			in.ResolvedAt = resolved
@@ -94,4 +105,28 @@ func Incidents(seed uint64, deployments []doraflow.Deployment, now time.Time) []
 		out = append(out, in)
 	}
 	return out
+}
+
+// nextDeployments maps each production deployment's id to the time of the
+// next production deployment of its service, when there is one.
+func nextDeployments(deployments []doraflow.Deployment) map[string]time.Time {
+	byService := map[string][]doraflow.Deployment{}
+	for _, d := range deployments {
+		if d.Environment == doraflow.EnvironmentProduction {
+			byService[d.Service] = append(byService[d.Service], d)
+		}
+	}
+	next := map[string]time.Time{}
+	for _, list := range byService {
+		sort.Slice(list, func(i, j int) bool {
+			if !list[i].DeployedAt.Equal(list[j].DeployedAt) {
+				return list[i].DeployedAt.Before(list[j].DeployedAt)
+			}
+			return list[i].ID < list[j].ID
+		})
+		for i := 0; i+1 < len(list); i++ {
+			next[list[i].ID] = list[i+1].DeployedAt
+		}
+	}
+	return next
 }

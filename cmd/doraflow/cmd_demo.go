@@ -44,7 +44,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC().Truncate(time.Second)
+	now := demoDay(time.Now())
 
 	// The simulated sources, on loopback: a GitHub organisation and a
 	// PagerDuty account, read through the real extractors.
@@ -172,4 +172,11 @@ func portOf(addr string) string {
 		return addr[i+1:]
 	}
 	return "9000"
+}
+
+// demoDay is the instant the simulation ends: the start of t's day (UTC
+// midnight), not t, so that the same seed gives the same organisation,
+// the same incidents and the same numbers all day long.
+func demoDay(t time.Time) time.Time {
+	return metrics.DateOf(t, time.UTC).Start(time.UTC)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/pipeline"
@@ -58,4 +59,20 @@ func TestDemoNeverDropsOtherData(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDemoDay: runs of the demo on one UTC day simulate up to the same
+// instant, its midnight, whatever the time zone of the clock.
+func TestDemoDay(t *testing.T) {
+	t.Parallel()
+	midnight := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	for _, now := range []time.Time{midnight, midnight.Add(5 * time.Minute), midnight.Add(24*time.Hour - time.Nanosecond),
+		midnight.Add(23 * time.Hour).In(time.FixedZone("UTC+3", 3*3600))} {
+		if got := demoDay(now); !got.Equal(midnight) {
+			t.Errorf("demoDay(%s) = %s, want %s", now, got, midnight)
+		}
+	}
+	if got := demoDay(midnight.Add(-time.Nanosecond)); !got.Equal(midnight.Add(-24 * time.Hour)) {
+		t.Errorf("the instant before midnight: %s, want the day before", got)
+	}
 }
