@@ -17,7 +17,7 @@ func TestMetricsEnvironment(t *testing.T) {
 		for _, args := range [][]string{
 			{"migrate"},
 			{"record", "deployment", "--service", "api", "--id", "d1", "--deployed-at", "2024-01-02T10:00:00Z"},
-			{"record", "deployment", "--service", "api", "--id", "d2", "--deployed-at", "2024-01-02T09:00:00Z", "--environment", "staging"},
+			{"record", "deployment", "--service", "api", "--id", "d2", "--deployed-at", "2024-01-02T09:00:00Z", "--environment", "staging", "--new-environment"},
 			{"record", "deployment", "--service", "web", "--id", "d3", "--deployed-at", "2024-01-03T10:00:00Z", "--environment", "staging"},
 			{"record", "incident", "--service", "api", "--id", "i1", "--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T11:45:00Z"},
 		} {
