@@ -62,7 +62,10 @@ type GitHub struct {
 	// next takes over (github.tokens).
 	Tokens []Secret
 	// App, when set, signs in as a GitHub App instead of with tokens.
-	App         GitHubApp
+	App GitHubApp
+	// API is how pull requests and their commits are read (github.api):
+	// "graphql" (the default) or "rest".
+	API         string
 	Concurrency int // default 4
 }
 

@@ -44,7 +44,14 @@ func (g GitHub) AllTokens() []Secret {
 	return append(out, g.Tokens...)
 }
 
-var githubKeys = []string{"base_url", "token", "tokens", "app", "concurrency"}
+var githubKeys = []string{"base_url", "token", "tokens", "app", "api", "concurrency"}
+
+// GitHub's APIs that github.api chooses between for pull requests and
+// their commits.
+const (
+	GitHubGraphQL = "graphql"
+	GitHubREST    = "rest"
+)
 
 // github reads the github section: where the API is and how to sign in
 // (one token, several, or a GitHub App).
@@ -54,6 +61,7 @@ func (d *decoder) github(f fields, g *GitHub) {
 	g.BaseURL = strings.TrimRight(g.BaseURL, "/") + "/"
 	str(gh, "token", &g.Token, token)
 	list(gh, "tokens", &g.Tokens, distinctToken(g.Token))
+	str(gh, "api", &g.API, oneOf("api", []string{GitHubGraphQL, GitHubREST}))
 	integer(gh, "concurrency", &g.Concurrency, 1, 100)
 	if d.githubApp(gh, &g.App) && len(g.AllTokens()) > 0 {
 		// Exclusive rather than an order of precedence: a config that

@@ -44,7 +44,7 @@ func Find(flagPath string) (path string, explicit bool) {
 func Default() *Config {
 	return &Config{
 		ClickHouse: ClickHouse{Addr: []string{"127.0.0.1:9000"}, Database: "dora", Username: "default", Protocol: "native"},
-		GitHub:     GitHub{BaseURL: "https://api.github.com/", Concurrency: 4},
+		GitHub:     GitHub{BaseURL: "https://api.github.com/", API: GitHubGraphQL, Concurrency: 4},
 		PagerDuty:  PagerDuty{BaseURL: "https://api.pagerduty.com", TokenType: TokenTypeToken},
 		Timezone:   "UTC",
 		Location:   time.UTC,

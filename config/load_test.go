@@ -83,7 +83,7 @@ func TestInvalid(t *testing.T) {
 		{"scalar for a list", "rework:\n  labels: hotfix\n", []string{
 			`doraflow.yaml:2: rework.labels: expected a list like [a, b], got a single value`}},
 		{"scalar for a section", "github: yes\n", []string{
-			`doraflow.yaml:1: github: expected a mapping of keys (base_url, token, tokens, app, concurrency), got a single value`}},
+			`doraflow.yaml:1: github: expected a mapping of keys (base_url, token, tokens, app, api, concurrency), got a single value`}},
 		{"mapping for blocks", "deployments:\n  name: a\n", []string{
 			`doraflow.yaml:2: deployments: expected a list of mapping blocks (entries starting with "- "), got a mapping`}},
 		{"block not a mapping", "deployments:\n  - manual\nservices:\n  - [api]\n", []string{

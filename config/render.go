@@ -153,6 +153,7 @@ func (c *Config) Redacted() string {
 	set(gh, "base_url", scalar(c.GitHub.BaseURL))
 	set(gh, "token", scalar(c.GitHub.Token.String()))
 	setGitHubSignIn(gh, c.GitHub)
+	set(gh, "api", scalar(c.GitHub.API))
 	set(gh, "concurrency", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(c.GitHub.Concurrency)})
 	set(root, "github", gh)
 
