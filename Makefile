@@ -71,15 +71,23 @@ TEST_TLS     := native=127.0.0.1:19002,https=localhost:$(TEST_CHDB_TLS),old_http
 # GitHub's OpenAPI description, which the fake GitHub is held to
 # (internal/openapitest); scripts/openapi.sh fetches it once into .local.
 GITHUB_OPENAPI = $(shell scripts/openapi.sh path)
-test-go: vet cc openapi
+# GitHub's GraphQL schema, which the fake GitHub validates every query
+# against; scripts/graphql-schema.sh fetches it once into .local.
+GITHUB_GRAPHQL_SCHEMA = $(shell scripts/graphql-schema.sh path)
+test-go: vet cc openapi graphql-schema
 	DORAFLOW_TEST_CLICKHOUSE=$(TEST_ENGINES) DORAFLOW_TEST_CLICKHOUSE_TLS=$(TEST_TLS) CHDB_LIB_PATH=$(CHDB_LIB) \
-		DORAFLOW_TEST_GITHUB_OPENAPI=$(GITHUB_OPENAPI) \
+		DORAFLOW_TEST_GITHUB_OPENAPI=$(GITHUB_OPENAPI) DORAFLOW_TEST_GITHUB_GRAPHQL_SCHEMA=$(GITHUB_GRAPHQL_SCHEMA) \
 		$(GO) test -race -count=1 -timeout 15m ./...
 
 .PHONY: openapi
 ## openapi: fetch GitHub's OpenAPI description (npm pack, pinned, cached in .local/openapi)
 openapi:
 	@scripts/openapi.sh fetch >/dev/null
+
+.PHONY: graphql-schema
+## graphql-schema: fetch GitHub's GraphQL schema (npm pack, pinned, cached in .local/graphql-schema)
+graphql-schema:
+	@scripts/graphql-schema.sh fetch >/dev/null
 
 # cc: go test -race needs cgo, so a C compiler; install Debian's gcc when
 # it is missing.

@@ -231,6 +231,9 @@ type call struct {
 	rapi, rhtml string
 	w           fakeapi.JSON
 	link        string
+	// gqlRate is the GraphQL budget after a GraphQL request's charge;
+	// nil for REST requests, which serve charges.
+	gqlRate *Rate
 }
 
 // handler writes a response body into c.w and returns the status.

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"doraflow/internal/fakeapi"
 )
 
@@ -97,6 +99,15 @@ type Options struct {
 	// "Only the first 1000 results are available."; a negative value
 	// removes the limit.
 	ReleasesListLimit int
+
+	// GraphQLSchema, when set, makes the server answer GraphQL (POST
+	// /graphql, or /api/graphql beside BaseURLPath /api/v3), validating
+	// every query against it (LoadSchema; graphql.go). Without it GraphQL
+	// requests are 404.
+	GraphQLSchema *ast.Schema
+	// GraphQLBudget is the GraphQL API's primary rate limit in points per
+	// window (default 5000), per user or installation, apart from Budget.
+	GraphQLBudget int
 }
 
 // Request is one entry of the request log.
@@ -122,6 +133,7 @@ type Request struct {
 type Stats struct {
 	Total            int64
 	Charged          int64 // requests that consumed primary budget
+	Points           int64 // GraphQL points charged
 	NotModified      int64
 	RateLimited      int64
 	SecondaryLimited int64
@@ -170,6 +182,8 @@ type Server struct {
 	// windows are the primary rate-limit windows by account (see
 	// account): "" when no credential is checked.
 	windows map[string]*rateWindow
+	// gqlWindows are the GraphQL API's windows, in points.
+	gqlWindows map[string]*rateWindow
 	// installTokens are the installation tokens issued, with when each
 	// expires; issued counts them.
 	installTokens map[string]time.Time
@@ -201,6 +215,9 @@ func NewServer(org *Org, opts Options) *Server {
 	if opts.LogSize <= 0 {
 		opts.LogSize = 100_000
 	}
+	if opts.GraphQLBudget <= 0 {
+		opts.GraphQLBudget = graphqlBudget
+	}
 	if opts.RunsSearchLimit == 0 {
 		opts.RunsSearchLimit = 1000
 	}
@@ -217,6 +234,7 @@ func NewServer(org *Org, opts Options) *Server {
 		stats:   Stats{ByEndpoint: map[string]int64{}},
 
 		windows:       map[string]*rateWindow{},
+		gqlWindows:    map[string]*rateWindow{},
 		installTokens: map[string]time.Time{},
 	}
 	if opts.App != nil && opts.App.TokenLife <= 0 {
@@ -497,6 +515,10 @@ func userAccount(n int) string { return "user " + strconv.Itoa(n) }
 
 // ServeHTTP strips BaseURLPath and routes the request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == s.graphqlPath() {
+		s.serve(w, r, EndpointGraphQL, hGraphQL)
+		return
+	}
 	if s.prefix != "" {
 		rest, ok := strings.CutPrefix(r.URL.Path, s.prefix)
 		if !ok || !strings.HasPrefix(rest, "/") {
@@ -627,7 +649,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		}
 	}()
 
-	if status == http.StatusOK {
+	if status == http.StatusOK && name != EndpointGraphQL {
 		sum := sha256.Sum256(body)
 		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 		hdr.Set("ETag", etag)
@@ -642,6 +664,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
+	}
+	if c.gqlRate != nil {
+		// The GraphQL handler charged its points itself; a spent budget
+		// is its 200 with a RATE_LIMITED error.
+		s.rateHeaders(hdr, *c.gqlRate)
+		hdr.Set("X-RateLimit-Resource", "graphql")
+		rec.Status = status
+		rec.RateLimited = strings.Contains(string(body), `"RATE_LIMITED"`)
+		logNow()
+		fakeapi.Write(w, status, "", body)
+		return
 	}
 	rate, ok := s.chargeOK(acct, now, !free)
 	s.rateHeaders(hdr, rate)
