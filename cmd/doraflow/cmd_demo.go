@@ -62,6 +62,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	cfg := defaultConfig()
 	cfg.ClickHouse.Addr, cfg.ClickHouse.Database = []string{*addr}, *database
 	cfg.GitHub.BaseURL, cfg.GitHub.Token = ghURL, demoToken
+	// The simulated GitHub answers GraphQL only with GitHub's published
+	// schema, which the demo does not download: it reads through REST.
+	cfg.GitHub.API = config.GitHubREST
 	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pd.URL(), config.Secret(pagerdutyfake.DefaultToken)
 	cfg.Schedule.InitialWindow = (demo.Days + 1) * 24 * time.Hour // the first sync reads all the history
 	cfg.Services = demo.Services

@@ -228,7 +228,7 @@ func signsInToGitHub(cfg *config.Config) bool {
 func githubSource(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, tel *pipeline.Telemetry) (*github.Source, error) {
 	opts := github.Options{
 		BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Tokens: secretValues(cfg.GitHub.Tokens), App: githubApp(cfg.GitHub.App),
-		Concurrency: cfg.GitHub.Concurrency, Log: log,
+		API: cfg.GitHub.API, Concurrency: cfg.GitHub.Concurrency, Log: log,
 		Base: tel.Transport(string(doraflow.SourceGitHub), nil),
 	}
 	if store != nil {

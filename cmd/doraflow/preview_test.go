@@ -37,10 +37,13 @@ type previewFakes struct {
 
 // config returns the github: and pagerduty: sections pointing at the
 // fakes, with their tokens unless withoutGitHubToken.
+//
+// The fake GitHub serves REST here (api: rest): GraphQL needs GitHub's
+// schema, and extract/github proves both APIs read the same rows.
 func (f previewFakes) config(withoutGitHubToken bool) string {
-	gh := fmt.Sprintf("github:\n  base_url: %s\n  token: %s\n", f.github, previewGitHubToken)
+	gh := fmt.Sprintf("github:\n  base_url: %s\n  api: rest\n  token: %s\n", f.github, previewGitHubToken)
 	if withoutGitHubToken {
-		gh = fmt.Sprintf("github:\n  base_url: %s\n", f.github)
+		gh = fmt.Sprintf("github:\n  base_url: %s\n  api: rest\n", f.github)
 	}
 	return gh + fmt.Sprintf("pagerduty:\n  base_url: %s\n  token: %s\n", f.pagerduty, pagerdutyfake.DefaultToken)
 }

@@ -94,7 +94,7 @@ func filterNames(b doraflow.Block) []string {
 	rr := &repoRead{reader: &reader{block: b}}
 	switch b.Method {
 	case doraflow.MethodMergedPR:
-		return names(rr.prChecks())
+		return names(rr.prChecks(rr.changesPaths))
 	case doraflow.MethodWorkflowRun:
 		return names(rr.runChecks(nil))
 	case doraflow.MethodRelease:

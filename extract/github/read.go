@@ -53,7 +53,7 @@ func (s *Source) read(ctx context.Context, block doraflow.Block, since, until ti
 	ctx, cancel := context.WithCancel(withCounters(ctx, cnt))
 	defer cancel()
 	defer func() {
-		st.Requests, st.NotModified = int(cnt.requests.Load()), int(cnt.notModified.Load())
+		st.Requests, st.NotModified, st.Points = int(cnt.requests.Load()), int(cnt.notModified.Load()), int(cnt.points.Load())
 	}()
 
 	repos, failed, err := s.expand(ctx, block.Repositories)
@@ -84,7 +84,7 @@ func (s *Source) read(ctx context.Context, block doraflow.Block, since, until ti
 	}
 	ev.Str("source", string(doraflow.SourceGitHub)).Str("block", block.Name).Str("method", string(block.Method)).
 		Time("since", since).Time("until", until).Int("repos", st.Repositories).Int("failed", len(st.Failed)).
-		Int64("requests", cnt.requests.Load()).Int64("not_modified", cnt.notModified.Load()).
+		Int64("requests", cnt.requests.Load()).Int64("not_modified", cnt.notModified.Load()).Int64("graphql_points", cnt.points.Load()).
 		Dur("took", s.now().Sub(began).Round(time.Millisecond)).Msg(msg)
 	if len(st.Failed) > 0 {
 		return st, repositoriesError(block.Name, st.Repositories+len(failed), st.Failed)

@@ -20,14 +20,20 @@ import (
 // sorted by update, so any change to any pull request shows on the first
 // page, and a first page answered 304 ends the listing (see memoSet).
 // Pages stream straight into batches.
+//
+// With github.api graphql (Options.API) they are read through GraphQL
+// instead (graphql_merged_pr.go); both hand the same rows to the sink.
 func (rr *repoRead) readMergedPRs(ctx context.Context) error {
+	if rr.s.api == APIGraphQL {
+		return rr.readMergedPRsGraphQL(ctx)
+	}
 	opts := &github.PullRequestListOptions{State: "closed", Sort: "updated", Direction: "desc", Base: filtersOf(rr.block).BaseBranch,
 		ListOptions: github.ListOptions{PerPage: perPage}}
 	if rr.pv != nil {
 		// A preview counts what base_branch removes.
 		opts.Base = ""
 	}
-	checks := rr.prChecks()
+	checks := rr.prChecks(rr.changesPaths)
 	l := listing{endpoint: rr.endpoint("/pulls"), memos: rr.memos, top: true, window: rr.window}
 	fetch := func(ctx context.Context, page int) ([]*github.PullRequest, *github.Response, error) {
 		opts.Page = page
@@ -35,35 +41,7 @@ func (rr *repoRead) readMergedPRs(ctx context.Context) error {
 	}
 	return pageThrough(ctx, l, fetch, func(prs []*github.PullRequest, cov *coverage) (bool, error) {
 		for _, pr := range prs {
-			if pr.GetUpdatedAt().Before(rr.window.since) {
-				cov.skipOlder()
-				return false, nil
-			}
-			// merge_commit_sha is set on unmerged pull requests too (a
-			// test merge): only merged_at says merged.
-			if pr.MergedAt == nil || !cov.in(pr.GetMergedAt().Time) {
-				continue
-			}
-			rr.pv.listed()
-			ok, err := passes(ctx, rr.pv, checks, pr)
-			if err != nil {
-				return false, err
-			}
-			if !ok {
-				continue
-			}
-			info := prInfoOf(pr)
-			d := rr.deployment("pr", int64(info.number), rr.blockEnvironment(), info.mergeSHA, pr.GetMergedAt().Time)
-			d.URL, d.Title, d.Author = info.url, info.title, info.author
-			if rr.pv != nil {
-				rr.pv.match(d)
-				continue
-			}
-			change, err := rr.prChange(ctx, info)
-			if err != nil {
-				return false, err
-			}
-			if err := rr.out.add(ctx, d, []doraflow.Change{change}, nil); err != nil {
+			if more, err := rr.mergedPR(ctx, pr, checks, cov, nil); !more || err != nil {
 				return false, err
 			}
 		}
@@ -71,11 +49,52 @@ func (rr *repoRead) readMergedPRs(ctx context.Context) error {
 	})
 }
 
+// mergedPR takes one pull request of a listing of closed pull requests,
+// most recently updated first: a deployment when it was merged in the
+// window and passes the checks. more is false once the listing has gone
+// past the window. before, when set, runs before the checks on a pull
+// request merged in the window (GraphQL completes its pages there).
+func (rr *repoRead) mergedPR(ctx context.Context, pr *github.PullRequest, checks []check[*github.PullRequest], cov *coverage,
+	before func(context.Context, *github.PullRequest) error) (more bool, err error) {
+	if pr.GetUpdatedAt().Before(rr.window.since) {
+		cov.skipOlder()
+		return false, nil
+	}
+	// merge_commit_sha is set on unmerged pull requests too (a test
+	// merge): only merged_at says merged.
+	if pr.MergedAt == nil || !cov.in(pr.GetMergedAt().Time) {
+		return true, nil
+	}
+	if before != nil {
+		if err := before(ctx, pr); err != nil {
+			return false, err
+		}
+	}
+	rr.pv.listed()
+	ok, err := passes(ctx, rr.pv, checks, pr)
+	if err != nil || !ok {
+		return err == nil, err
+	}
+	info := prInfoOf(pr)
+	d := rr.deployment("pr", int64(info.number), rr.blockEnvironment(), info.mergeSHA, pr.GetMergedAt().Time)
+	d.URL, d.Title, d.Author = info.url, info.title, info.author
+	if rr.pv != nil {
+		rr.pv.match(d)
+		return true, nil
+	}
+	change, err := rr.prChange(ctx, info)
+	if err != nil {
+		return false, err
+	}
+	return true, rr.out.add(ctx, d, []doraflow.Change{change}, nil)
+}
+
 // prChecks are the block's filters of a merged pull request, in config
 // order: its base branch, labels that must all be there, labels that must
 // not, and paths one of which a changed file must match (the only filter
-// that costs a request: GET /pulls/{n}/files, paged until a file matches).
-func (rr *repoRead) prChecks() []check[*github.PullRequest] {
+// that costs a request: GET /pulls/{n}/files, paged until a file matches;
+// paths is that check).
+func (rr *repoRead) prChecks(paths func(context.Context, *github.PullRequest) (bool, error)) []check[*github.PullRequest] {
 	f := filtersOf(rr.block)
 	var cs []check[*github.PullRequest]
 	if f.BaseBranch != "" {
@@ -103,7 +122,7 @@ func (rr *repoRead) prChecks() []check[*github.PullRequest] {
 		}})
 	}
 	if len(f.Paths) > 0 {
-		cs = append(cs, check[*github.PullRequest]{"no changed file in " + strings.Join(f.Paths, ", "), rr.changesPaths})
+		cs = append(cs, check[*github.PullRequest]{"no changed file in " + strings.Join(f.Paths, ", "), paths})
 	}
 	return cs
 }

@@ -72,6 +72,11 @@ type Options struct {
 	// App signs in as a GitHub App installation instead of with tokens;
 	// New refuses both.
 	App *App
+	// API is how merged pull requests are read: APIGraphQL, or APIREST.
+	// The zero value is APIREST, which every method reads through; the
+	// config's github.api defaults to graphql and cmd passes it. The
+	// GraphQL endpoint is derived from BaseURL (graphqlURL).
+	API string
 	// Concurrency caps the requests in flight and the repositories read at
 	// once (github.concurrency), default 4.
 	Concurrency int
@@ -132,9 +137,14 @@ type History interface {
 
 // Stats describe one Read.
 type Stats struct {
-	// Requests counts the HTTP requests sent, retries included;
-	// NotModified those answered 304 (free on GitHub's budget).
+	// Requests counts the HTTP requests sent, retries included, GraphQL
+	// queries among them; NotModified those answered 304 (free on
+	// GitHub's budget).
 	Requests, NotModified int
+	// Points are the GraphQL points the read spent (GitHub's
+	// rateLimit.cost of each query), from a budget apart from the REST
+	// API's requests.
+	Points int
 	// Repositories counts the repositories the block named, after glob
 	// expansion, including those that failed.
 	Repositories int
@@ -176,6 +186,13 @@ type Source struct {
 	limits  *rateLimits
 	apiRoot string // the API's URL without its trailing slash
 	signIn  *signIn
+	// api is Options.API; gqlURL the GraphQL endpoint and gqlHC the
+	// client that reaches it (the REST stack under go-github, without
+	// front: GraphQL answers need their rate-limit headers whole).
+	api    string
+	gqlURL string
+	gqlHC  *http.Client
+	sleep  func(context.Context, time.Duration) error
 	// runsCap is how many runs a filtered runs listing reaches: GitHub's
 	// 1,000 (runsSearchCap); tests lower it.
 	runsCap int
@@ -197,6 +214,11 @@ func New(opts Options) (*Source, error) {
 	case conc < 0:
 		return nil, fmt.Errorf("github: concurrency %d: must be at least 1", conc)
 	}
+	switch opts.API {
+	case "", APIREST, APIGraphQL:
+	default:
+		return nil, fmt.Errorf("github: API %q: use %q or %q (github.api)", opts.API, APIGraphQL, APIREST)
+	}
 	s := &Source{
 		log:     opts.Log,
 		now:     opts.Now,
@@ -205,6 +227,12 @@ func New(opts Options) (*Source, error) {
 		pending: opts.Pending,
 		started: newStartCache(startCacheGeneration),
 		runsCap: runsSearchCap,
+		api:     opts.API,
+		gqlURL:  graphqlURL(u),
+		sleep:   opts.Sleep,
+	}
+	if s.sleep == nil {
+		s.sleep = httpretry.Sleep
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -255,6 +283,7 @@ func New(opts Options) (*Source, error) {
 	// request and redirect off the API's origin before it gets there.
 	hc := sameorigin.Guard(&http.Client{Transport: &front{next: retry, basePath: u.Path, cache: newBodyCache(bodyCacheBytes)}},
 		sameorigin.Of(u), "")
+	s.gqlHC = sameorigin.Guard(&http.Client{Transport: retry}, sameorigin.Of(u), "")
 	gh := github.NewClient(hc)
 	gh.BaseURL = u
 	gh.UserAgent = "doraflow"

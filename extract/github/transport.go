@@ -112,6 +112,9 @@ func (w wire) RoundTrip(req *http.Request) (*http.Response, error) {
 // context.
 type counters struct {
 	requests, notModified atomic.Int64
+	// points are the GraphQL points spent, as GitHub's rateLimit.cost
+	// reports them.
+	points atomic.Int64
 }
 
 type countersKey struct{}
