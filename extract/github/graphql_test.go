@@ -1,8 +1,13 @@
 package github_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
 	"os"
 	"reflect"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,6 +102,141 @@ func TestGraphQLMatchesREST(t *testing.T) {
 			}
 			t.Logf("%d merged pull requests: REST %d requests; GraphQL %d queries, %d points, %d REST requests",
 				len(restRows.deployments), restSt.Requests, fs.ByEndpoint[githubfake.EndpointGraphQL], gqlSt.Points, fs.Charged)
+		})
+	}
+}
+
+// TestGraphQLLongPullRequest reads a pull request with more than 100
+// commits and labels: its further pages come in a query of their own, and
+// the rows still match REST's, started_at the earliest of all commits.
+func TestGraphQLLongPullRequest(t *testing.T) {
+	schema := needSchema(t)
+	f := handMade(t)
+	r := f.org.Repo("api")
+	var labels []string
+	for i := range 120 {
+		labels = append(labels, "area-"+strconv.Itoa(i))
+	}
+	times := make([]time.Time, 150)
+	for i := range times {
+		// The earliest author date is the 101st commit's, on the second page.
+		times[i] = at(20 + float64(i)/10)
+	}
+	times[100] = at(16)
+	long := r.AddPR(githubfake.PRSpec{Title: "Big refactor", Labels: labels, Commits: 150, CommitTimes: times,
+		CreatedAt: at(36), Merge: githubfake.MergeSquash, MergedAt: at(37)})
+	srv := startFake(t, f.org, githubfake.Options{GraphQLSchema: schema})
+	b := block(doraflow.MethodMergedPR, doraflow.Filters{"labels": []string{"area-110"}})
+	restRows, _ := read(t, newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIREST }), b, monthSince, monthUntil, nil)
+	srv.ResetLog()
+	gqlRows, st := read(t, newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL }), b, monthSince, monthUntil, nil)
+	want := "acme/api#pr-" + strconv.Itoa(long.Number)
+	if got := gqlRows.deploymentIDs(); !reflect.DeepEqual(got, []string{want}) {
+		t.Fatalf("GraphQL read deployments %v, want %v", got, []string{want})
+	}
+	if !reflect.DeepEqual(restRows, gqlRows) {
+		t.Errorf("GraphQL rows differ from REST's:\nREST    %+v\nGraphQL %+v", restRows.changes, gqlRows.changes)
+	}
+	if got := gqlRows.changes[want].StartedAt; !got.Equal(at(16)) {
+		t.Errorf("started_at %s, want the 101st commit's author date %s", got, at(16))
+	}
+	// One listing (2 points) and one query for the second pages of
+	// labels and commits (1 + 1 requests: 1 point).
+	if queries := srv.Stats().ByEndpoint[githubfake.EndpointGraphQL]; queries != 2 || st.Points != 3 || st.Requests != 2 {
+		t.Errorf("%d queries, %d points, %d requests; want 2, 3, 2", queries, st.Points, st.Requests)
+	}
+}
+
+// TestGraphQLRateLimited spends the GraphQL budget: the next query is
+// answered RATE_LIMITED, and the extractor waits for the reset, says so
+// in its log, and reads on.
+func TestGraphQLRateLimited(t *testing.T) {
+	schema := needSchema(t)
+	f := handMade(t)
+	clk := newClock(monthUntil)
+	srv := startFake(t, f.org, githubfake.Options{GraphQLSchema: schema, GraphQLBudget: 3, Now: clk.Now})
+	var logs logBuffer
+	src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.logger() })
+	b := block(doraflow.MethodMergedPR, nil)
+	first, _ := read(t, src, b, monthSince, monthUntil, nil)
+	second, st := read(t, src, b, monthSince, monthUntil, nil)
+	if len(first.deployments) != 4 || !reflect.DeepEqual(first, second) {
+		t.Fatalf("reads gave %d and %d deployments, want the same 4", len(first.deployments), len(second.deployments))
+	}
+	waits := clk.Waits()
+	if len(waits) != 1 || waits[0] < 59*time.Minute || waits[0] > time.Hour+time.Second {
+		t.Errorf("waits %v, want one until the reset an hour on", waits)
+	}
+	if st.Requests != 2 || st.Points != 2 {
+		t.Errorf("second read: %d requests, %d points; want 2 (one refused), 2", st.Requests, st.Points)
+	}
+	if n := strings.Count(logs.String(), "GitHub GraphQL rate limit exhausted"); n != 1 {
+		t.Errorf("%d rate-limit warnings in the log, want 1:\n%s", n, logs.String())
+	}
+	if fs := srv.Stats(); fs.RateLimited != 1 || fs.Points != 4 {
+		t.Errorf("fake: %d refused, %d points charged; want 1, 4", fs.RateLimited, fs.Points)
+	}
+}
+
+// TestGraphQLFakeLimits holds the fake to GitHub's node limits and cost
+// formula (docs.github.com "Rate limits and node limits for the GraphQL
+// API") and to its schema.
+func TestGraphQLFakeLimits(t *testing.T) {
+	schema := needSchema(t)
+	srv := startFake(t, handMade(t).org, githubfake.Options{GraphQLSchema: schema})
+	cases := []struct {
+		name, query string
+		wantType    string // the error's type; "" for none
+		wantMsg     string // part of the error message
+		wantData    string // part of the data
+	}{
+		{name: "cost and nodes", query: `{ rateLimit { cost nodeCount } repository(owner: "acme", name: "api") {
+			pullRequests(first: 100) { nodes { commits(first: 100) { totalCount } labels(first: 10) { totalCount } } } } }`,
+			// 1 + 100 + 100 requests = 2 points; 100 + 10,000 + 1,000 nodes
+			wantData: `"rateLimit":{"cost":2,"nodeCount":11100}`},
+		{name: "minimum cost", query: `{ rateLimit { cost } repository(owner: "acme", name: "api") { name } }`,
+			wantData: `"rateLimit":{"cost":1}`},
+		{name: "first over 100", query: `{ repository(owner: "acme", name: "api") { pullRequests(first: 101) { totalCount } } }`,
+			wantType: "EXCESSIVE_PAGINATION", wantMsg: "exceeds the `first` limit of 100 records"},
+		{name: "no first", query: `{ repository(owner: "acme", name: "api") { pullRequests { totalCount } } }`,
+			wantType: "MISSING_PAGINATION_BOUNDARIES", wantMsg: "You must provide a `first` or `last` value"},
+		{name: "node limit", query: `{ repository(owner: "acme", name: "api") { pullRequests(first: 100) { nodes {
+			labels(first: 100) { nodes { pullRequests(first: 100) { totalCount } } } } } } }`,
+			wantType: "MAX_NODE_LIMIT_EXCEEDED", wantMsg: "1010100 possible nodes"},
+		{name: "not in the schema", query: `{ repository(owner: "acme", name: "api") { deployFrequency } }`,
+			wantMsg: `Cannot query field "deployFrequency" on type "Repository"`},
+		{name: "unknown repository", query: `{ repository(owner: "acme", name: "nope") { name } }`,
+			wantType: "NOT_FOUND", wantMsg: "Could not resolve to a Repository with the name 'acme/nope'.", wantData: `"repository":null`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]string{"query": tc.query})
+			req, _ := http.NewRequest(http.MethodPost, srv.URL()+"graphql", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var got struct {
+				Data   json.RawMessage `json:"data"`
+				Errors []struct{ Type, Message string }
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("HTTP %d, %v", resp.StatusCode, err)
+			}
+			if resp.Header.Get("X-RateLimit-Resource") != "graphql" {
+				t.Errorf("X-RateLimit-Resource %q, want graphql", resp.Header.Get("X-RateLimit-Resource"))
+			}
+			switch {
+			case tc.wantMsg == "" && len(got.Errors) > 0:
+				t.Errorf("errors %+v, want none", got.Errors)
+			case tc.wantMsg != "" && (len(got.Errors) != 1 || got.Errors[0].Type != tc.wantType || !strings.Contains(got.Errors[0].Message, tc.wantMsg)):
+				t.Errorf("errors %+v, want one of type %q saying %q", got.Errors, tc.wantType, tc.wantMsg)
+			}
+			if !strings.Contains(string(got.Data), tc.wantData) {
+				t.Errorf("data %s, want it to hold %s", got.Data, tc.wantData)
+			}
 		})
 	}
 }

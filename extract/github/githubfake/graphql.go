@@ -157,7 +157,6 @@ func hGraphQL(c *call) int {
 			"This query requests up to %d possible nodes which exceeds the maximum limit of %d.", nodes, graphqlMaxNodes)}
 	}
 	if lerr != nil {
-		c.gqlRate = ptr(c.s.graphqlCharge(c.budget, c.now, 0))
 		return c.gqlWrite(nil, []gqlError{*lerr})
 	}
 	ex.cost1 = max(1, int(math.Round(float64(requests)/100)))
@@ -193,7 +192,11 @@ func (c *call) gqlErrors(list gqlerror.List) int {
 }
 
 // gqlWrite writes {"data": ..., "errors": [...]}; data nil is left out.
+// A query refused before it ran costs nothing.
 func (c *call) gqlWrite(data []byte, errs []gqlError) int {
+	if c.gqlRate == nil {
+		c.gqlRate = ptr(c.s.graphqlCharge(c.budget, c.now, 0))
+	}
 	c.w.Reset(c.w.Bytes()[:0])
 	c.w.Object()
 	if data != nil {
