@@ -147,8 +147,10 @@ func workLease(ctx context.Context, opts clickhouse.Options, d time.Duration) ([
 	}
 	defer s.Close()
 	var out []tenure
+	const ttl = 2 * time.Second
 	for end := time.Now().Add(d); time.Now().Before(end); {
-		l, err := s.TryLease(ctx, "work", 2*time.Second)
+		asked := time.Now()
+		l, err := s.TryLease(ctx, "work", ttl)
 		if errors.Is(err, clickhouse.ErrLeaseHeld) {
 			time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
 			continue
@@ -169,7 +171,13 @@ func workLease(ctx context.Context, opts clickhouse.Options, d time.Duration) ([
 			time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond)
 		}
 		if tn.To < 0 {
-			return out, fmt.Errorf("a lease just taken failed its first check")
+			if time.Since(asked) >= ttl {
+				// The engine was too slow for the lease's TTL (a loaded
+				// machine, the chDB front queueing every test's queries):
+				// losing it then is the lease working, not a fault.
+				continue
+			}
+			return out, fmt.Errorf("a lease just taken failed its first check within its TTL")
 		}
 		if tn.Abandoned = rand.IntN(6) == 0; !tn.Abandoned {
 			if err := l.Release(ctx); err != nil {
