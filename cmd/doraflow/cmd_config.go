@@ -133,6 +133,11 @@ func configValidate(e *env, args []string) error {
 	if where == "" {
 		where = "no config file found; the defaults"
 	}
+	// Warnings go to stderr and leave the exit status 0: the file works
+	// as written, it just will not count what its author means.
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintln(e.stderr, w.Warning())
+	}
 	fmt.Fprintf(e.stdout, "%s: ok (%d deployment blocks, %d incident blocks, %d services)\n", where, len(cfg.Deployments), len(cfg.Incidents), len(cfg.Services))
 	if *verbose {
 		fmt.Fprint(e.stdout, cfg.Redacted())
