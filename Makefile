@@ -43,10 +43,12 @@ install: build
 	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on your PATH: add  export PATH=\"$(PREFIX)/bin:\$$PATH\"  to your shell's profile";; esac
 
 ## demo: run the whole pipeline on simulated data into a local ClickHouse and print the metrics
+# It writes doraflow.demo.yaml (git ignores it) and ends with the commands
+# to try with it; the note on the server comes first so they stay last.
 demo: build
 	scripts/clickhouse.sh start $(DEMO_CH_DIR) $(DEMO_CH_PORT)
-	$(BIN) demo --clickhouse 127.0.0.1:$(DEMO_CH_PORT)
 	@echo "ClickHouse keeps running on 127.0.0.1:$(DEMO_CH_PORT) (database dora_demo); 'make stop-demo' stops it."
+	$(BIN) demo --clickhouse 127.0.0.1:$(DEMO_CH_PORT) --write-config doraflow.demo.yaml
 
 stop-demo:
 	scripts/clickhouse.sh stop $(DEMO_CH_DIR)

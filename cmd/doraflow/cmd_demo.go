@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -21,8 +22,13 @@ import (
 const demoToken = "demo-github-token"
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("demo", "demo [--clickhouse HOST:PORT] [--database NAME [--force]] [--seed N] [--format table|json|csv]")
+	fs := e.flags("demo", "demo [--clickhouse HOST:PORT] [--protocol native|http] [--database NAME [--force]] [--seed N] [--format table|json|csv] [--write-config FILE] [--serve [--github-port N] [--pagerduty-port N]]")
 	addr := fs.String("clickhouse", "127.0.0.1:9000", "ClickHouse to load the simulated data into")
+	protocol := fs.String("protocol", "native", "protocol of that ClickHouse: native or http")
+	writeConfig := fs.String("write-config", demoConfigPath, "write a config for the demo's data here, to try every command on it ('' for none)")
+	serve := fs.Bool("serve", false, "keep the simulated GitHub and PagerDuty running until Ctrl-C, for preview, sync, backfill and run")
+	githubPort := fs.Int("github-port", 19101, "local port of the simulated GitHub with --serve (0: any free port)")
+	pagerdutyPort := fs.Int("pagerduty-port", 19102, "local port of the simulated PagerDuty with --serve (0: any free port)")
 	database := fs.String("database", demoDatabase, "database to (re)create for the demo; its previous content is dropped")
 	force := fs.Bool("force", false, "let the demo drop and recreate a database not named "+demoDatabase+" (never one holding tables the demo did not make)")
 	seed := fs.Int64("seed", 1, "seed of the simulation: the same seed gives the same organisation")
@@ -32,6 +38,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if !contains(formats, *format) {
 		return usageErr("demo: --format %q: use one of %s", *format, strings.Join(formats, ", "))
+	}
+	if *protocol != "native" && *protocol != "http" {
+		return usageErr("demo: --protocol %q: use native or http", *protocol)
 	}
 	if *database != demoDatabase && !*force {
 		return usageErr("demo: --database %s: the demo drops and recreates its database; add --force to let it drop %s", *database, *database)
@@ -48,24 +57,32 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 
 	// The simulated sources, on loopback: a GitHub organisation and a
 	// PagerDuty account, read through the real extractors.
-	gh := githubfake.NewServer(demo.GitHub(*seed, now), githubfake.Options{Token: demoToken})
-	ghURL := gh.Start()
-	defer gh.Close()
+	// Without --serve they live as long as the demo, on any free port;
+	// with it, on the ports the written config names.
+	ghListen, pdListen := *githubPort, *pagerdutyPort
+	if !*serve {
+		ghListen, pdListen = 0, 0
+	}
 	pdData, err := demo.PagerDuty()
 	if err != nil {
 		return err
 	}
-	pd := pagerdutyfake.NewServer(pdData, pagerdutyfake.Options{})
-	pd.Start()
-	defer pd.Close()
+	fakes, err := serveFakes(
+		githubfake.NewServer(demo.GitHub(*seed, now), githubfake.Options{Token: demoToken}), ghListen,
+		pagerdutyfake.NewServer(pdData, pagerdutyfake.Options{}), pdListen)
+	if err != nil {
+		return err
+	}
+	defer fakes.close()
+	ghURL, pdURL := fakes.githubURL, fakes.pagerdutyURL
 
 	cfg := defaultConfig()
-	cfg.ClickHouse.Addr, cfg.ClickHouse.Database = []string{*addr}, *database
+	cfg.ClickHouse.Addr, cfg.ClickHouse.Protocol, cfg.ClickHouse.Database = []string{*addr}, *protocol, *database
 	cfg.GitHub.BaseURL, cfg.GitHub.Token = ghURL, demoToken
 	// The simulated GitHub answers GraphQL only with GitHub's published
 	// schema, which the demo does not download: it reads through REST.
 	cfg.GitHub.API = config.GitHubREST
-	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pd.URL(), config.Secret(pagerdutyfake.DefaultToken)
+	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pdURL, config.Secret(pagerdutyfake.DefaultToken)
 	cfg.Schedule.InitialWindow = (demo.Days + 1) * 24 * time.Hour // the first sync reads all the history
 	cfg.Services = demo.Services
 	cfg.Deployments = demo.Blocks
@@ -104,7 +121,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "demo: synced %d incidents from the simulated PagerDuty at %s\n", res.Incidents, pd.URL())
+	fmt.Fprintf(e.stderr, "demo: synced %d incidents from the simulated PagerDuty at %s\n", res.Incidents, pdURL)
 
 	to := metrics.DateOf(now, time.UTC).AddDays(1).Start(time.UTC)
 	q := metrics.Query{From: to.AddDate(0, 0, -90), To: to, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodNone}
@@ -114,16 +131,46 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	switch *format {
 	case "json":
-		return metrics.WriteJSON(e.stdout, report)
+		err = metrics.WriteJSON(e.stdout, report)
 	case "csv":
-		return metrics.WriteCSV(e.stdout, report)
+		err = metrics.WriteCSV(e.stdout, report)
+	default:
+		err = metrics.WriteTable(e.stdout, report)
 	}
-	if err := metrics.WriteTable(e.stdout, report); err != nil {
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nThe data is in ClickHouse at %s, database %s: try\n  clickhouse-client --port %s -d %s -q 'SELECT * FROM dora_deployments LIMIT 5'\n  doraflow explain failures  (with clickhouse.addr and database set in doraflow.yaml)\n",
+	if *writeConfig != "" {
+		// The config names the fakes where --serve serves them: the
+		// ports given, which are theirs only while the demo serves.
+		if !*serve {
+			ghURL, pdURL = fmt.Sprintf("http://127.0.0.1:%d/", *githubPort), fmt.Sprintf("http://127.0.0.1:%d", *pagerdutyPort)
+		}
+		if err := writeDemoConfig(*writeConfig, cfg, ghURL, pdURL); err != nil {
+			return err
+		}
+	}
+	// The hints stay off stdout when it carries JSON or CSV.
+	hints := e.stdout
+	if *format != "table" {
+		hints = e.stderr
+	}
+	fmt.Fprintf(hints, "\nThe data is in ClickHouse at %s, database %s: try\n  clickhouse-client --port %s -d %s -q 'SELECT * FROM dora_deployments LIMIT 5'\n",
 		*addr, *database, portOf(*addr), *database)
-	return nil
+	if *writeConfig != "" {
+		printDemoNext(hints, os.Args[0], *writeConfig, *serve, now)
+	}
+	if !*serve {
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "demo: serving the simulated GitHub at %s and PagerDuty at %s until Ctrl-C\n", ghURL, pdURL)
+	select {
+	case <-ctx.Done():
+	case err := <-fakes.errs:
+		return fmt.Errorf("demo: a simulated source stopped serving: %w", err)
+	}
+	fmt.Fprintln(e.stderr, "demo: stopped the simulated GitHub and PagerDuty")
+	return fakes.close()
 }
 
 // demoDatabase is the database the demo uses unless told otherwise.
