@@ -132,6 +132,14 @@ type Change struct {
 	Labels     []string
 	URL        string
 	Author     string
+	// OpenedAt, FirstReviewAt and MergedAt time a pull request's stages
+	// (docs/metrics.md, "Stages"): when it was opened, when someone other
+	// than its author first submitted a review before it was merged, and
+	// when it was merged. Each is zero when unknown or absent: always for
+	// a lone commit, FirstReviewAt for a pull request nobody else reviewed.
+	OpenedAt      time.Time
+	FirstReviewAt time.Time
+	MergedAt      time.Time
 }
 
 // Ship records that a deployment ships a change. A change counts once per
@@ -186,7 +194,20 @@ const (
 	// EventRestore is a resolved incident, on its resolved_at; Value is the
 	// time to restore in seconds.
 	EventRestore EventKind = "restore"
+	// EventCoding, EventPickup, EventReview and EventDeploy are the stages
+	// of a change's lead time (docs/metrics.md, "Stages"), each beside
+	// the change's EventChange (same entity, time and deployment) when
+	// the change has that stage; Value is the stage in seconds.
+	EventCoding EventKind = "stage_coding"
+	EventPickup EventKind = "stage_pickup"
+	EventReview EventKind = "stage_review"
+	EventDeploy EventKind = "stage_deploy"
 )
+
+// StageKinds lists the stage events in the order of a change's life.
+func StageKinds() []EventKind {
+	return []EventKind{EventCoding, EventPickup, EventReview, EventDeploy}
+}
 
 // Event is what one fact contributes to the metrics, derived from the facts
 // by the transform step. (Service, Kind, EntityID, Environment) identify it.
@@ -201,7 +222,7 @@ type Event struct {
 	// Day is the calendar day of At in the config time zone, as midnight UTC
 	// of that date (the form ClickHouse's Date takes).
 	Day    time.Time
-	Value  int64 // lead time or time to restore, seconds; 0 otherwise
+	Value  int64 // lead time, stage or time to restore, seconds; 0 otherwise
 	Failed bool  // deployment events: caused at least one incident
 	Rework bool  // deployment events: ships a rework pull request
 	// DeploymentID explains the event: for a change its first deployment,
@@ -351,6 +372,26 @@ type Cell struct {
 	// Restores maps a time to restore in seconds to the number of
 	// incidents resolved on Day with it.
 	Restores Multiset
+	// CodingTimes, PickupTimes, ReviewTimes and DeployTimes are the
+	// stages of the changes of LeadTimes that have them, as multisets
+	// like LeadTimes.
+	CodingTimes, PickupTimes, ReviewTimes, DeployTimes Multiset
+}
+
+// Stage returns a pointer to the multiset of c that holds stage k, nil
+// when k is not a stage.
+func (c *Cell) Stage(k EventKind) *Multiset {
+	switch k {
+	case EventCoding:
+		return &c.CodingTimes
+	case EventPickup:
+		return &c.PickupTimes
+	case EventReview:
+		return &c.ReviewTimes
+	case EventDeploy:
+		return &c.DeployTimes
+	}
+	return nil
 }
 
 // CellFilter narrows the metric cells a read yields: when not "", to one

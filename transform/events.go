@@ -24,9 +24,10 @@ const (
 // Events computes the metric events of the given services from the facts
 // (docs/metrics.md): a deployment event per successful deployment, a change
 // event per change at its first deployment in each service and
-// environment, and an incident and (once resolved) a restore event per
-// incident of its own: one merged into another is part of that one and
-// gives no event, nor fails a deployment. facts must hold every deployment of those services, what they
+// environment with its stage events (stages.go), and an incident and (once
+// resolved) a restore event per incident of its own: one merged into
+// another is part of that one and gives no event, nor fails a deployment.
+// facts must hold every deployment of those services, what they
 // ship, and the incidents of those services or naming their deployments.
 func Events(services []string, facts doraflow.FactSet, rules Rules) []doraflow.Event {
 	in := make(map[string]bool, len(services))
@@ -108,13 +109,16 @@ func Events(services []string, facts doraflow.FactSet, rules Rules) []doraflow.E
 		})
 	}
 	for w, d := range first {
-		out = append(out, doraflow.Event{
+		c := changes[w.change]
+		ev := doraflow.Event{
 			Service: w.service, Kind: doraflow.EventChange, EntityID: w.change,
 			Environment: w.environment, Team: d.Team, Repository: d.Repository,
 			At: d.DeployedAt, Day: day(d.DeployedAt, loc),
-			Value:        seconds(d.DeployedAt.Sub(changes[w.change].StartedAt)),
+			Value:        seconds(d.DeployedAt.Sub(c.StartedAt)),
 			DeploymentID: d.ID,
-		})
+		}
+		out = append(out, ev)
+		out = append(out, stageEvents(ev, c)...)
 	}
 	sort.Slice(out, func(i, j int) bool { return lessKey(out[i].Key(), out[j].Key()) })
 	return out

@@ -267,6 +267,7 @@ func TestEventsChanges(t *testing.T) {
 			want: []string{
 				"api change acme/api@abc production at=2024-01-02 00:00:00 day=2024-01-02 value=43200 dep=d",
 				"api deployment d production at=2024-01-02 00:00:00 day=2024-01-02 dep=d",
+				"api stage_deploy acme/api@abc production at=2024-01-02 00:00:00 day=2024-01-02 value=43200 dep=d",
 			},
 		},
 		{
@@ -385,6 +386,7 @@ func TestEventsRework(t *testing.T) {
 			want: []string{
 				"api change acme/api@abc production at=2024-01-02 00:00:00 day=2024-01-02 dep=d",
 				"api deployment d production at=2024-01-02 00:00:00 day=2024-01-02 dep=d",
+				"api stage_deploy acme/api@abc production at=2024-01-02 00:00:00 day=2024-01-02 dep=d",
 			},
 		},
 		{
