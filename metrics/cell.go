@@ -28,7 +28,8 @@ func DateOf(t time.Time, loc *time.Location) doraflow.Date { return doraflow.Dat
 // a service row reports.
 func emptyCell(c doraflow.Cell) bool {
 	return c.Deployments == 0 && c.FailedDeployments == 0 && c.ReworkDeployments == 0 &&
-		c.Incidents == 0 && zero(c.LeadTimes) && zero(c.Restores)
+		c.Incidents == 0 && zero(c.LeadTimes) && zero(c.Restores) &&
+		zero(c.CodingTimes) && zero(c.PickupTimes) && zero(c.ReviewTimes) && zero(c.DeployTimes)
 }
 
 // zero reports whether every count of m is zero, so merging m changes

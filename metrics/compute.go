@@ -43,6 +43,15 @@ type Row struct {
 	LeadTimeP90    *float64 // seconds
 	LeadTimeMean   *float64 // seconds
 
+	// The medians of the stages of those changes, each over the changes
+	// that have that stage: pickup and review leave out pull requests
+	// nobody but their author reviewed, coding, pickup and review leave
+	// out lone commits.
+	CodingTimeMedian *float64 // seconds
+	PickupTimeMedian *float64 // seconds
+	ReviewTimeMedian *float64 // seconds
+	DeployTimeMedian *float64 // seconds
+
 	FailedDeployments int64
 	ChangeFailureRate *float64
 
@@ -94,6 +103,8 @@ type bucket struct {
 	byDay           []int64
 	firstDay        int64
 	leads, restores tally
+	// stages holds the stage tallies in the order of doraflow.StageKinds.
+	stages [4]tally
 }
 
 // NewAggregator returns an Aggregator for q, or the problems with q.
@@ -179,6 +190,9 @@ func (a *Aggregator) Add(c doraflow.Cell) {
 	b.failed += c.FailedDeployments
 	b.rework += c.ReworkDeployments
 	b.leads.add(c.LeadTimes)
+	for i, k := range doraflow.StageKinds() {
+		b.stages[i].add(*c.Stage(k))
+	}
 	// Repository rows count no incidents (docs/metrics.md), even should the
 	// store hand over an incident with a repository.
 	if a.q.GroupBy != GroupRepository {
@@ -290,6 +304,10 @@ func (a *Aggregator) row(k bucketKey, b *bucket) Row {
 	leads := b.leads.summarize()
 	r.Changes = leads.n
 	r.LeadTimeMedian, r.LeadTimeP90, r.LeadTimeMean = leads.median, leads.p90, leads.mean
+	medians := [...]**float64{&r.CodingTimeMedian, &r.PickupTimeMedian, &r.ReviewTimeMedian, &r.DeployTimeMedian}
+	for i := range b.stages {
+		*medians[i] = b.stages[i].summarize().median
+	}
 
 	r.FailedDeployments = b.failed
 	r.ChangeFailureRate = ratio(b.failed, b.deployments)

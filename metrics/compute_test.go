@@ -48,6 +48,21 @@ func exampleCells() []Cell {
 		c.LeadTimes = m
 		cells = append(cells, c)
 	}
+	// Their stages, in other cells than the lead times as the stage
+	// rollup yields them: coding of 80 pull requests (the other 8 are
+	// lone commits), median 21600; pickup and review of the 60 that
+	// someone other than their author reviewed, medians (7000+7400)/2 =
+	// 7200 and 10800 (ranks 30 and 31 of 60 each); deploy of all 88,
+	// median 3600.
+	stages := []Cell{
+		{CodingTimes: Multiset{21600: 45, 90000: 35}, PickupTimes: Multiset{7000: 30}, ReviewTimes: Multiset{10800: 31}},
+		{PickupTimes: Multiset{7400: 30}, ReviewTimes: Multiset{99: 10, 20000: 19}, DeployTimes: Multiset{3600: 50, 60: 10, 86400: 28}},
+	}
+	for i, c := range stages {
+		s := api(d("2024-01-10").AddDays(20 * i))
+		s.CodingTimes, s.PickupTimes, s.ReviewTimes, s.DeployTimes = c.CodingTimes, c.PickupTimes, c.ReviewTimes, c.DeployTimes
+		cells = append(cells, s)
+	}
 	// 4 incidents, 4 restores of 129, 4499, 6301 and 17871 s: median
 	// (4499+6301)/2 = 5400, p90 6301 + 0.7·11570 = 14400, mean 7200.
 	for i, ttr := range []int64{129, 4499, 6301, 17871} {
@@ -59,7 +74,7 @@ func exampleCells() []Cell {
 	// incidents; its repository is not known for one of them.
 	cells = append(cells,
 		Cell{Day: d("2024-03-01"), Service: "web", Team: "frontend", Environment: "staging", Repository: "acme/web",
-			Deployments: 2, LeadTimes: Multiset{3600: 1}},
+			Deployments: 2, LeadTimes: Multiset{3600: 1}, DeployTimes: Multiset{3600: 1}},
 		Cell{Day: d("2024-03-02"), Service: "web", Team: "frontend", Environment: "staging", Deployments: 1},
 	)
 	// Outside the window: the day before and the day after.
@@ -81,6 +96,7 @@ func TestComputeContractExample(t *testing.T) {
 		Service: "api", Team: "platform",
 		Deployments: 42, DeploymentDays: 30, DeploymentsPerDay: 42.0 / 91,
 		Changes: 88, LeadTimeMedian: f(51840), LeadTimeP90: f(259200), LeadTimeMean: f(97200),
+		CodingTimeMedian: f(21600), PickupTimeMedian: f(7200), ReviewTimeMedian: f(10800), DeployTimeMedian: f(3600),
 		FailedDeployments: 3, ChangeFailureRate: f(3.0 / 42),
 		Incidents: 4, RestoredIncidents: 4,
 		TimeToRestoreMedian: f(5400), TimeToRestoreP90: f(14400), TimeToRestoreMean: f(7200),
@@ -95,7 +111,8 @@ func TestComputeContractExample(t *testing.T) {
 	}
 	web := r.Rows[1]
 	if web.Service != "web" || web.Team != "frontend" || web.Deployments != 3 || web.DeploymentDays != 2 ||
-		web.Changes != 1 || web.TimeToRestoreMedian != nil || web.Levels.TimeToRestore != nil {
+		web.Changes != 1 || web.TimeToRestoreMedian != nil || web.Levels.TimeToRestore != nil ||
+		web.CodingTimeMedian != nil || web.PickupTimeMedian != nil || web.ReviewTimeMedian != nil || *web.DeployTimeMedian != 3600 {
 		t.Errorf("web row: %+v", web)
 	}
 }

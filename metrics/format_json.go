@@ -55,6 +55,11 @@ type jsonRow struct {
 	LeadTimeP90    *jsonSeconds `json:"lead_time_p90_seconds"`
 	LeadTimeMean   *jsonSeconds `json:"lead_time_mean_seconds"`
 
+	CodingTimeMedian *jsonSeconds `json:"coding_time_median_seconds"`
+	PickupTimeMedian *jsonSeconds `json:"pickup_time_median_seconds"`
+	ReviewTimeMedian *jsonSeconds `json:"review_time_median_seconds"`
+	DeployTimeMedian *jsonSeconds `json:"deploy_time_median_seconds"`
+
 	FailedDeployments int64      `json:"failed_deployments"`
 	ChangeFailureRate *jsonRatio `json:"change_failure_rate"`
 
@@ -79,6 +84,10 @@ func newJSONRow(r *Row, groupBy string) jsonRow {
 		LeadTimeMedian:      (*jsonSeconds)(r.LeadTimeMedian),
 		LeadTimeP90:         (*jsonSeconds)(r.LeadTimeP90),
 		LeadTimeMean:        (*jsonSeconds)(r.LeadTimeMean),
+		CodingTimeMedian:    (*jsonSeconds)(r.CodingTimeMedian),
+		PickupTimeMedian:    (*jsonSeconds)(r.PickupTimeMedian),
+		ReviewTimeMedian:    (*jsonSeconds)(r.ReviewTimeMedian),
+		DeployTimeMedian:    (*jsonSeconds)(r.DeployTimeMedian),
 		FailedDeployments:   r.FailedDeployments,
 		ChangeFailureRate:   (*jsonRatio)(r.ChangeFailureRate),
 		Incidents:           r.Incidents,

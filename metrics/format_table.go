@@ -18,8 +18,8 @@ const null = "—"
 
 // WriteTable writes r as a table for a terminal: a title with the window
 // and grouping, then one aligned line per row with the headline numbers
-// (lead times and times to restore as short durations such as "14h24m",
-// rates as percentages, nulls as "—"), or a line saying there is no data.
+// (lead times, their stages' medians and times to restore as short
+// durations such as "14h24m", rates as percentages, nulls as "—"), or a line saying there is no data.
 func WriteTable(w io.Writer, r Report) error {
 	var buf bytes.Buffer
 	fmt.Fprintln(&buf, tableTitle(r))
@@ -37,7 +37,7 @@ func WriteTable(w io.Writer, r Report) error {
 		header = append(header, "PERIOD")
 	}
 	header = append(header, "DEPLOYS", "DEPLOY DAYS", "PER DAY", "CHANGES", "LEAD P50", "LEAD P90",
-		"CFR", "INCIDENTS", "RESTORED", "TTR P50", "REWORK", "LEVEL")
+		"CODING P50", "PICKUP P50", "REVIEW P50", "DEPLOY P50", "CFR", "INCIDENTS", "RESTORED", "TTR P50", "REWORK", "LEVEL")
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for i := range r.Rows {
 		row := &r.Rows[i]
@@ -55,6 +55,10 @@ func WriteTable(w io.Writer, r Report) error {
 			itoa(row.Changes),
 			Seconds(row.LeadTimeMedian),
 			Seconds(row.LeadTimeP90),
+			Seconds(row.CodingTimeMedian),
+			Seconds(row.PickupTimeMedian),
+			Seconds(row.ReviewTimeMedian),
+			Seconds(row.DeployTimeMedian),
 			Percent(row.ChangeFailureRate),
 			itoa(row.Incidents),
 			itoa(row.RestoredIncidents),

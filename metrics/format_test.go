@@ -80,6 +80,8 @@ func TestWriteJSONShape(t *testing.T) {
 		"change_failure_rate": 0.0714, "incidents": 4.0, "restored_incidents": 4.0,
 		"time_to_restore_median_seconds": 5400.0, "time_to_restore_p90_seconds": 14400.0,
 		"time_to_restore_mean_seconds": 7200.0, "rework_deployments": 2.0, "rework_rate": 0.0476,
+		"coding_time_median_seconds": 21600.0, "pickup_time_median_seconds": 7200.0,
+		"review_time_median_seconds": 10800.0, "deploy_time_median_seconds": 3600.0,
 	} {
 		if api[k] != want {
 			t.Errorf("%s = %v, want %v", k, api[k], want)
@@ -97,7 +99,8 @@ func TestWriteJSONShape(t *testing.T) {
 		}
 	}
 	web := doc.Rows[1]
-	for _, k := range []string{"time_to_restore_median_seconds", "time_to_restore_p90_seconds", "time_to_restore_mean_seconds"} {
+	for _, k := range []string{"time_to_restore_median_seconds", "time_to_restore_p90_seconds", "time_to_restore_mean_seconds",
+		"coding_time_median_seconds", "pickup_time_median_seconds", "review_time_median_seconds"} {
 		if v, ok := web[k]; !ok || v != nil {
 			t.Errorf("web %s = %v (present %v), want null", k, v, ok)
 		}

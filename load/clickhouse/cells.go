@@ -15,9 +15,18 @@ import (
 
 // DailyCells reads the day-grain rollup (dora_daily, kept by
 // dora_daily_mv) for the calendar days [from, to), handing each cell to
-// add as it streams in. A cell's multisets are reused for the next cell:
-// add must only read them (as metrics.Aggregator.Add does).
+// add as it streams in, then the stages of the same days
+// (dora_stages_daily) as cells of their own. A cell's multisets are
+// reused for the next cell: add must only read them (as
+// metrics.Aggregator.Add does).
 func (s *Store) DailyCells(ctx context.Context, from, to doraflow.Date, f doraflow.CellFilter, add func(doraflow.Cell)) error {
+	if err := s.dailyCells(ctx, from, to, f, add); err != nil {
+		return err
+	}
+	return s.dailyStageCells(ctx, from, to, f, add)
+}
+
+func (s *Store) dailyCells(ctx context.Context, from, to doraflow.Date, f doraflow.CellFilter, add func(doraflow.Cell)) error {
 	var leadS, leadN, restS, restN string
 	var values, counts []int64
 	leads, restores := doraflow.Multiset{}, doraflow.Multiset{}
@@ -36,6 +45,39 @@ func (s *Store) DailyCells(ctx context.Context, from, to doraflow.Date, f dorafl
 		}
 		if c.Restores, values, counts, err = fill(restores, values, counts, restS, restN); err != nil {
 			return fmt.Errorf("dora_daily times to restore of %s on %s: %w", c.Service, day.Format(time.DateOnly), err)
+		}
+		add(c)
+		return nil
+	}, ch.Named("from", dateValue(from)), ch.Named("to", dateValue(to)), ch.Named("service", f.Service), ch.Named("team", f.Team))
+}
+
+// dailyStageCells reads dora_stages_daily (kept by dora_stages_daily_mv)
+// as DailyCells reads dora_daily: one cell per row, with only its stages.
+func (s *Store) dailyStageCells(ctx context.Context, from, to doraflow.Date, f doraflow.CellFilter, add func(doraflow.Cell)) error {
+	kinds := doraflow.StageKinds()
+	text := make([]string, 2*len(kinds)) // seconds, counts of each stage
+	scratch := make([]doraflow.Multiset, len(kinds))
+	for i := range scratch {
+		scratch[i] = doraflow.Multiset{}
+	}
+	var values, counts []int64
+	return s.each(ctx, "daily_stage_cells", func(r driver.Rows) error {
+		var c doraflow.Cell
+		var day time.Time
+		dest := []any{&day, &c.Service, &c.Team, &c.Environment, &c.Repository}
+		for i := range text {
+			dest = append(dest, &text[i])
+		}
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		c.Day = doraflow.Date{Year: day.Year(), Month: day.Month(), Day: day.Day()}
+		for i, k := range kinds {
+			var err error
+			m := c.Stage(k)
+			if *m, values, counts, err = fill(scratch[i], values, counts, text[2*i], text[2*i+1]); err != nil {
+				return fmt.Errorf("dora_stages_daily %s of %s on %s: %w", k, c.Service, day.Format(time.DateOnly), err)
+			}
 		}
 		add(c)
 		return nil
@@ -112,6 +154,10 @@ func (s *Store) EventCells(ctx context.Context, from, to time.Time, f doraflow.C
 			c.Incidents = 1
 		case doraflow.EventRestore:
 			c.Restores = doraflow.Multiset{e.Value: 1}
+		default:
+			if m := c.Stage(e.Kind); m != nil {
+				*m = doraflow.Multiset{e.Value: 1}
+			}
 		}
 		add(c)
 	})

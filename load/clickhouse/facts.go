@@ -81,9 +81,11 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 		var c doraflow.Change
 		var kind string
 		var number int64
-		if err := r.Scan(&c.ID, &c.Repository, &kind, &number, &c.SHA, &c.StartedAt, &c.Title, &c.Labels, &c.URL, &c.Author); err != nil {
+		var opened, review, merged *time.Time
+		if err := r.Scan(&c.ID, &c.Repository, &kind, &number, &c.SHA, &c.StartedAt, &c.Title, &c.Labels, &c.URL, &c.Author, &opened, &review, &merged); err != nil {
 			return err
 		}
+		c.OpenedAt, c.FirstReviewAt, c.MergedAt = timeOf(opened), timeOf(review), timeOf(merged)
 		c.Kind, c.Number = doraflow.ChangeKind(kind), int(number)
 		f.Changes = append(f.Changes, c)
 		return nil
@@ -98,10 +100,7 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 		if err := r.Scan(&in.ID, &in.Block, &source, &in.Service, &in.Team, &in.CreatedAt, &resolved, &in.DeploymentID, &in.Title, &in.URL, &in.Assignee, &in.Urgency, &in.Priority, &in.MergedInto); err != nil {
 			return err
 		}
-		in.Source = doraflow.Source(source)
-		if resolved != nil {
-			in.ResolvedAt = *resolved
-		}
+		in.Source, in.ResolvedAt = doraflow.Source(source), timeOf(resolved)
 		f.Incidents = append(f.Incidents, in)
 		return nil
 	})
@@ -215,4 +214,12 @@ func (s *Store) OpenIncidents(ctx context.Context, source doraflow.Source) ([]st
 		return nil
 	}, ch.Named("source", string(source)))
 	return ids, err
+}
+
+// timeOf reads a Nullable(DateTime) column back: the zero time for NULL.
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

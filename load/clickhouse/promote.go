@@ -24,7 +24,7 @@ type StagingTable struct {
 // The staging tables, one variable each for the writers in staging.go.
 var (
 	stgChanges = StagingTable{Staging: "stg_changes", Facts: "changes", Query: "promote_changes",
-		Columns: "id, repository, kind, number, sha, started_at, title, labels, url, author, version"}
+		Columns: "id, repository, kind, number, sha, started_at, title, labels, url, author, opened_at, first_review_at, merged_at, version"}
 	stgShips = StagingTable{Staging: "stg_ships", Facts: "ships", Query: "promote_ships",
 		Columns: "deployment_id, change_ids, change_commits, version"}
 	stgDeployments = StagingTable{Staging: "stg_deployments", Facts: "deployments", Query: "promote_deployments",
@@ -115,7 +115,7 @@ func (s *Store) RowCount(ctx context.Context, table string) (uint64, error) {
 var knownTable = map[string]bool{
 	"stg_deployments": true, "stg_changes": true, "stg_ships": true, "stg_incidents": true,
 	"deployments": true, "changes": true, "ships": true, "incidents": true,
-	"dora_events": true, "dora_daily": true, "pipeline_state": true,
+	"dora_events": true, "dora_daily": true, "dora_stages_daily": true, "pipeline_state": true,
 	"dora_incidents": true, // a view: one row per incident of its own
 }
 

@@ -60,7 +60,8 @@ func changeRows(cs []doraflow.Change) stagingRows {
 		if labels == nil {
 			labels = []string{}
 		}
-		return append(dst, c.ID, c.Repository, string(c.Kind), int64(c.Number), c.SHA, c.StartedAt.UTC(), c.Title, labels, c.URL, c.Author, v)
+		return append(dst, c.ID, c.Repository, string(c.Kind), int64(c.Number), c.SHA, c.StartedAt.UTC(), c.Title, labels, c.URL, c.Author,
+			nullTime(c.OpenedAt), nullTime(c.FirstReviewAt), nullTime(c.MergedAt), v)
 	}}
 }
 
@@ -88,12 +89,7 @@ func shipRows(ships map[string][]string, commits map[string]map[string][]string)
 func incidentRows(is []doraflow.Incident) stagingRows {
 	return stagingRows{stgIncidents, len(is), func(dst []any, i int, v uint64) []any {
 		in := &is[i]
-		var resolved *time.Time
-		if in.Resolved() {
-			r := in.ResolvedAt.UTC()
-			resolved = &r
-		}
-		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), resolved, in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, in.MergedInto, flag(in.Retracted), v)
+		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), nullTime(in.ResolvedAt), in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, in.MergedInto, flag(in.Retracted), v)
 	}}
 }
 
@@ -145,4 +141,14 @@ func (s *Store) PurgeStaging(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// nullTime passes a time to a Nullable(DateTime) column: NULL when zero
+// (not known, or not there), else the instant in UTC.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

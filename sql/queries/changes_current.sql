@@ -10,7 +10,10 @@ SELECT
     argMax(title, version) AS title,
     argMax(labels, version) AS labels,
     argMax(url, version) AS url,
-    argMax(author, version) AS author
+    argMax(author, version) AS author,
+    argMax(opened_at, version) AS opened_at,
+    argMax(first_review_at, version) AS first_review_at,
+    argMax(merged_at, version) AS merged_at
 FROM changes
 WHERE has(CAST(@ids AS Array(String)), id)
    OR id IN
