@@ -253,7 +253,7 @@ func minimumRequests(org *githubfake.Org, since, until time.Time) int {
 			ship(ahead)
 		}
 		for n := range needStart {
-			total += pages(min(int(r.PR(n).NumCommits), 250))
+			total += pages(min(int(r.PR(n).NumCommits), 250)) + pages(len(r.PR(n).Reviews))
 		}
 	}
 	return total
@@ -263,12 +263,13 @@ func minimumRequests(org *githubfake.Org, since, until time.Time) int {
 // hand-made organisation, where it can be counted by hand.
 func TestMinimumRequestsFormula(t *testing.T) {
 	f := handMade(t)
-	// acme/api: pulls 1 page; PRs #1 #2 #4 #5 merged: 4 commit listings;
-	// workflows 1; deploy.yml runs on main (A, C, G): 1 page; A's commit
-	// 1; compares A..C and C..G: 2; lone2, shipped by G, asked about: 1.
-	// legacy: pulls 1 (empty), workflows 1, runs 1, its commit 1 and,
-	// lone, asked about: 1. Plus the repository listing: 1.
-	want := 1 + (1 + 4 + 1 + 1 + 1 + 2 + 1) + (1 + 1 + 1 + 1 + 1)
+	// acme/api: pulls 1 page; PRs #1 #2 #4 #5 merged: 4 commit listings
+	// and 4 review listings; workflows 1; deploy.yml runs on main (A, C,
+	// G): 1 page; A's commit 1; compares A..C and C..G: 2; lone2, shipped
+	// by G, asked about: 1. legacy: pulls 1 (empty), workflows 1, runs 1,
+	// its commit 1 and, lone, asked about: 1. Plus the repository
+	// listing: 1.
+	want := 1 + (1 + 4 + 4 + 1 + 1 + 1 + 2 + 1) + (1 + 1 + 1 + 1 + 1)
 	if got := minimumRequests(f.org, monthSince, monthUntil); got != want {
 		t.Errorf("minimumRequests = %d, want %d", got, want)
 	}

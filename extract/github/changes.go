@@ -73,12 +73,13 @@ type prInfo struct {
 	title, url, author, mergeSHA string
 	baseSHA, headSHA             string // its range, for a pull request of more commits than it lists
 	labels                       []string
-	created                      time.Time
+	created, merged              time.Time
 }
 
 func prInfoOf(pr *github.PullRequest) *prInfo {
 	info := &prInfo{number: pr.GetNumber(), title: pr.GetTitle(), url: pr.GetHTMLURL(), author: pr.GetUser().GetLogin(),
-		mergeSHA: pr.GetMergeCommitSHA(), baseSHA: pr.GetBase().GetSHA(), headSHA: pr.GetHead().GetSHA(), created: pr.GetCreatedAt().Time.UTC()}
+		mergeSHA: pr.GetMergeCommitSHA(), baseSHA: pr.GetBase().GetSHA(), headSHA: pr.GetHead().GetSHA(), created: pr.GetCreatedAt().Time.UTC(),
+		merged: pr.GetMergedAt().Time.UTC()}
 	for _, l := range pr.Labels {
 		info.labels = append(info.labels, l.GetName())
 	}
@@ -307,16 +308,22 @@ func (rr *repoRead) loneChange(c commitInfo) doraflow.Change {
 	}
 }
 
-// prChange is the change of a merged pull request.
+// prChange is the change of a merged pull request, with the times of its
+// stages: its commits (prStarted) and reviews (prFirstReview) cost a
+// request or more each.
 func (rr *repoRead) prChange(ctx context.Context, pr *prInfo) (doraflow.Change, error) {
 	started, err := rr.prStarted(ctx, pr)
+	if err != nil {
+		return doraflow.Change{}, err
+	}
+	review, err := rr.prFirstReview(ctx, pr)
 	if err != nil {
 		return doraflow.Change{}, err
 	}
 	return doraflow.Change{
 		ID: rr.full + "#pr-" + strconv.Itoa(pr.number), Repository: rr.full, Kind: doraflow.ChangePullRequest,
 		Number: pr.number, SHA: pr.mergeSHA, StartedAt: started, Title: pr.title, Labels: pr.labels,
-		URL: pr.url, Author: pr.author,
+		URL: pr.url, Author: pr.author, OpenedAt: pr.created, FirstReviewAt: review, MergedAt: pr.merged,
 	}, nil
 }
 
@@ -465,8 +472,9 @@ type prKey struct {
 	number int
 }
 
-// startCache remembers the started_at of merged pull requests across the
-// reads of a Source. It is bounded: two generations of at most max
+// startCache remembers a time per merged pull request (its started_at, or
+// its first review by someone else, zero for none) across the reads of a
+// Source. It is bounded: two generations of at most max
 // entries; when the current one fills up, the older is dropped, so what is
 // used keeps being found (a hit in the old generation moves to the new).
 type startCache struct {

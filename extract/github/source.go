@@ -183,9 +183,12 @@ type Source struct {
 	// reads: a merged pull request's commits never change, and both a
 	// merged_pr block and a workflow_run block need it.
 	started *startCache
-	limits  *rateLimits
-	apiRoot string // the API's URL without its trailing slash
-	signIn  *signIn
+	// reviewed remembers, likewise, the first review by someone other
+	// than the author of each merged pull request (reviews.go).
+	reviewed *startCache
+	limits   *rateLimits
+	apiRoot  string // the API's URL without its trailing slash
+	signIn   *signIn
 	// api is Options.API; gqlURL the GraphQL endpoint and gqlHC the
 	// client that reaches it (the REST stack under go-github, without
 	// front: GraphQL answers need their rate-limit headers whole).
@@ -220,16 +223,17 @@ func New(opts Options) (*Source, error) {
 		return nil, fmt.Errorf("github: API %q: use %q or %q (github.api)", opts.API, APIGraphQL, APIREST)
 	}
 	s := &Source{
-		log:     opts.Log,
-		now:     opts.Now,
-		conc:    conc,
-		etags:   opts.ETags,
-		pending: opts.Pending,
-		started: newStartCache(startCacheGeneration),
-		runsCap: runsSearchCap,
-		api:     opts.API,
-		gqlURL:  graphqlURL(u),
-		sleep:   opts.Sleep,
+		log:      opts.Log,
+		now:      opts.Now,
+		conc:     conc,
+		etags:    opts.ETags,
+		pending:  opts.Pending,
+		started:  newStartCache(startCacheGeneration),
+		reviewed: newStartCache(startCacheGeneration),
+		runsCap:  runsSearchCap,
+		api:      opts.API,
+		gqlURL:   graphqlURL(u),
+		sleep:    opts.Sleep,
 	}
 	if s.sleep == nil {
 		s.sleep = httpretry.Sleep

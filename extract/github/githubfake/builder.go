@@ -34,6 +34,7 @@ func NewOrg(login string, now time.Time) *Org {
 		release:    150_000_000,
 		deployment: 1_500_000_000,
 		status:     3_000_000_000,
+		review:     1_800_000_000,
 	}
 	return o
 }
@@ -420,6 +421,26 @@ func (r *Repo) MergePR(number int, m MergeMethod, at time.Time, by string) SHA {
 	r.setBranch(p.Base, mc)
 	r.deleteBranch(p.Head)
 	return r.Commits[mc].SHA
+}
+
+// ReviewPR records a review of pull request number submitted by login at
+// at, in state (APPROVED, CHANGES_REQUESTED, COMMENTED or DISMISSED), on
+// the pull request's head commit. Reviews are listed in the order they
+// are recorded, so record them in time order.
+func (r *Repo) ReviewPR(number int, login, state string, at time.Time) Review {
+	p := r.PR(number)
+	if p == nil {
+		panic(fmt.Sprintf("githubfake: ReviewPR: %s has no pull request #%d", r.FullName(), number))
+	}
+	switch state {
+	case "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED":
+	default:
+		panic(fmt.Sprintf("githubfake: ReviewPR: state %q is not APPROVED, CHANGES_REQUESTED, COMMENTED or DISMISSED", state))
+	}
+	r.org.ids.review += 23
+	rv := Review{ID: r.org.ids.review, User: r.org.person(login), State: state, SubmittedAt: at.UTC(), Commit: p.HeadCommit()}
+	p.Reviews = append(p.Reviews, rv)
+	return rv
 }
 
 // ClosePR closes an open pull request without merging it.

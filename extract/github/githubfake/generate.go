@@ -328,6 +328,7 @@ func (g *gen) repo(ordinal int) {
 			pr.UpdatedAt = between(rng, pr.CreatedAt, now)
 		}
 	}
+	g.reviews(r, ordinal)
 
 	main := chain(r, r.DefaultBranch, nil)
 	rel := chain(r, releaseBranch, main.on)
@@ -1067,4 +1068,62 @@ func (g *gen) assignIDs() {
 		}
 	}
 	g.ids = nil
+}
+
+// reviews submits the reviews of the repository's merged pull requests,
+// from a random source of their own so that the rest of the organisation
+// stays as it was before reviews were modelled. As on GitHub, where
+// teams review most pull requests but not all
+// (https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/reviewing-changes-in-pull-requests/about-pull-request-reviews):
+// most get one to three reviews by people other than their author, the
+// last an approval, sometimes after a comment of the author's own (which
+// the review list shows like any other review); one in ten has no review
+// at all, one in ten only its author's comments, and now and then someone
+// reviews after the merge.
+func (g *gen) reviews(r *Repo, ordinal int) {
+	rng := rand.New(rand.NewPCG(uint64(g.seed), 0x7265766965777321^uint64(ordinal)))
+	for i := range r.PRs {
+		p := &r.PRs[i]
+		if !p.Merged() {
+			continue
+		}
+		author := g.o.People[p.User].Login
+		at := func(lo time.Time) time.Time { return between(rng, lo, p.MergedAt) }
+		switch k := rng.IntN(10); {
+		case k == 0:
+			continue
+		case k == 1:
+			r.ReviewPR(p.Number, author, "COMMENTED", at(p.CreatedAt))
+			continue
+		}
+		var others []int32
+		for _, h := range g.humans {
+			if h != p.User {
+				others = append(others, h)
+			}
+		}
+		if len(others) == 0 {
+			continue
+		}
+		first := p.CreatedAt.Add(logUniform(rng, 10*time.Minute, 48*time.Hour))
+		if !first.Before(p.MergedAt) {
+			first = at(p.CreatedAt)
+		}
+		if rng.IntN(6) == 0 {
+			r.ReviewPR(p.Number, author, "COMMENTED", between(rng, p.CreatedAt, first))
+		}
+		n := 1 + rng.IntN(3)
+		t := first
+		for j := range n {
+			state := "APPROVED"
+			if j < n-1 {
+				state = [...]string{"COMMENTED", "CHANGES_REQUESTED"}[rng.IntN(2)]
+			}
+			r.ReviewPR(p.Number, g.o.People[others[rng.IntN(len(others))]].Login, state, t)
+			t = at(t)
+		}
+		if rng.IntN(8) == 0 && p.UpdatedAt.After(p.MergedAt) {
+			r.ReviewPR(p.Number, g.o.People[others[rng.IntN(len(others))]].Login, "COMMENTED", between(rng, p.MergedAt.Add(time.Second), p.UpdatedAt))
+		}
+	}
 }

@@ -129,3 +129,15 @@ func hPullFiles(c *call) int {
 	c.paginate(pg, total)
 	return http.StatusOK
 }
+
+// hPullReviews answers GET /repos/{o}/{r}/pulls/{n}/reviews: the submitted
+// reviews, "in chronological order"
+// (https://docs.github.com/en/rest/pulls/reviews#list-reviews-for-a-pull-request),
+// paged like every list.
+func hPullReviews(c *call) int {
+	p := c.pathPR()
+	if p == nil {
+		return c.notFound()
+	}
+	return c.pagedArray(len(p.Reviews), func(k int) { c.review(p, &p.Reviews[k]) })
+}

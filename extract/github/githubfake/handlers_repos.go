@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	add("GET /repos/{owner}/{repo}/pulls/{number}", hPull)
 	add("GET /repos/{owner}/{repo}/pulls/{number}/commits", hPullCommits)
 	add("GET /repos/{owner}/{repo}/pulls/{number}/files", hPullFiles)
+	add("GET /repos/{owner}/{repo}/pulls/{number}/reviews", hPullReviews)
 	add("GET /repos/{owner}/{repo}/commits", hCommits)
 	add("GET /repos/{owner}/{repo}/commits/{ref...}", hCommit)
 	add("GET /repos/{owner}/{repo}/commits/{sha}/pulls", hCommitPulls)

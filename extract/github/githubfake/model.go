@@ -69,7 +69,7 @@ type Org struct {
 // grow with time; runs and deployments already exceed 2^31, so the fake
 // starts them there to catch int32 truncation.
 type idCounters struct {
-	person, repo, pr, workflow, run, release, deployment, status int64
+	person, repo, pr, workflow, run, release, deployment, status, review int64
 }
 
 // Repo is one repository: its commit graph and everything that refers to it.
@@ -195,6 +195,21 @@ type PullRequest struct {
 	UpdatedAt   time.Time
 	ClosedAt    time.Time // zero while open
 	MergedAt    time.Time // zero unless merged
+	// Reviews are the submitted reviews, in the order they were
+	// submitted (GET /pulls/{n}/reviews lists them so).
+	Reviews []Review
+}
+
+// Review is a submitted pull request review, as GitHub's REST API
+// describes it (https://docs.github.com/en/rest/pulls/reviews#list-reviews-for-a-pull-request):
+// who submitted it, in which state, when, and on which commit. Pending
+// reviews are their author's draft, shown to nobody else: not modelled.
+type Review struct {
+	ID          int64
+	User        int32  // index into Org.People
+	State       string // APPROVED, CHANGES_REQUESTED, COMMENTED or DISMISSED
+	SubmittedAt time.Time
+	Commit      int32 // the commit reviewed: the head of the pull request then
 }
 
 // State is "open" or "closed", as GitHub reports it (merged pull requests

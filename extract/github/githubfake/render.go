@@ -747,3 +747,37 @@ func (c *call) deploymentStatus(d *Deployment, s *DeploymentStatus) {
 	w.Key("performed_via_github_app").Null()
 	w.EndObject()
 }
+
+// review writes a pull request review object, the fields of GitHub's
+// "pull-request-review" schema
+// (https://docs.github.com/en/rest/pulls/reviews#get-a-review-for-a-pull-request).
+func (c *call) review(p *PullRequest, rv *Review) {
+	w := &c.w
+	n := strconv.Itoa(p.Number)
+	html := c.repoHTML() + "/pull/" + n + "#pullrequestreview-" + strconv.FormatInt(rv.ID, 10)
+	pull := c.repoAPI() + "/pulls/" + n
+	w.Object()
+	w.Key("id").Int(rv.ID)
+	w.Key("node_id").Concat("PRR_kwDO", b36(rv.ID))
+	c.user("user", rv.User)
+	w.Key("body").Str("")
+	w.Key("state").Str(rv.State)
+	w.Key("html_url").Str(html)
+	w.Key("pull_request_url").Str(pull)
+	w.Key("_links").Object()
+	w.Key("html").Object()
+	w.Key("href").Str(html)
+	w.EndObject()
+	w.Key("pull_request").Object()
+	w.Key("href").Str(pull)
+	w.EndObject()
+	w.EndObject()
+	w.Key("submitted_at").Time(rv.SubmittedAt)
+	w.Key("commit_id").Str(c.repo.Commits[rv.Commit].SHA.String())
+	assoc := "MEMBER"
+	if c.org.People[rv.User].Bot {
+		assoc = "NONE"
+	}
+	w.Key("author_association").Str(assoc)
+	w.EndObject()
+}

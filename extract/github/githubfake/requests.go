@@ -42,8 +42,9 @@ func pages(n int) int { return max(1, (n+99)/100) }
 //   - per repository, one listing each of pulls (state=all), workflows,
 //     workflow runs, releases, tags and deployments: ceil(items/100), at
 //     least 1;
-//   - per merged pull request, its commits and its files (lead time needs
-//     the first commit, monorepo path filters the files);
+//   - per merged pull request, its commits, its files and its reviews
+//     (lead time needs the first commit, monorepo path filters the files,
+//     the pickup and review stages the first review);
 //   - per deployment, its statuses.
 //
 // Compare calls are left out: how many depend on which deployments the
@@ -69,7 +70,7 @@ func (o *Org) MinimumRequests() RequestPlan {
 		add(repo+"/releases", len(r.Releases), pages(len(r.Releases)))
 		add(repo+"/tags", len(r.Tags), pages(len(r.Tags)))
 		add(repo+"/deployments", len(r.Deployments), pages(len(r.Deployments)))
-		var commits, commitReqs, files, fileReqs int
+		var commits, commitReqs, files, fileReqs, reviews, reviewReqs int
 		for i := range r.PRs {
 			p := &r.PRs[i]
 			if !p.Merged() {
@@ -80,9 +81,12 @@ func (o *Org) MinimumRequests() RequestPlan {
 			commitReqs += pages(n)
 			files += len(p.Files)
 			fileReqs += pages(len(p.Files))
+			reviews += len(p.Reviews)
+			reviewReqs += pages(len(p.Reviews))
 		}
 		add(repo+"/pulls/{number}/commits", commits, commitReqs)
 		add(repo+"/pulls/{number}/files", files, fileReqs)
+		add(repo+"/pulls/{number}/reviews", reviews, reviewReqs)
 		var statuses, statusReqs int
 		for i := range r.Deployments {
 			statuses += len(r.Deployments[i].Statuses)

@@ -853,6 +853,10 @@ func TestMinimumRequests(t *testing.T) {
 				_, resp, err := gh.PullRequests.ListFiles(ctx, "acme", name, n, &github.ListOptions{PerPage: 100, Page: p})
 				return resp, err
 			})
+			pagesOf(func(p int) (*github.Response, error) {
+				_, resp, err := gh.PullRequests.ListReviews(ctx, "acme", name, n, &github.ListOptions{PerPage: 100, Page: p})
+				return resp, err
+			})
 		}
 		pagesOf(func(p int) (*github.Response, error) {
 			_, resp, err := gh.Actions.ListWorkflows(ctx, "acme", name, &github.ListOptions{PerPage: 100, Page: p})
