@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -13,10 +14,9 @@ import (
 // dates (started_at), labels and merge commit, and its changed files only
 // when a block filters on paths. Its cost (docs.github.com "Rate limits
 // and node limits for the GraphQL API"): 1 request for the pull requests
-// plus 100 for each connection inside them, /100: 2 points, 3 with files;
-// at most 30,100 nodes. The fragment is where a pull request's other
-// lead-time inputs belong (its first review, when the extractor reads
-// them).
+// plus 100 for each connection inside them, /100: 3 points, 4 with files;
+// at most 40,100 nodes. Reviews come along for the stages of lead time
+// (the first by someone other than the author), in the same query.
 const mergedPRsQuery = `query MergedPullRequests($owner: String!, $name: String!, $base: String, $after: String, $paths: Boolean!) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
@@ -39,18 +39,21 @@ fragment mergedPR on PullRequest {
   mergeCommit { oid }
   labels(first: 100) { pageInfo { hasNextPage endCursor } nodes { name } }
   commits(first: 100) { pageInfo { hasNextPage endCursor } nodes { commit { authoredDate } } }
+  reviews(first: 100) { pageInfo { hasNextPage endCursor } nodes { author { __typename login } submittedAt } }
   files(first: 100) @include(if: $paths) { pageInfo { hasNextPage endCursor } nodes { path changeType } }
 }`
 
 // morePRQuery reads the further pages of one pull request's labels,
 // commits and files, for the few that have more than 100 of one.
 const morePRQuery = `query PullRequestPages($owner: String!, $name: String!, $number: Int!,
-    $labels: String, $commits: String, $files: String, $moreLabels: Boolean!, $moreCommits: Boolean!, $moreFiles: Boolean!) {
+    $labels: String, $commits: String, $reviews: String, $files: String,
+    $moreLabels: Boolean!, $moreCommits: Boolean!, $moreReviews: Boolean!, $moreFiles: Boolean!) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
       labels(first: 100, after: $labels) @include(if: $moreLabels) { pageInfo { hasNextPage endCursor } nodes { name } }
       commits(first: 100, after: $commits) @include(if: $moreCommits) { pageInfo { hasNextPage endCursor } nodes { commit { authoredDate } } }
+      reviews(first: 100, after: $reviews) @include(if: $moreReviews) { pageInfo { hasNextPage endCursor } nodes { author { __typename login } submittedAt } }
       files(first: 100, after: $files) @include(if: $moreFiles) { pageInfo { hasNextPage endCursor } nodes { path changeType } }
     }
   }
@@ -74,6 +77,16 @@ type gqlCommits struct {
 		Commit struct {
 			AuthoredDate time.Time `json:"authoredDate"`
 		} `json:"commit"`
+	} `json:"nodes"`
+}
+
+type gqlReviews struct {
+	PageInfo gqlPageInfo `json:"pageInfo"`
+	Nodes    []struct {
+		Author *struct {
+			Login string `json:"login"`
+		} `json:"author"`
+		SubmittedAt *time.Time `json:"submittedAt"`
 	} `json:"nodes"`
 }
 
@@ -103,7 +116,30 @@ type gqlPR struct {
 	} `json:"mergeCommit"`
 	Labels  gqlLabels  `json:"labels"`
 	Commits gqlCommits `json:"commits"`
+	Reviews gqlReviews `json:"reviews"`
 	Files   *gqlFiles  `json:"files"`
+}
+
+// firstReview is what prFirstReview finds over REST, from the reviews
+// GraphQL listed: the earliest submitted at or before the merge by
+// someone other than the author (a deleted account, no author, is someone
+// else). Both logins are GraphQL's, so a bot compares to itself.
+func (p *gqlPR) firstReview() time.Time {
+	var first time.Time
+	author := ""
+	if p.Author != nil {
+		author = p.Author.Login
+	}
+	for _, n := range p.Reviews.Nodes {
+		if n.SubmittedAt == nil || (p.MergedAt != nil && n.SubmittedAt.After(*p.MergedAt)) ||
+			(n.Author != nil && strings.EqualFold(n.Author.Login, author)) {
+			continue
+		}
+		if at := n.SubmittedAt.UTC(); first.IsZero() || at.Before(first) {
+			first = at
+		}
+	}
+	return first
 }
 
 // pullRequest is p as the REST API's pull request, so that the checks,
@@ -170,6 +206,8 @@ func (rr *repoRead) readMergedPRsGraphQL(ctx context.Context) error {
 			// prStarted finds it here instead of listing the commits.
 			rr.s.started.put(prKey{repo: rr.full, number: p.Number}, earliest)
 		}
+		// And prFirstReview here instead of listing the reviews.
+		rr.s.reviewed.put(prKey{repo: rr.full, number: p.Number}, p.firstReview())
 		return nil
 	}
 	var after any
@@ -209,17 +247,18 @@ func (rr *repoRead) readMergedPRsGraphQL(ctx context.Context) error {
 	}
 }
 
-// morePages reads the labels, commits and files of p past the first
-// 100, into p.
+// morePages reads the labels, commits, reviews and files of p past the
+// first 100, into p.
 func (rr *repoRead) morePages(ctx context.Context, p *gqlPR) error {
 	for {
 		moreFiles := p.Files != nil && p.Files.PageInfo.HasNextPage
-		if !p.Labels.PageInfo.HasNextPage && !p.Commits.PageInfo.HasNextPage && !moreFiles {
+		if !p.Labels.PageInfo.HasNextPage && !p.Commits.PageInfo.HasNextPage && !p.Reviews.PageInfo.HasNextPage && !moreFiles {
 			return nil
 		}
 		vars := map[string]any{"owner": rr.owner, "name": rr.name, "number": p.Number,
-			"labels": p.Labels.PageInfo.EndCursor, "commits": p.Commits.PageInfo.EndCursor, "files": nil,
-			"moreLabels": p.Labels.PageInfo.HasNextPage, "moreCommits": p.Commits.PageInfo.HasNextPage, "moreFiles": moreFiles}
+			"labels": p.Labels.PageInfo.EndCursor, "commits": p.Commits.PageInfo.EndCursor, "reviews": p.Reviews.PageInfo.EndCursor, "files": nil,
+			"moreLabels": p.Labels.PageInfo.HasNextPage, "moreCommits": p.Commits.PageInfo.HasNextPage,
+			"moreReviews": p.Reviews.PageInfo.HasNextPage, "moreFiles": moreFiles}
 		if p.Files != nil {
 			vars["files"] = p.Files.PageInfo.EndCursor
 		}
@@ -229,6 +268,7 @@ func (rr *repoRead) morePages(ctx context.Context, p *gqlPR) error {
 				PullRequest struct {
 					Labels  *gqlLabels  `json:"labels"`
 					Commits *gqlCommits `json:"commits"`
+					Reviews *gqlReviews `json:"reviews"`
 					Files   *gqlFiles   `json:"files"`
 				} `json:"pullRequest"`
 			} `json:"repository"`
@@ -244,6 +284,10 @@ func (rr *repoRead) morePages(ctx context.Context, p *gqlPR) error {
 		if c := data.Repository.PullRequest.Commits; c != nil {
 			p.Commits.Nodes = append(p.Commits.Nodes, c.Nodes...)
 			p.Commits.PageInfo = c.PageInfo
+		}
+		if r := data.Repository.PullRequest.Reviews; r != nil {
+			p.Reviews.Nodes = append(p.Reviews.Nodes, r.Nodes...)
+			p.Reviews.PageInfo = r.PageInfo
 		}
 		if f := data.Repository.PullRequest.Files; f != nil {
 			p.Files.Nodes = append(p.Files.Nodes, f.Nodes...)

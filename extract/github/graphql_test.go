@@ -54,10 +54,10 @@ func TestGraphQLMatchesREST(t *testing.T) {
 		repos   []string
 		points  int // what the GraphQL read costs
 	}{
-		{name: "all merged", repos: []string{"acme/*"}, points: 36},
-		{name: "base branch and labels", repos: []string{"acme/*"}, points: 36,
+		{name: "all merged", repos: []string{"acme/*"}, points: 54},
+		{name: "base branch and labels", repos: []string{"acme/*"}, points: 54,
 			filters: doraflow.Filters{"base_branch": "main", "labels": []string{"deploy"}, "exclude_labels": []string{"skip-deploy"}}},
-		{name: "paths", repos: []string{"acme/platform"}, points: 9,
+		{name: "paths", repos: []string{"acme/platform"}, points: 12,
 			filters: doraflow.Filters{"paths": []string{"services/a/**"}}},
 	}
 	for _, tc := range cases {
@@ -140,10 +140,11 @@ func TestGraphQLLongPullRequest(t *testing.T) {
 	if got := gqlRows.changes[want].StartedAt; !got.Equal(at(16)) {
 		t.Errorf("started_at %s, want the 101st commit's author date %s", got, at(16))
 	}
-	// One listing (2 points) and one query for the second pages of
-	// labels and commits (1 + 1 requests: 1 point).
-	if queries := srv.Stats().ByEndpoint[githubfake.EndpointGraphQL]; queries != 2 || st.Points != 3 || st.Requests != 2 {
-		t.Errorf("%d queries, %d points, %d requests; want 2, 3, 2", queries, st.Points, st.Requests)
+	// One listing (3 points: pull requests, and their labels, commits
+	// and reviews) and one query for the second pages of labels and
+	// commits (1 + 1 requests: 1 point).
+	if queries := srv.Stats().ByEndpoint[githubfake.EndpointGraphQL]; queries != 2 || st.Points != 4 || st.Requests != 2 {
+		t.Errorf("%d queries, %d points, %d requests; want 2, 4, 2", queries, st.Points, st.Requests)
 	}
 }
 
@@ -167,14 +168,14 @@ func TestGraphQLRateLimited(t *testing.T) {
 	if len(waits) != 1 || waits[0] < 59*time.Minute || waits[0] > time.Hour+time.Second {
 		t.Errorf("waits %v, want one until the reset an hour on", waits)
 	}
-	if st.Requests != 2 || st.Points != 2 {
-		t.Errorf("second read: %d requests, %d points; want 2 (one refused), 2", st.Requests, st.Points)
+	if st.Requests != 2 || st.Points != 3 {
+		t.Errorf("second read: %d requests, %d points; want 2 (one refused), 3", st.Requests, st.Points)
 	}
 	if n := strings.Count(logs.String(), "GitHub GraphQL rate limit exhausted"); n != 1 {
 		t.Errorf("%d rate-limit warnings in the log, want 1:\n%s", n, logs.String())
 	}
-	if fs := srv.Stats(); fs.RateLimited != 1 || fs.Points != 4 {
-		t.Errorf("fake: %d refused, %d points charged; want 1, 4", fs.RateLimited, fs.Points)
+	if fs := srv.Stats(); fs.RateLimited != 1 || fs.Points != 6 {
+		t.Errorf("fake: %d refused, %d points charged; want 1, 6", fs.RateLimited, fs.Points)
 	}
 }
 

@@ -204,7 +204,7 @@ func TestTokensTakeOver(t *testing.T) {
 		budget int
 		waits  int // waits for a reset
 	}{
-		{"the next token takes over", 7, 0},
+		{"the next token takes over", 9, 0},
 		{"all spent: wait for the earliest reset", 5, 1},
 	}
 	for _, tt := range tests {

@@ -106,6 +106,16 @@ var graphqlResolvers = map[string]resolver{
 		return page(args, total, func(i int) any { return gobj{v: pr.Files[i]} })
 	},
 
+	// Reviews, submitted ones only, oldest first, as the REST listing
+	// (hPullReviews) and GitHub's PullRequest.reviews give them.
+	"PullRequest.reviews": func(_ *gqlExec, p any, args map[string]any) (any, error) {
+		pr := p.(prRef).p
+		return page(args, len(pr.Reviews), func(i int) any { return gobj{v: &pr.Reviews[i]} })
+	},
+	"PullRequestReview.author":      func(ex *gqlExec, p any, _ map[string]any) (any, error) { return ex.actor(p.(*Review).User), nil },
+	"PullRequestReview.submittedAt": func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(*Review).SubmittedAt, nil },
+	"PullRequestReview.state":       func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(*Review).State, nil },
+
 	"PullRequestCommit.commit": func(_ *gqlExec, p any, _ map[string]any) (any, error) { return gobj{v: p}, nil },
 	"Commit.oid": func(_ *gqlExec, p any, _ map[string]any) (any, error) {
 		c := p.(commitRef)
