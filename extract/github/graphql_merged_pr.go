@@ -121,7 +121,7 @@ type gqlPR struct {
 }
 
 // firstReview is what prFirstReview finds over REST, from the reviews
-// GraphQL listed: the earliest submitted at or before the merge by
+// GraphQL listed: the earliest submitted before the merge by
 // someone other than the author (a deleted account, no author, is someone
 // else). Both logins are GraphQL's, so a bot compares to itself.
 func (p *gqlPR) firstReview() time.Time {
@@ -131,7 +131,7 @@ func (p *gqlPR) firstReview() time.Time {
 		author = p.Author.Login
 	}
 	for _, n := range p.Reviews.Nodes {
-		if n.SubmittedAt == nil || (p.MergedAt != nil && n.SubmittedAt.After(*p.MergedAt)) ||
+		if n.SubmittedAt == nil || (p.MergedAt != nil && !n.SubmittedAt.Before(*p.MergedAt)) ||
 			(n.Author != nil && strings.EqualFold(n.Author.Login, author)) {
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 )
 
 // prFirstReview is a merged pull request's first review by someone other
-// than its author submitted at or before its merge (docs/metrics.md,
+// than its author submitted before its merge (docs/metrics.md,
 // "Stages"); zero when there is none. It reads the review list over REST
 // (GET /pulls/{n}/reviews, all pages: one request per merged pull request
 // nearly always). GitHub lists reviews in chronological order
@@ -18,8 +18,8 @@ import (
 // but the earliest is taken whatever the order. The list shows submitted
 // reviews only (a pending review is its author's draft), dismissed ones
 // included: a dismissed review was still a review. GitHub's times are whole
-// seconds, so a review in the merge's second (an approval that set off
-// auto-merge) counts. What happened before a merge does not change after
+// seconds; METRICS.md asks for a review before the merge, so one stamped
+// with the merge's own second does not count. What happened before a merge does not change after
 // it, so the answer is kept for later reads, "none" included.
 //
 // A GraphQL reader of pull requests fills the same field
@@ -40,7 +40,7 @@ func (rr *repoRead) prFirstReview(ctx context.Context, pr *prInfo) (time.Time, e
 				at := rv.GetSubmittedAt().Time.UTC()
 				// A deleted account shows as no user (null), which is
 				// someone else than the author all the same.
-				if at.IsZero() || at.After(pr.merged) || strings.EqualFold(rv.GetUser().GetLogin(), pr.author) {
+				if at.IsZero() || !at.Before(pr.merged) || strings.EqualFold(rv.GetUser().GetLogin(), pr.author) {
 					continue
 				}
 				if first.IsZero() || at.Before(first) {
