@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -36,8 +35,12 @@ func WriteTable(w io.Writer, r Report) error {
 	if r.Period != PeriodNone {
 		header = append(header, "PERIOD")
 	}
+	incidents := "INCIDENTS"
+	if r.GroupBy == GroupRepository {
+		incidents += "*" // see repositoryFootnote
+	}
 	header = append(header, "DEPLOYS", "DEPLOY DAYS", "PER DAY", "CHANGES", "LEAD P50", "LEAD P90",
-		"CODING P50", "PICKUP P50", "REVIEW P50", "DEPLOY P50", "CFR", "INCIDENTS", "RESTORED", "TTR P50", "REWORK", "LEVEL")
+		"CODING P50", "PICKUP P50", "REVIEW P50", "DEPLOY P50", "CFR", incidents, "RESTORED", "TTR P50", "REWORK", "LEVEL")
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for i := range r.Rows {
 		row := &r.Rows[i]
@@ -70,12 +73,20 @@ func WriteTable(w io.Writer, r Report) error {
 	}
 	// Writes to a bytes.Buffer cannot fail: the only error is w's.
 	_ = tw.Flush()
+	if r.GroupBy == GroupRepository {
+		// A CFR beside INCIDENTS 0 reads as a contradiction; it is not one.
+		fmt.Fprintln(&buf, repositoryFootnote)
+	}
 	_, err := w.Write(buf.Bytes())
 	return err
 }
 
+// repositoryFootnote explains, under a table by repository, why CFR can be
+// above zero where INCIDENTS is 0 (docs/metrics.md, "Grouping").
+const repositoryFootnote = "* incidents belong to services, not repositories, so INCIDENTS is 0 here; CFR counts the deployments an incident was attributed to."
+
 // tableTitle says what the table shows, e.g. "DORA metrics from 2024-01-01
-// to 2024-04-01 (Europe/Berlin), by service, per week".
+// to 2024-03-31 (Europe/Berlin), by service, per week" (see Window).
 func tableTitle(r Report) string {
 	var grouping string
 	switch r.GroupBy {
@@ -84,21 +95,11 @@ func tableTitle(r Report) string {
 	default:
 		grouping = "by " + r.GroupBy
 	}
-	title := fmt.Sprintf("DORA metrics from %s to %s (%s), %s",
-		humanInstant(r.From), humanInstant(r.To), r.From.Location(), grouping)
+	title := fmt.Sprintf("DORA metrics %s, %s", Window(r.From, r.To), grouping)
 	if r.Period != PeriodNone {
 		title += ", per " + r.Period
 	}
 	return title
-}
-
-// humanInstant prints t as a date when it is a midnight, as the window's
-// bounds usually are, and with the time of day otherwise.
-func humanInstant(t time.Time) string {
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-		return t.Format(time.DateOnly)
-	}
-	return t.Format(time.DateTime)
 }
 
 // Seconds prints a duration in seconds compactly, to two units at

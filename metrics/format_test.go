@@ -209,11 +209,11 @@ func TestTableTitle(t *testing.T) {
 	}{
 		{
 			Report{From: at("2024-01-01", time.UTC), To: at("2024-04-01", time.UTC), GroupBy: GroupService, Period: PeriodNone},
-			"DORA metrics from 2024-01-01 to 2024-04-01 (UTC), by service",
+			"DORA metrics from 2024-01-01 to 2024-03-31 (UTC), by service",
 		},
 		{
 			Report{From: at("2024-01-01", loc), To: time.Date(2024, 1, 8, 12, 30, 0, 0, loc), GroupBy: GroupNone, Period: PeriodDay},
-			"DORA metrics from 2024-01-01 to 2024-01-08 12:30:00 (Europe/Berlin), all together, per day",
+			"DORA metrics from 2024-01-01 00:00 until 2024-01-08 12:30 (Europe/Berlin), all together, per day",
 		},
 	}
 	for _, tt := range tests {

@@ -111,7 +111,7 @@ func cards(s *metrics.Row, span time.Duration) []card {
 		{
 			Name: "Deployment frequency", Value: strconv.FormatFloat(s.DeploymentsPerDay, 'f', 2, 64), Unit: "per day",
 			Details: []string{
-				fmt.Sprintf("%s on %d of %s", plural(s.Deployments, "deployment"), s.DeploymentDays, fmtDays(days)),
+				fmt.Sprintf("%s on %d of %s", metrics.Plural(s.Deployments, "deployment"), s.DeploymentDays, fmtDays(days)),
 			},
 			Level: levelOf(s.Levels.DeploymentFrequency),
 			Bands: "elite: a deployment on ≥ 5 days of 7 · high: ≥ 1 of 7 · medium: ≥ 1 of 30",
@@ -120,14 +120,14 @@ func cards(s *metrics.Row, span time.Duration) []card {
 			Name: "Lead time for changes", Value: metrics.Seconds(s.LeadTimeMedian), Unit: "median",
 			Details: orNone(s.LeadTimeMedian, "no change was deployed",
 				"90th percentile "+metrics.Seconds(s.LeadTimeP90)+" · mean "+metrics.Seconds(s.LeadTimeMean),
-				plural(s.Changes, "change")+" first deployed"),
+				metrics.Plural(s.Changes, "change")+" first deployed"),
 			Level: levelOf(s.Levels.LeadTime),
 			Bands: "elite: < 1 day · high: < 1 week · medium: < 30 days",
 		},
 		{
 			Name: "Change failure rate", Value: metrics.Percent(s.ChangeFailureRate),
 			Details: orNone(s.ChangeFailureRate, "no deployments",
-				fmt.Sprintf("%d of %s caused an incident", s.FailedDeployments, plural(s.Deployments, "deployment"))),
+				fmt.Sprintf("%d of %s caused an incident", s.FailedDeployments, metrics.Plural(s.Deployments, "deployment"))),
 			Level: levelOf(s.Levels.ChangeFailureRate),
 			Bands: "elite: ≤ 5% · high: ≤ 10% · medium: ≤ 15%",
 		},
@@ -135,14 +135,14 @@ func cards(s *metrics.Row, span time.Duration) []card {
 			Name: "Time to restore", Value: metrics.Seconds(s.TimeToRestoreMedian), Unit: "median",
 			Details: orNone(s.TimeToRestoreMedian, "no incident was resolved",
 				"90th percentile "+metrics.Seconds(s.TimeToRestoreP90)+" · mean "+metrics.Seconds(s.TimeToRestoreMean),
-				fmt.Sprintf("%s resolved, %s opened", plural(s.RestoredIncidents, "incident"), strconv.FormatInt(s.Incidents, 10))),
+				fmt.Sprintf("%s resolved, %s opened", metrics.Plural(s.RestoredIncidents, "incident"), strconv.FormatInt(s.Incidents, 10))),
 			Level: levelOf(s.Levels.TimeToRestore),
 			Bands: "elite: < 1 hour · high: < 1 day · medium: < 1 week",
 		},
 		{
 			Name: "Rework rate", Value: metrics.Percent(s.ReworkRate),
 			Details: orNone(s.ReworkRate, "no deployments",
-				fmt.Sprintf("%d of %s shipped a hotfix or a revert", s.ReworkDeployments, plural(s.Deployments, "deployment"))),
+				fmt.Sprintf("%d of %s shipped a hotfix or a revert", s.ReworkDeployments, metrics.Plural(s.Deployments, "deployment"))),
 			Level: level{Name: "no levels", Class: "none"},
 			Bands: "DORA defines no levels for rework rate",
 		},
@@ -209,15 +209,14 @@ func newTable(groupBy string, rows []metrics.Row) table {
 	return t
 }
 
-// window says which days (or instants) the report covers: whole days as
-// the first and last day, both included.
+// window says which days (or instants) the report covers, as the metrics
+// table and explain say it (metrics.Window), with the number of days.
 func window(from, to time.Time) string {
-	zone := from.Location().String()
+	w := metrics.Window(from, to)
 	if midnight(from) && midnight(to) {
-		last := to.AddDate(0, 0, -1)
-		return fmt.Sprintf("%s to %s (%s), %s", longDate(from), longDate(last), zone, fmtDays(to.Sub(from).Hours()/24))
+		w += ", " + fmtDays(to.Sub(from).Hours()/24)
 	}
-	return fmt.Sprintf("%s to %s (%s)", from.Format("2006-01-02 15:04:05"), to.Format("2006-01-02 15:04:05"), zone)
+	return w
 }
 
 func midnight(t time.Time) bool {
@@ -249,14 +248,6 @@ func footer(version string, generated time.Time) string {
 	return s + "."
 }
 
-// plural prints "1 deployment", "3 deployments".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.FormatInt(n, 10) + " " + noun + "s"
-}
-
 // fmtDays prints a number of days, whole when it is.
 func fmtDays(days float64) string {
 	if days == math.Trunc(days) {
@@ -267,8 +258,6 @@ func fmtDays(days float64) string {
 	}
 	return strconv.FormatFloat(days, 'f', 2, 64) + " days"
 }
-
-func longDate(t time.Time) string { return t.Format("Mon 2 Jan 2006") }
 
 func shortDate(d doraflow.Date) string {
 	return fmt.Sprintf("%d %s", d.Day, d.Month.String()[:3])
