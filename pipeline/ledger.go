@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"doraflow/load/clickhouse"
 )
 
@@ -45,7 +47,7 @@ func (p *Pipeline) ledger(ctx context.Context, kind string, j job, since, until 
 // promoteLogged promotes and records the promote in the ledger.
 func (p *Pipeline) promoteLogged(ctx context.Context, after string) (PromoteResult, error) {
 	run := clickhouse.Run{ID: runID(), Job: "promote", Source: after, Started: p.now(), Status: "running"}
-	res, err := p.Promote(ctx, PromoteOptions{})
+	res, err := p.promote(ctx, PromoteOptions{}, zerolog.InfoLevel)
 	run.Finished, run.Status = p.now(), "ok"
 	run.Deployments, run.Changes, run.Incidents = res.FactRows["deployments"], res.FactRows["changes"], res.FactRows["incidents"]
 	if err != nil {

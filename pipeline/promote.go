@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"doraflow/load/clickhouse"
 	"doraflow/transform"
 )
@@ -56,8 +58,16 @@ type PromoteResult struct {
 // touch and writes the events that changed. It is idempotent: promoting
 // again, or again after a crash at any point, writes nothing new and
 // leaves the metrics as they were. Watermarks move only once all of it
-// succeeded.
+// succeeded. It logs what it did at debug level: its callers, record and
+// the promote command, print their own summary, which a JSON log line at
+// the default level would only repeat.
 func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteResult, error) {
+	return p.promote(ctx, opts, zerolog.DebugLevel)
+}
+
+// promote is Promote, logging what it did at level: info for the promotes
+// of sync and the daemon, which print nothing else.
+func (p *Pipeline) promote(ctx context.Context, opts PromoteOptions, level zerolog.Level) (PromoteResult, error) {
 	res := PromoteResult{FactRows: map[string]uint64{}}
 	if opts.Wait == 0 {
 		opts.Wait = 2 * time.Minute
@@ -154,7 +164,7 @@ func (p *Pipeline) Promote(ctx context.Context, opts PromoteOptions) (PromoteRes
 	if err := p.store.SetState(ctx, marks); err != nil {
 		return res, fmt.Errorf("promote: %w", err)
 	}
-	p.log.Info().Interface("fact_rows", res.FactRows).Int("services", res.Services).Int("events", res.Events).Bool("rebuilt", res.Rebuilt).Int("retagged", res.Retagged).Msg("promoted")
+	p.log.WithLevel(level).Interface("fact_rows", res.FactRows).Int("services", res.Services).Int("events", res.Events).Bool("rebuilt", res.Rebuilt).Int("retagged", res.Retagged).Msg("promoted")
 	return res, nil
 }
 
