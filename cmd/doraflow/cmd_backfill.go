@@ -9,6 +9,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
 
+	"doraflow/metrics"
 	"doraflow/pipeline"
 )
 
@@ -49,7 +50,7 @@ func cmdBackfill(ctx context.Context, e *env, args []string) error {
 			bar = progressbar.NewOptions(pr.Chunks, progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowCount(),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionClearOnFinish())
 		}
-		desc := fmt.Sprintf("%s/%s: %d deployments, %d changes, %d incidents", pr.Source, pr.Block, pr.Deployments, pr.Changes, pr.Incidents)
+		desc := fmt.Sprintf("%s/%s: %s", pr.Source, pr.Block, stagedCounts(pr.Deployments, pr.Changes, pr.Incidents))
 		if bar != nil {
 			bar.Describe(desc)
 			_ = bar.Set(pr.Done)
@@ -69,8 +70,8 @@ func cmdBackfill(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "backfilled %s to %s: %d deployments, %d changes, %d incidents staged; %d metric events changed\n",
-		from.Format(time.RFC3339), to.Format(time.RFC3339), res.Deployments, res.Changes, res.Incidents, res.Promote.Events)
+	fmt.Fprintf(e.stdout, "backfilled %s: %s staged; %s changed\n",
+		metrics.Window(from, to), stagedCounts(res.Deployments, res.Changes, res.Incidents), metrics.Plural(res.Promote.Events, "metric event"))
 	return nil
 }
 

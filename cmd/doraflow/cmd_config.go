@@ -8,6 +8,7 @@ import (
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/metrics"
 	"doraflow/pipeline"
 	"doraflow/sources"
 )
@@ -125,7 +126,7 @@ func configValidate(e *env, args []string) error {
 		var problems *config.Errors
 		if errors.As(err, &problems) {
 			fmt.Fprintln(e.stderr, problems.Error())
-			return &exitError{code: 2, err: fmt.Errorf("%d problem(s) in the config", len(problems.Problems))}
+			return &exitError{code: 2, err: fmt.Errorf("%s in the config", metrics.Plural(len(problems.Problems), "problem"))}
 		}
 		return err
 	}
@@ -138,7 +139,8 @@ func configValidate(e *env, args []string) error {
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintln(e.stderr, w.Warning())
 	}
-	fmt.Fprintf(e.stdout, "%s: ok (%d deployment blocks, %d incident blocks, %d services)\n", where, len(cfg.Deployments), len(cfg.Incidents), len(cfg.Services))
+	fmt.Fprintf(e.stdout, "%s: ok (%s, %s, %s)\n", where, metrics.Plural(len(cfg.Deployments), "deployment block"),
+		metrics.Plural(len(cfg.Incidents), "incident block"), metrics.Plural(len(cfg.Services), "service"))
 	if *verbose {
 		fmt.Fprint(e.stdout, cfg.Redacted())
 	}

@@ -102,7 +102,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "demo: synced %d deployments and %d changes from the simulated GitHub at %s\n", res.Deployments, res.Changes, ghURL)
+	fmt.Fprintf(e.stderr, "demo: synced %s and %s from the simulated GitHub at %s\n", metrics.Plural(res.Deployments, "deployment"), metrics.Plural(res.Changes, "change"), ghURL)
 
 	// Production breaks after some of those deployments: the incidents go
 	// to the simulated PagerDuty, and are synced from there.
@@ -121,7 +121,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "demo: synced %d incidents from the simulated PagerDuty at %s\n", res.Incidents, pdURL)
+	fmt.Fprintf(e.stderr, "demo: synced %s from the simulated PagerDuty at %s\n", metrics.Plural(res.Incidents, "incident"), pdURL)
 
 	to := metrics.DateOf(now, time.UTC).AddDays(1).Start(time.UTC)
 	q := metrics.Query{From: to.AddDate(0, 0, -90), To: to, Location: time.UTC, GroupBy: metrics.GroupService, Period: metrics.PeriodNone}

@@ -149,7 +149,17 @@ func writeItemsCSV(w io.Writer, items []pipeline.Item) error {
 }
 
 func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipeline.Item) error {
-	fmt.Fprintf(w, "%d %s from %s to %s\n\n", len(items), what, from.Format("2006-01-02 15:04 MST"), to.Format("2006-01-02 15:04 MST"))
+	// One time format in the whole table: the header names the zone once
+	// (metrics.Window) and every time below is in it, to the minute.
+	loc := from.Location()
+	stamp := func(t time.Time) string { return t.In(loc).Format(metrics.StampLayout) }
+	stampOf := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return stamp(*t)
+	}
+	fmt.Fprintf(w, "%s %s\n\n", metrics.Plural(len(items), explainNouns[what]), metrics.Window(from, to))
 	if len(items) == 0 {
 		fmt.Fprintln(w, "nothing in this window")
 		return nil
@@ -163,7 +173,7 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 	case pipeline.ExplainChanges:
 		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tCHANGE\tSTARTED\tLEAD TIME\tFIRST DEPLOYMENT\tCOMMITS\tTITLE\tURL")
 		for _, it := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.Environment), text(it.ID), timeCell(it.StartedAt),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.Environment), text(it.ID), stampOf(it.StartedAt),
 				human(it.LeadTime), text(it.DeploymentID), text(shortSHAs(it.Commits)), text(it.Title), text(it.URL))
 		}
 	case pipeline.ExplainIncidents:
@@ -176,7 +186,7 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 			if it.Restored {
 				counts = append(counts, "restored")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.ID), timeCell(it.ResolvedAt), human(it.TimeToRestore),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.ID), stampOf(it.ResolvedAt), human(it.TimeToRestore),
 				strings.Join(counts, "+"), text(dash(it.DeploymentID)), text(dash(it.Reason)), text(it.Title))
 		}
 	default:
@@ -193,7 +203,15 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 	return tw.Flush()
 }
 
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+// explainNouns names one item of each explain subject, for the count in
+// the table's header ("1 failed deployment", "3 incidents").
+var explainNouns = map[string]string{
+	pipeline.ExplainDeployments: "deployment",
+	pipeline.ExplainChanges:     "change",
+	pipeline.ExplainFailures:    "failed deployment",
+	pipeline.ExplainIncidents:   "incident",
+	pipeline.ExplainRework:      "rework deployment",
+}
 
 // shortSHAs abbreviates commits for the table, as git does, and names at
 // most three; JSON and CSV carry them all.
@@ -212,6 +230,7 @@ func shortSHAs(commits []string) string {
 	return strings.Join(out, ",")
 }
 
+// timeCell prints a time for CSV, as RFC 3339 in UTC like JSON.
 func timeCell(t *time.Time) string {
 	if t == nil {
 		return ""

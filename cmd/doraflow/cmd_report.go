@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,36 +74,55 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if err := writeFileAtomically(*output, func(f *os.File) error { return report.Write(f, data) }); err != nil {
 		return err
 	}
-	what := fmt.Sprintf("%d rows by %s", len(data.Rows), *groupBy)
+	what := metrics.Plural(len(data.Rows), "row")
+	if *groupBy != metrics.GroupNone {
+		what += " by " + *groupBy
+	}
 	if len(data.Rows) == 0 {
 		what = "no data in this window"
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %s to %s (%s), %s\n", *output, from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Location, what)
+	fmt.Fprintf(e.stdout, "wrote %s: %s, %s\n", *output, metrics.Window(from, to), what)
 	return nil
 }
 
-// writeFileAtomically writes path through a temporary file in the same
-// directory, renamed into place once complete, so that a failure never
-// leaves half a report where a good one was.
+// writeFileAtomically writes path through a hidden temporary file in the
+// same folder, renamed over path once whole: a reader (a browser, a web
+// server) never sees half a report, and a failed write leaves the old
+// one. Errors name path, never the temporary file, which is gone by then
+// and means nothing to whoever reads the message.
 func writeFileAtomically(path string, write func(*os.File) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return fileError("create", path, err)
 	}
 	defer os.Remove(f.Name()) // fails harmlessly once renamed
 	if err := write(f); err != nil {
 		f.Close()
-		return err
+		return fileError("write", path, err)
 	}
 	if err := f.Chmod(0o644); err != nil {
 		f.Close()
-		return fmt.Errorf("report: %w", err)
+		return fileError("write", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("report: write %s: %w", path, err)
+		return fileError("write", path, err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return fileError("replace", path, err)
 	}
 	return nil
+}
+
+// fileError says that op on path failed, with the cause the system gave
+// but not the path it was given (the temporary file's).
+func fileError(op, path string, err error) error {
+	var pathErr *os.PathError
+	var linkErr *os.LinkError
+	switch {
+	case errors.As(err, &pathErr):
+		err = pathErr.Err
+	case errors.As(err, &linkErr):
+		err = linkErr.Err
+	}
+	return fmt.Errorf("report: %s %s: %w", op, path, err)
 }

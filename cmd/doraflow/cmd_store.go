@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"doraflow/metrics"
 	"doraflow/pipeline"
 )
 
@@ -49,9 +50,17 @@ func cmdPromote(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "promoted: %d deployments, %d changes, %d ship sets, %d incidents; recomputed %d services, %d metric events changed\n",
-		res.FactRows["deployments"], res.FactRows["changes"], res.FactRows["ships"], res.FactRows["incidents"], res.Services, res.Events)
+	fmt.Fprintf(e.stdout, "promoted: %s, %s, %s, %s; recomputed %s, %s changed\n",
+		metrics.Plural(res.FactRows["deployments"], "deployment"), metrics.Plural(res.FactRows["changes"], "change"),
+		metrics.Plural(res.FactRows["ships"], "ship set"), metrics.Plural(res.FactRows["incidents"], "incident"),
+		metrics.Plural(res.Services, "service"), metrics.Plural(res.Events, "metric event"))
 	return nil
+}
+
+// stagedCounts says how many rows of each kind a sync or backfill staged:
+// "1 deployment, 0 changes, 2 incidents".
+func stagedCounts(deployments, changes, incidents int) string {
+	return metrics.Plural(deployments, "deployment") + ", " + metrics.Plural(changes, "change") + ", " + metrics.Plural(incidents, "incident")
 }
 
 func cmdSync(ctx context.Context, e *env, args []string) error {
@@ -73,7 +82,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "synced: %d deployments, %d changes, %d incidents staged; %d metric events changed\n",
-		res.Deployments, res.Changes, res.Incidents, res.Promote.Events)
+	fmt.Fprintf(e.stdout, "synced: %s staged; %s changed\n", stagedCounts(res.Deployments, res.Changes, res.Incidents),
+		metrics.Plural(res.Promote.Events, "metric event"))
 	return nil
 }
