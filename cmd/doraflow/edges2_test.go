@@ -45,7 +45,9 @@ func TestWhatTheCLIPrints(t *testing.T) {
 				if errOut != "" {
 					t.Errorf("stderr beside the summary at the default level:\n%s", errOut)
 				}
-				normal := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, c.config, "$CONFIG"), report, "$REPORT") }
+				normal := func(s string) string {
+					return strings.ReplaceAll(strings.ReplaceAll(s, c.config, "$CONFIG"), report, "$REPORT")
+				}
 				checkGolden(t, filepath.Join("testdata", "edges", tc.name+".golden"), normal(transcript(tc.args, code, out, errOut)))
 			})
 		}
