@@ -27,6 +27,12 @@ type Telemetry struct {
 	duration    *prometheus.HistogramVec
 }
 
+// runDurationBuckets are the upper bounds of the run duration histogram,
+// from a promote of nothing to a long backfill chunk. They are written
+// out rather than made by prometheus.ExponentialBuckets, whose products
+// of floats show as le="0.15000000000000002" on /metrics.
+var runDurationBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800}
+
 // NewTelemetry returns a fresh set of metrics in its own registry.
 func NewTelemetry() *Telemetry {
 	t := &Telemetry{
@@ -49,7 +55,7 @@ func NewTelemetry() *Telemetry {
 		}, []string{"reason"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "doraflow_run_duration_seconds", Help: "How long job runs take, by job.",
-			Buckets: prometheus.ExponentialBuckets(0.05, 3, 10),
+			Buckets: runDurationBuckets,
 		}, []string{"job"}),
 	}
 	t.Registry.MustRegister(t.runs, t.rows, t.errors, t.apiRequests, t.refused, t.duration,
