@@ -97,10 +97,7 @@ func (rr *repoRead) listDeployments(ctx context.Context) ([]doraflow.Deployment,
 func (rr *repoRead) githubDeployment(gd *github.Deployment, st *github.DeploymentStatus) doraflow.Deployment {
 	d := rr.deployment("deployment", gd.GetID(), deploymentEnvironment(gd), gd.GetSHA(), st.GetCreatedAt().Time)
 	d.Author = gd.GetCreator().GetLogin()
-	d.Title = gd.GetDescription()
-	if d.Title == "" {
-		d.Title = gd.GetRef()
-	}
+	d.Title = deploymentTitle(d.Environment, gd.GetRef(), gd.GetSHA(), gd.GetDescription())
 	// A deployment has no page of its own on github.com; its status links
 	// to the deploy's log or target when it has them.
 	for _, u := range []string{st.GetLogURL(), st.GetTargetURL(), st.GetEnvironmentURL()} {
@@ -110,6 +107,27 @@ func (rr *repoRead) githubDeployment(gd *github.Deployment, st *github.Deploymen
 		}
 	}
 	return d
+}
+
+// deploymentTitle names a GitHub deployment by what people look for in a
+// list of them, where and what was deployed: "production: main@abc1234",
+// then its description if it has one ("production: main@abc1234 — canary
+// 10%"). A ref that is the sha itself is given once, abbreviated.
+func deploymentTitle(environment, ref, sha, description string) string {
+	short := sha[:min(len(sha), 7)]
+	what := short
+	switch {
+	case ref == "" || ref == sha:
+	case short == "":
+		what = ref
+	default:
+		what = ref + "@" + short
+	}
+	title := environment + ": " + what
+	if description != "" {
+		title += " — " + description
+	}
+	return title
 }
 
 // noSuccessFilter names, in a preview, the deployments left out for having

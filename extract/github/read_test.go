@@ -161,7 +161,7 @@ func TestReadFields(t *testing.T) {
 		{"deployment: its own environment, the first success",
 			doraflow.Block{Name: "deps", Method: doraflow.MethodDeployment, Repositories: []string{"acme/api"}, Environment: "ignored"},
 			doraflow.Deployment{ID: "acme/api#deployment-" + itoa(f.deployments["P2"]), Method: doraflow.MethodDeployment, Block: "deps", Environment: "production",
-				SHA: f.lone2.String(), DeployedAt: at(13), Title: "main", Author: "alice"},
+				SHA: f.lone2.String(), DeployedAt: at(13), Title: "production: main@" + f.lone2.String()[:7], Author: "alice"},
 			nil},
 	}
 	for _, tt := range tests {
