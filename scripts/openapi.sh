@@ -18,6 +18,8 @@ set -euo pipefail
 die() { echo "openapi.sh: $*" >&2; exit 1; }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/npm-member.sh
+. "$root/scripts/npm-member.sh"
 
 package=@octokit/openapi
 version=23.0.2
@@ -26,33 +28,7 @@ member=package/generated/api.github.com.json
 spec=$dir/api.github.com-$version.json
 
 fetch() {
-	if [ ! -s "$spec" ]; then
-		if ! command -v npm >/dev/null 2>&1; then
-			command -v apt-get >/dev/null 2>&1 || die "npm is not installed and there is no apt-get: install npm, or download $member of $package@$version yourself to $spec"
-			local sudo=""
-			[ "$(id -u)" -eq 0 ] || sudo="sudo"
-			echo "openapi.sh: installing npm (apt-get) to fetch $package" >&2
-			$sudo apt-get update -qq >/dev/null
-			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq npm >/dev/null
-			command -v npm >/dev/null 2>&1 || die "apt-get did not install npm"
-		fi
-		mkdir -p "$dir"
-		echo "openapi.sh: downloading $package@$version (about 30 MB) into $dir (npm pack)" >&2
-		# Into a scratch directory first, so that an interrupted download
-		# or unpacking never passes for the description.
-		local tmp
-		tmp=$(mktemp -d "$dir/pack.XXXXXX")
-		if ! (cd "$tmp" && npm pack --silent "$package@$version" >/dev/null); then
-			rm -rf "$tmp"
-			die "npm pack $package@$version failed"
-		fi
-		if ! tar xzf "$tmp"/*.tgz -C "$tmp" "$member"; then
-			rm -rf "$tmp"
-			die "$package@$version has no $member: the package's layout changed, pick the new path in $0"
-		fi
-		mv "$tmp/$member" "$spec"
-		rm -rf "$tmp"
-	fi
+	npm_member "$package" "$version" "$member" "$spec"
 	echo "$spec"
 }
 
