@@ -63,6 +63,9 @@ type Budget struct {
 	// first of github.token and github.tokens), "token 2", …, or "app
 	// installation 123".
 	Label string
+	// Resource is the budget's kind at the source: GitHub's "core" (its
+	// REST API) or "graphql" (points).
+	Resource string
 	// Known is false until a response signed with the credential came.
 	Known            bool
 	Limit, Remaining int

@@ -103,18 +103,23 @@ func (e *env) githubBudgets(ctx context.Context, cfg *config.Config) ([]doraflow
 	return gh.CheckBudgets(ctx)
 }
 
-// writeBudgets prints each GitHub credential's rate-limit budget, by its
-// label (never the credential), and what could not be asked. GitHub being
-// out of reach is no failure of status: the store's side was printed.
+// writeBudgets prints each GitHub credential's rate-limit budgets (the
+// REST API's requests, GraphQL's points), by its label (never the
+// credential), and what could not be asked. GitHub being out of reach is
+// no failure of status: the store's side was printed.
 func writeBudgets(w io.Writer, budgets []doraflow.Budget, err error) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nGITHUB RATE LIMITS\nCREDENTIAL\tREMAINING\tLIMIT\tRESETS")
+	fmt.Fprintln(tw, "\nGITHUB RATE LIMITS\nCREDENTIAL\tAPI\tREMAINING\tLIMIT\tRESETS")
 	for _, b := range budgets {
+		api := map[string]string{"core": "rest", "graphql": "graphql (points)"}[b.Resource]
+		if api == "" {
+			api = b.Resource
+		}
 		if !b.Known {
-			fmt.Fprintf(tw, "%s\t—\t—\t—\n", b.Label)
+			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\n", b.Label, api)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", b.Label, b.Remaining, b.Limit, b.Reset.Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", b.Label, api, b.Remaining, b.Limit, b.Reset.Format(time.RFC3339))
 	}
 	if err != nil {
 		fmt.Fprintf(tw, "(could not ask GitHub: %s)\n", metrics.Text(err.Error()))

@@ -40,17 +40,19 @@ func TestStatusEscapesText(t *testing.T) {
 func TestStatusBudgets(t *testing.T) {
 	reset := time.Date(2024, 1, 2, 11, 0, 0, 0, time.UTC)
 	budgets := []doraflow.Budget{
-		{Label: "token 1", Known: true, Limit: 5000, Remaining: 4321, Reset: reset},
-		{Label: "token 2"},
+		{Label: "token 1", Resource: "core", Known: true, Limit: 5000, Remaining: 4321, Reset: reset},
+		{Label: "token 1", Resource: "graphql", Known: true, Limit: 5000, Remaining: 4997, Reset: reset},
+		{Label: "token 2", Resource: "core"},
 	}
 	var out bytes.Buffer
 	if err := writeBudgets(&out, budgets, errors.New("token 2: GET /rate_limit: HTTP 401 — check github.tokens[0] "+hostile)); err != nil {
 		t.Fatal(err)
 	}
 	want := "\nGITHUB RATE LIMITS\n" +
-		"CREDENTIAL  REMAINING  LIMIT  RESETS\n" +
-		"token 1     4321       5000   2024-01-02T11:00:00Z\n" +
-		"token 2     —          —      —\n"
+		"CREDENTIAL  API               REMAINING  LIMIT  RESETS\n" +
+		"token 1     rest              4321       5000   2024-01-02T11:00:00Z\n" +
+		"token 1     graphql (points)  4997       5000   2024-01-02T11:00:00Z\n" +
+		"token 2     rest              —          —      —\n"
 	if got := out.String(); !strings.HasPrefix(got, want) || !strings.Contains(got, "(could not ask GitHub: token 2: GET /rate_limit: HTTP 401 — check github.tokens[0]") || rawTerminalText(got) {
 		t.Errorf("status budgets:\n%s\nwant:\n%s(could not ask GitHub: …) escaped", got, want)
 	}

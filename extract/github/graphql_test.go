@@ -129,8 +129,14 @@ func TestGraphQLLongPullRequest(t *testing.T) {
 	b := block(doraflow.MethodMergedPR, doraflow.Filters{"labels": []string{"area-110"}})
 	restRows, _ := read(t, newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIREST }), b, monthSince, monthUntil, nil)
 	srv.ResetLog()
-	gqlRows, st := read(t, newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL }), b, monthSince, monthUntil, nil)
+	gqlSrc := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL })
+	gqlRows, st := read(t, gqlSrc, b, monthSince, monthUntil, nil)
 	want := "acme/api#pr-" + strconv.Itoa(long.Number)
+	// The points spent show beside the REST budget (status, /metrics).
+	gqlRate := srv.GraphQLRate()
+	if bs := gqlSrc.Budgets(); len(bs) != 2 || bs[1].Resource != "graphql" || !bs[1].Known || bs[1].Remaining != gqlRate.Remaining || bs[1].Limit != gqlRate.Limit {
+		t.Errorf("Budgets() = %+v, want token 1's core and graphql budgets, graphql at the fake's %+v", bs, gqlRate)
+	}
 	if got := gqlRows.deploymentIDs(); !reflect.DeepEqual(got, []string{want}) {
 		t.Fatalf("GraphQL read deployments %v, want %v", got, []string{want})
 	}

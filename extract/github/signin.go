@@ -53,10 +53,30 @@ type credential struct {
 	token     string // a token; "" for an App
 	app       *appTokens
 
-	// The budget, guarded by signIn.mu.
+	// The budgets, guarded by signIn.mu: the REST API's (core), which
+	// decides when another credential takes over, and GraphQL's points.
+	budget
+	graphql budget
+}
+
+// budget is one rate-limit budget of a credential, as GitHub's last
+// answer said.
+type budget struct {
 	known            bool
 	limit, remaining int
 	reset            time.Time
+}
+
+// take records an answer's budget: a later window replaces it, and of
+// answers of one window, which come back out of order, the lowest count
+// is the latest.
+func (b *budget) take(limit, remaining int, reset time.Time) {
+	switch {
+	case !b.known || reset.After(b.reset):
+		b.known, b.limit, b.remaining, b.reset = true, limit, remaining, reset
+	case reset.Equal(b.reset):
+		b.remaining = min(b.remaining, remaining)
+	}
 }
 
 // authorization returns the Authorization header value of an attempt
@@ -232,8 +252,9 @@ func (s *signIn) earliest() *credential {
 // all, which is when the retry layer then tries again.
 func (s *signIn) observe(c *credential, resp *http.Response) (switchCredential bool) {
 	h := resp.Header
-	if r := h.Get("X-RateLimit-Resource"); r != "" && r != "core" {
-		return false // another budget (search, graphql) than the one tracked
+	resource := h.Get("X-RateLimit-Resource")
+	if resource != "" && resource != "core" && resource != "graphql" {
+		return false // another budget (search, …) than the ones tracked
 	}
 	remaining, err1 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 	limit, err2 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
@@ -244,13 +265,13 @@ func (s *signIn) observe(c *credential, resp *http.Response) (switchCredential b
 	reset := time.Unix(resetSecs, 0).UTC()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case !c.known || reset.After(c.reset):
-		c.known, c.limit, c.remaining, c.reset = true, limit, remaining, reset
-	case reset.Equal(c.reset):
-		// Answers come back out of order: the lowest count is the latest.
-		c.remaining = min(c.remaining, remaining)
+	if resource == "graphql" {
+		// GraphQL's points: shown, not switched on (a RATE_LIMITED
+		// answer is waited out by the GraphQL reader).
+		c.graphql.take(limit, remaining, reset)
+		return false
 	}
+	c.budget.take(limit, remaining, reset)
 	refused := (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests) && remaining == 0
 	if !refused {
 		return false
@@ -269,9 +290,13 @@ func (s *signIn) observe(c *credential, resp *http.Response) (switchCredential b
 func (s *signIn) budgets() []doraflow.Budget {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]doraflow.Budget, len(s.creds))
-	for i, c := range s.creds {
-		out[i] = doraflow.Budget{Label: c.label, Known: c.known, Limit: c.limit, Remaining: c.remaining, Reset: c.reset}
+	out := make([]doraflow.Budget, 0, len(s.creds))
+	for _, c := range s.creds {
+		out = append(out, doraflow.Budget{Label: c.label, Resource: "core", Known: c.known, Limit: c.limit, Remaining: c.remaining, Reset: c.reset})
+		if c.graphql.known {
+			g := c.graphql
+			out = append(out, doraflow.Budget{Label: c.label, Resource: "graphql", Known: true, Limit: g.limit, Remaining: g.remaining, Reset: g.reset})
+		}
 	}
 	return out
 }
@@ -299,12 +324,37 @@ func (s *signIn) check(ctx context.Context, apiRoot string) ([]doraflow.Budget, 
 			continue
 		}
 		s.observe(c, resp)
+		if resp.StatusCode == http.StatusOK {
+			s.observeGraphQL(c, resp.Body)
+		}
 		discard(resp)
 		if resp.StatusCode != http.StatusOK {
 			errs = append(errs, fmt.Errorf("%s: GET /rate_limit: HTTP %d — check %s", c.label, resp.StatusCode, c.configKey))
 		}
 	}
 	return s.budgets(), errors.Join(errs...)
+}
+
+// observeGraphQL takes c's GraphQL budget from a /rate_limit answer's
+// body (resources.graphql), which its headers, the core budget's, do not
+// carry. An answer without it changes nothing.
+func (s *signIn) observeGraphQL(c *credential, body io.Reader) {
+	var rl struct {
+		Resources struct {
+			GraphQL *struct {
+				Limit     int   `json:"limit"`
+				Remaining int   `json:"remaining"`
+				Reset     int64 `json:"reset"`
+			} `json:"graphql"`
+		} `json:"resources"`
+	}
+	if json.NewDecoder(io.LimitReader(body, 1<<20)).Decode(&rl) != nil || rl.Resources.GraphQL == nil {
+		return
+	}
+	g := rl.Resources.GraphQL
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.graphql.take(g.Limit, g.Remaining, time.Unix(g.Reset, 0).UTC())
 }
 
 // signInError is a failure to sign in: a refused credential (wrapping

@@ -332,7 +332,7 @@ func TestCheckBudgets(t *testing.T) {
 	f := handMade(t)
 	tokens := []string{testToken, "ghp_second0000000"}
 	clk := newClock(future)
-	srv := startFake(t, f.org, githubfake.Options{Token: tokens[0], Tokens: tokens[1:], Budget: 50, Now: clk.Now})
+	srv := startFake(t, f.org, githubfake.Options{Token: tokens[0], Tokens: tokens[1:], Budget: 50, GraphQLBudget: 300, Now: clk.Now})
 	src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.Tokens = tokens[1:] })
 	b := block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"})
 	read(t, src, b, monthSince, monthUntil, nil)
@@ -348,9 +348,12 @@ func TestCheckBudgets(t *testing.T) {
 	if got := srv.Stats().Charged; got != charged {
 		t.Errorf("CheckBudgets was charged %d requests, want none", got-charged)
 	}
+	// GraphQL's points come from /rate_limit's body, as GitHub gives them.
 	want := []doraflow.Budget{
-		{Label: "token 1", Known: true, Limit: 50, Remaining: used.Remaining},
-		{Label: "token 2", Known: true, Limit: 50, Remaining: 50},
+		{Label: "token 1", Resource: "core", Known: true, Limit: 50, Remaining: used.Remaining},
+		{Label: "token 1", Resource: "graphql", Known: true, Limit: 300, Remaining: 300},
+		{Label: "token 2", Resource: "core", Known: true, Limit: 50, Remaining: 50},
+		{Label: "token 2", Resource: "graphql", Known: true, Limit: 300, Remaining: 300},
 	}
 	if len(budgets) != len(want) {
 		t.Fatalf("CheckBudgets = %+v, want %d budgets", budgets, len(want))

@@ -47,9 +47,11 @@ func (s *Server) routes() {
 }
 
 // hRateLimit answers GET /rate_limit, which GitHub does not charge for.
-// Only the core budget is modelled; the other resources show full budgets.
+// The core and GraphQL budgets are modelled; the other resources show full
+// budgets.
 func hRateLimit(c *call) int {
 	rate := c.s.charge(c.budget, c.now, false)
+	gql := c.s.graphqlCharge(c.budget, c.now, 0)
 	w := &c.w
 	res := func(k string, limit, used int, reset int64) {
 		w.Key(k).Object()
@@ -64,7 +66,7 @@ func hRateLimit(c *call) int {
 	w.Key("resources").Object()
 	res("core", rate.Limit, rate.Used, reset)
 	res("search", 30, 0, c.now.Unix()+60)
-	res("graphql", 5000, 0, reset)
+	res("graphql", gql.Limit, gql.Used, gql.Reset.Unix())
 	res("integration_manifest", 5000, 0, reset)
 	res("code_search", 10, 0, c.now.Unix()+60)
 	w.EndObject()
