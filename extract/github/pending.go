@@ -38,7 +38,10 @@ import (
 // or can no longer: a run 35 days after its latest attempt started (GitHub
 // cancels a run then, waiting included: "Usage limits", "Workflow run
 // time"), a deployment 30 days after its creation (doraflow's bound; GitHub
-// sets none).
+// sets none). Expiry goes by the clock, so a backfill of old history finds
+// every watch expired: an expired watch is therefore judged once more, in
+// full (no ETag), counted when it finished in the window, kept when it
+// finished after it, and forgotten otherwise.
 //
 // Keys are "github/<block fingerprint>/repos/<owner>/<repo>/runs/<id>" and
 // ".../deployments/<id>"; values "p1 EXPIRY ETAG" (EXPIRY in Unix seconds,
@@ -228,12 +231,17 @@ func runWatch(run *github.WorkflowRun, etag string) watch {
 func (rr *repoRead) recheckRuns(ctx context.Context, filters []check[*github.WorkflowRun], out *[]doraflow.Deployment) error {
 	now := rr.s.now()
 	for _, w := range rr.watches.due(kindRuns) {
-		if now.After(w.expires) {
-			rr.watches.done(kindRuns, w.id)
-			continue
+		// A watch past its expiry can change no more, but it is still
+		// judged once, unconditionally: a backfill of old history reads
+		// runs whose watches expired long ago by the clock, and one that
+		// finished after the window that listed it counts in a later one.
+		expired := now.After(w.expires)
+		reqCtx := conditional(ctx, w.etag)
+		if expired {
+			reqCtx = ctx
 		}
 		endpoint := rr.endpoint("/actions/runs/" + strconv.FormatInt(w.id, 10))
-		run, resp, err := rr.s.gh.Actions.GetWorkflowRunByID(conditional(ctx, w.etag), rr.owner, rr.name, w.id)
+		run, resp, err := rr.s.gh.Actions.GetWorkflowRunByID(reqCtx, rr.owner, rr.name, w.id)
 		switch {
 		case notModified(resp):
 			continue
@@ -250,8 +258,13 @@ func (rr *repoRead) recheckRuns(ctx context.Context, filters []check[*github.Wor
 			}
 			continue
 		}
-		if d, counts := rr.completedRun(run); counts && d.DeployedAt.Before(rr.window.until) {
+		d, counts := rr.completedRun(run)
+		if counts && d.DeployedAt.Before(rr.window.until) {
 			*out = append(*out, d)
+			rr.watches.done(kindRuns, w.id)
+			continue
+		}
+		if expired && !counts {
 			rr.watches.done(kindRuns, w.id)
 			continue
 		}
@@ -282,11 +295,13 @@ func (rr *repoRead) recheckDeployments(ctx context.Context, out *[]doraflow.Depl
 	now := rr.s.now()
 	checks := rr.deploymentChecks()
 	for _, w := range rr.watches.due(kindDeployments) {
-		if now.After(w.expires) {
-			rr.watches.done(kindDeployments, w.id)
-			continue
+		// As for runs: an expired watch is judged once more, in full.
+		expired := now.After(w.expires)
+		etag := w.etag
+		if expired {
+			etag = ""
 		}
-		sts, err := rr.statuses(ctx, w.id, w.etag)
+		sts, err := rr.statuses(ctx, w.id, etag)
 		switch {
 		case err != nil && httpStatus(err) == http.StatusNotFound:
 			rr.watches.done(kindDeployments, w.id)
@@ -297,7 +312,9 @@ func (rr *repoRead) recheckDeployments(ctx context.Context, out *[]doraflow.Depl
 			continue
 		}
 		if sts.first == nil || !sts.first.GetCreatedAt().Before(rr.window.until) {
-			if sts.final() {
+			// A success at or after until counts in a later window;
+			// without one, a final status or an expired watch ends it.
+			if sts.first == nil && (sts.final() || expired) {
 				rr.watches.done(kindDeployments, w.id)
 			} else {
 				rr.watches.keep(kindDeployments, w.id, watch{expires: w.expires, etag: sts.etag})

@@ -160,13 +160,41 @@ func TestRunsThatFinishLate(t *testing.T) {
 				t.Errorf("an hour on: %d GET /actions/runs/{id}, %d of them 304; want 1 and 1", asked, free)
 			}
 			// 35 days after it was created, GitHub has cancelled it: it is
-			// forgotten without a request.
+			// judged once more, in full, and forgotten.
 			srv.ResetLog()
 			s.sync(t0.Add(36*24*time.Hour), t0.Add(36*24*time.Hour+time.Hour))
-			if n := countEndpoint(srv, repoPrefix+"/actions/runs/{id}"); n != 0 || s.watched() != 0 {
-				t.Errorf("36 days on: %d GET /actions/runs/{id}, %d left to check, want 0 and 0", n, s.watched())
+			if n := countEndpoint(srv, repoPrefix+"/actions/runs/{id}"); n != 1 || s.watched() != 0 {
+				t.Errorf("36 days on: %d GET /actions/runs/{id}, %d left to check, want 1 and 0", n, s.watched())
 			}
 		})
+	}
+}
+
+// TestBackfillOfOldRuns backfills, long after the fact, two windows in
+// turn: a run the first window lists finished after its end, when the
+// clock says its watch expired long ago. The second window counts it all
+// the same (a watch past its expiry is judged once more, in full), as a
+// backfill in other chunks would: the fault suite found the run lost.
+func TestBackfillOfOldRuns(t *testing.T) {
+	o, r, shas := lateOrg(t)
+	t0 := at(24)
+	id := r.AddRun(githubfake.RunSpec{Workflow: "deploy.yml", SHA: shas[1], CreatedAt: t0}).ID
+	finished := t0.Add(50 * time.Hour)
+	r.FinishRun(id, "", t0.Add(50*time.Hour-time.Minute), finished)
+	srv := startFake(t, o, githubfake.Options{})
+	s := newSyncer(t, srv, block(doraflow.MethodWorkflowRun, doraflow.Filters{"workflow": "deploy.yml"}), true)
+	s.clk.Advance(400 * 24 * time.Hour) // a year on: every watch has expired by the clock
+	first, _ := read(t, s.src, s.block, t0.Add(-time.Hour), t0.Add(47*time.Hour), nil)
+	if len(first.deployments) != 0 || s.watched() != 1 {
+		t.Fatalf("first window: %v, %d remembered; want none, and the run remembered", first.deploymentIDs(), s.watched())
+	}
+	second, _ := read(t, s.src, s.block, t0.Add(47*time.Hour), t0.Add(95*time.Hour), nil)
+	want := "acme/api#run-" + itoa(id)
+	if d, ok := second.deployments[want]; !ok || len(second.deployments) != 1 || !d.DeployedAt.Equal(finished) {
+		t.Fatalf("second window: %v, want %s deployed at %v", second.deploymentIDs(), want, finished)
+	}
+	if s.watched() != 0 {
+		t.Errorf("%d runs left to check again, want 0", s.watched())
 	}
 }
 
