@@ -58,6 +58,11 @@ type Item struct {
 	StartedAt  *time.Time `json:"started_at,omitempty"` // changes
 	LeadTime   *int64     `json:"lead_time_seconds,omitempty"`
 	ChangeKind string     `json:"change_kind,omitempty"` // pull_request or commit
+	// Stages are, for a change, the stages of its lead time as the
+	// stage medians of metrics count them (read from the same stage
+	// events); a stage the change does not have is null. Nil, and left
+	// out of the JSON, for the other kinds.
+	*transform.Stages
 	// Commits lists, for a change whose first deployment was found by
 	// comparing commits, the commits of that comparison that made it,
 	// oldest first.
@@ -83,7 +88,7 @@ func (p *Pipeline) Explain(ctx context.Context, q ExplainQuery) ([]Item, error) 
 		ExplainDeployments: {doraflow.EventDeployment},
 		ExplainFailures:    {doraflow.EventDeployment},
 		ExplainRework:      {doraflow.EventDeployment},
-		ExplainChanges:     {doraflow.EventChange},
+		ExplainChanges:     append([]doraflow.EventKind{doraflow.EventChange}, doraflow.StageKinds()...),
 		ExplainIncidents:   {doraflow.EventIncident, doraflow.EventRestore},
 	}[q.What]
 	if kinds == nil {
@@ -187,15 +192,41 @@ func (p *Pipeline) explainChanges(ctx context.Context, events []doraflow.Event) 
 	for _, c := range facts.Changes {
 		changes[c.ID] = c
 	}
+	// A change's stage events share its key but for the kind.
+	stages := map[doraflow.EventKey]*transform.Stages{}
+	stagesOf := func(e doraflow.Event) *transform.Stages {
+		k := e.Key()
+		k.Kind = doraflow.EventChange
+		if stages[k] == nil {
+			stages[k] = &transform.Stages{}
+		}
+		return stages[k]
+	}
+	for _, e := range events {
+		v := e.Value
+		switch e.Kind {
+		case doraflow.EventCoding:
+			stagesOf(e).Coding = &v
+		case doraflow.EventPickup:
+			stagesOf(e).Pickup = &v
+		case doraflow.EventReview:
+			stagesOf(e).Review = &v
+		case doraflow.EventDeploy:
+			stagesOf(e).Deploy = &v
+		}
+	}
 	items := make([]Item, 0, len(events))
 	for _, e := range events {
+		if e.Kind != doraflow.EventChange {
+			continue
+		}
 		c := changes[e.EntityID]
 		started, lead := c.StartedAt, e.Value
 		items = append(items, Item{
 			Kind: string(doraflow.EventChange), ID: e.EntityID, Service: e.Service, Team: e.Team, Environment: e.Environment,
 			Repository: e.Repository, At: e.At, Title: c.Title, URL: c.URL, Author: c.Author, SHA: c.SHA,
 			DeploymentID: e.DeploymentID, StartedAt: &started, LeadTime: &lead, ChangeKind: string(c.Kind),
-			Commits: facts.Commits[e.DeploymentID][e.EntityID],
+			Commits: facts.Commits[e.DeploymentID][e.EntityID], Stages: stagesOf(e),
 		})
 	}
 	return items, nil

@@ -1,13 +1,16 @@
 package pipeline_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
 	"doraflow"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
+	"doraflow/pipeline"
 	"doraflow/pipeline/pipelinetest"
+	"doraflow/transform"
 )
 
 // staged returns pull request c opened, first reviewed by someone other
@@ -63,6 +66,27 @@ func TestStagesOfLeadTime(t *testing.T) {
 			!eqPtr(wr.DeployTimeMedian, f(86400)) {
 			t.Fatalf("web: changes %d coding %v pickup %v review %v deploy %v, want 1, 3600, null, null, 86400",
 				wr.Changes, show(wr.CodingTimeMedian), show(wr.PickupTimeMedian), show(wr.ReviewTimeMedian), show(wr.DeployTimeMedian))
+		}
+
+		// explain changes lists each change with the stages the medians
+		// count, null where the change has no such stage.
+		items, err := h.P.Explain(h.Ctx, pipeline.ExplainQuery{What: pipeline.ExplainChanges, From: q.From, To: q.To})
+		must(t, err)
+		n := func(v int64) *int64 { return &v }
+		wantStages := map[string]transform.Stages{
+			"r": {Coding: n(7200), Pickup: n(10800), Review: n(68400), Deploy: n(86400)},
+			"a": {Coding: n(14400), Deploy: n(43200)},
+			"l": {Deploy: n(43200)},
+			"w": {Coding: n(3600), Deploy: n(86400)},
+		}
+		if len(items) != len(wantStages) {
+			t.Fatalf("explain changes lists %d changes, want %d", len(items), len(wantStages))
+		}
+		for _, it := range items {
+			want := wantStages[it.ID]
+			if it.Stages == nil || !reflect.DeepEqual(*it.Stages, want) {
+				t.Errorf("explain: change %s has stages %s, want %s", it.ID, pipelinetest.JSON(it.Stages), pipelinetest.JSON(want))
+			}
 		}
 
 		// A later sync finds a review of w by someone else, 30 minutes

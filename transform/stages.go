@@ -8,9 +8,13 @@ import (
 
 // Stages are the stages of one change's lead time (docs/metrics.md,
 // "Stages"), in seconds and never below 0; nil where the change has no
-// such stage.
+// such stage. The JSON names are those of `explain changes`, which
+// writes null for a stage the change does not have.
 type Stages struct {
-	Coding, Pickup, Review, Deploy *int64
+	Coding *int64 `json:"coding_seconds"`
+	Pickup *int64 `json:"pickup_seconds"`
+	Review *int64 `json:"review_seconds"`
+	Deploy *int64 `json:"deploy_seconds"`
 }
 
 // StagesOf returns the stages of change c first deployed at deployedAt.

@@ -17,6 +17,7 @@ import (
 
 	"doraflow/metrics"
 	"doraflow/pipeline"
+	"doraflow/transform"
 )
 
 func cmdExplain(ctx context.Context, e *env, args []string) error {
@@ -129,7 +130,7 @@ func (e *env) page(forPeople bool, write func(io.Writer) error) error {
 }
 
 var itemColumns = []string{"kind", "id", "at", "service", "team", "environment", "repository", "title", "url", "block", "deployment_id", "reason",
-	"started_at", "lead_time_seconds", "resolved_at", "created_in_window", "restored_in_window", "time_to_restore_seconds", "because", "commits"}
+	"started_at", "lead_time_seconds", "coding_seconds", "pickup_seconds", "review_seconds", "deploy_seconds", "resolved_at", "created_in_window", "restored_in_window", "time_to_restore_seconds", "because", "commits"}
 
 func writeItemsCSV(w io.Writer, items []pipeline.Item) error {
 	cw := csv.NewWriter(w)
@@ -137,8 +138,10 @@ func writeItemsCSV(w io.Writer, items []pipeline.Item) error {
 		return err
 	}
 	for _, it := range items {
+		st := stagesOf(it)
 		if err := cw.Write([]string{it.Kind, it.ID, it.At.UTC().Format(time.RFC3339), it.Service, it.Team, it.Environment, it.Repository,
-			it.Title, it.URL, it.Block, it.DeploymentID, it.Reason, timeCell(it.StartedAt), intCell(it.LeadTime), timeCell(it.ResolvedAt),
+			it.Title, it.URL, it.Block, it.DeploymentID, it.Reason, timeCell(it.StartedAt), intCell(it.LeadTime),
+			intCell(st.Coding), intCell(st.Pickup), intCell(st.Review), intCell(st.Deploy), timeCell(it.ResolvedAt),
 			strconv.FormatBool(it.Created), strconv.FormatBool(it.Restored), intCell(it.TimeToRestore), strings.Join(it.Because, " "),
 			strings.Join(it.Commits, " ")}); err != nil {
 			return err
@@ -171,10 +174,12 @@ func writeItemsTable(w io.Writer, what string, from, to time.Time, items []pipel
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	switch what {
 	case pipeline.ExplainChanges:
-		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tCHANGE\tSTARTED\tLEAD TIME\tFIRST DEPLOYMENT\tCOMMITS\tTITLE\tURL")
+		fmt.Fprintln(tw, "DEPLOYED\tSERVICE\tENV\tCHANGE\tSTARTED\tLEAD TIME\tCODING\tPICKUP\tREVIEW\tDEPLOY\tFIRST DEPLOYMENT\tCOMMITS\tTITLE\tURL")
 		for _, it := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.Environment), text(it.ID), stampOf(it.StartedAt),
-				human(it.LeadTime), text(it.DeploymentID), text(shortSHAs(it.Commits)), text(it.Title), text(it.URL))
+			st := stagesOf(it)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(it.At), text(it.Service), text(it.Environment), text(it.ID),
+				stampOf(it.StartedAt), human(it.LeadTime), human(st.Coding), human(st.Pickup), human(st.Review), human(st.Deploy),
+				text(it.DeploymentID), text(shortSHAs(it.Commits)), text(it.Title), text(it.URL))
 		}
 	case pipeline.ExplainIncidents:
 		fmt.Fprintln(tw, "CREATED\tSERVICE\tINCIDENT\tRESOLVED\tTIME TO RESTORE\tCOUNTS AS\tDEPLOYMENT\tWHY\tTITLE")
@@ -211,6 +216,15 @@ var explainNouns = map[string]string{
 	pipeline.ExplainFailures:    "failed deployment",
 	pipeline.ExplainIncidents:   "incident",
 	pipeline.ExplainRework:      "rework deployment",
+}
+
+// stagesOf returns an item's stages, all absent for the items that have
+// none (every kind but changes).
+func stagesOf(it pipeline.Item) transform.Stages {
+	if it.Stages == nil {
+		return transform.Stages{}
+	}
+	return *it.Stages
 }
 
 // shortSHAs abbreviates commits for the table, as git does, and names at
