@@ -105,10 +105,19 @@ func organisation() (first, later doraflow.FactSet) {
 	shipPRs := func(d doraflow.Deployment, n int) {
 		for range n {
 			prs++
+			lead := leads[prs%len(leads)]
 			c := doraflow.Change{
 				ID: fmt.Sprintf("%s#pr-%d", d.Repository, prs), Repository: d.Repository, Kind: doraflow.ChangePullRequest,
-				Number: prs, StartedAt: d.DeployedAt.Add(-leads[prs%len(leads)]), Title: fmt.Sprintf("Change %d", prs),
+				Number: prs, StartedAt: d.DeployedAt.Add(-lead), Title: fmt.Sprintf("Change %d", prs),
 				URL: fmt.Sprintf("https://github.com/%s/pull/%d", d.Repository, prs),
+			}
+			// Stages (docs/metrics.md): opened a quarter of the lead time
+			// in, merged at half of it; one in four reviewed by nobody but
+			// its author (no pickup, no review), the others first reviewed
+			// by someone else at a third of it.
+			c.OpenedAt, c.MergedAt = c.StartedAt.Add(lead/4), c.StartedAt.Add(lead/2)
+			if prs%4 != 0 {
+				c.FirstReviewAt = c.StartedAt.Add(lead / 3)
 			}
 			switch {
 			case prs%9 == 0:
@@ -317,6 +326,10 @@ func metricsOf(r metrics.Row) map[string]any {
 		"incidents":                      r.Incidents,
 		"restored_incidents":             r.RestoredIncidents,
 		"time_to_restore_median_seconds": f(r.TimeToRestoreMedian),
+		"coding_time_median_seconds":     f(r.CodingTimeMedian),
+		"pickup_time_median_seconds":     f(r.PickupTimeMedian),
+		"review_time_median_seconds":     f(r.ReviewTimeMedian),
+		"deploy_time_median_seconds":     f(r.DeployTimeMedian),
 		"time_to_restore_p90_seconds":    f(r.TimeToRestoreP90),
 		"time_to_restore_mean_seconds":   f(r.TimeToRestoreMean),
 		"rework_deployments":             r.ReworkDeployments,

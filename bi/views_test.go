@@ -101,6 +101,8 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(cols, ", ") + ","
 	},
+	// stages names the stages of lead time, as the views' columns do.
+	"stages": func() []string { return []string{"coding", "pickup", "review", "deploy"} },
 	"groupBy": func(cols []string) string {
 		if len(cols) == 0 {
 			return ""
@@ -131,6 +133,9 @@ SELECT
     if(restored_incidents = 0, NULL, (toFloat64(ttr_a50) * (2 - ttr_r50) + toFloat64(ttr_b50) * ttr_r50) / 2) AS time_to_restore_median_seconds,
     if(restored_incidents = 0, NULL, (toFloat64(ttr_a90) * (10 - ttr_r90) + toFloat64(ttr_b90) * ttr_r90) / 10) AS time_to_restore_p90_seconds,
     if(restored_incidents = 0, NULL, ttr_sum / restored_incidents) AS time_to_restore_mean_seconds,
+    {{- range stages}}
+    if({{.}}_n = 0, NULL, (toFloat64({{.}}_a) * (2 - {{.}}_r) + toFloat64({{.}}_b) * {{.}}_r) / 2) AS {{.}}_time_median_seconds,
+    {{- end}}
     rework_deployments,
     if(deployments = 0, NULL, rework_deployments / deployments) AS rework_rate,
     multiIf(deployment_days * 7 >= days * 5, 'elite', deployment_days * 7 >= days, 'high', deployment_days * 30 >= days, 'medium', 'low') AS deployment_frequency_level,
@@ -167,6 +172,15 @@ FROM
         ((restored_incidents - 1) * 9) % 10 AS ttr_r90,
         arrayFirst((v, c) -> c > ttr_lo90, ttr_v, ttr_cum) AS ttr_a90,
         arrayFirst((v, c) -> c > ttr_lo90 + 1, ttr_v, ttr_cum) AS ttr_b90
+        {{- range stages}},
+        tupleElement({{.}}, 1) AS {{.}}_v,
+        arrayCumSum(tupleElement({{.}}, 2)) AS {{.}}_cum,
+        toInt64(arraySum(tupleElement({{.}}, 2))) AS {{.}}_n,
+        intDiv({{.}}_n - 1, 2) AS {{.}}_lo,
+        ({{.}}_n - 1) % 2 AS {{.}}_r,
+        arrayFirst((v, c) -> c > {{.}}_lo, {{.}}_v, {{.}}_cum) AS {{.}}_a,
+        arrayFirst((v, c) -> c > {{.}}_lo + 1, {{.}}_v, {{.}}_cum) AS {{.}}_b
+        {{- end}}
     FROM
     (
         SELECT
@@ -182,6 +196,9 @@ FROM
             sum(restored_incidents) AS restored_incidents,
             sum(time_to_restore_seconds_sum) AS ttr_sum,
             sumMap(time_to_restore_seconds, time_to_restore_incidents) AS ttr
+            {{- range stages}},
+            sumMap({{.}}_time_seconds, {{.}}_time_changes) AS {{.}}
+            {{- end}}
         FROM dora_metrics_daily
         WHERE {{.Where}}
         {{groupBy .GroupBy}}
@@ -203,8 +220,9 @@ FROM dora_deployments
 WHERE counted = 1 AND {{.Where}}
 {{groupBy .GroupBy}}`))
 
-// changesTemplate computes the lead times of a slice from the
-// dora_changes view: type-7 percentiles over the sorted lead times.
+// changesTemplate computes the lead times and stage medians of a slice
+// from the dora_changes view: type-7 percentiles over the sorted lead
+// times, and over each stage's values (a change without it has NULL).
 var changesTemplate = template.Must(template.New("changes").Funcs(funcs).Parse(`
 SELECT
     {{cols .Out}}
@@ -212,10 +230,20 @@ SELECT
     if(changes = 0, NULL, (toFloat64(leads[lo50 + 1]) * (2 - r50) + toFloat64(leads[lo50 + 2]) * r50) / 2) AS lead_time_median_seconds,
     if(changes = 0, NULL, (toFloat64(leads[lo90 + 1]) * (10 - r90) + toFloat64(leads[lo90 + 2]) * r90) / 10) AS lead_time_p90_seconds,
     if(changes = 0, NULL, arraySum(leads) / changes) AS lead_time_mean_seconds
+    {{- range stages}},
+    if({{.}}_n = 0, NULL, (toFloat64({{.}}s[{{.}}_lo + 1]) * (2 - {{.}}_r) + toFloat64({{.}}s[{{.}}_lo + 2]) * {{.}}_r) / 2) AS {{.}}_time_median_seconds
+    {{- end}}
 FROM
 (
     SELECT
         {{cols .Select}}
+        {{- range stages}}
+        -- groupArray leaves out NULL: the changes without this stage.
+        arraySort(groupArray({{.}}_seconds)) AS {{.}}s,
+        toInt64(length({{.}}s)) AS {{.}}_n,
+        intDiv({{.}}_n - 1, 2) AS {{.}}_lo,
+        ({{.}}_n - 1) % 2 AS {{.}}_r,
+        {{- end}}
         arraySort(groupArray(lead_time_seconds)) AS leads,
         toInt64(length(leads)) AS changes,
         intDiv(changes - 1, 2) AS lo50,
@@ -301,9 +329,10 @@ func viewsSQL(t *testing.T, s slice) []string {
 // out of a row because it found nothing for it.
 var emptyMetrics = map[string]map[string]any{
 	"deployments": {"deployments": int64(0), "deployment_days": int64(0), "failed_deployments": int64(0), "rework_deployments": int64(0), "change_failure_rate": nil, "rework_rate": nil},
-	"changes":     {"changes": int64(0), "lead_time_median_seconds": nil, "lead_time_p90_seconds": nil, "lead_time_mean_seconds": nil},
-	"incidents":   {"incidents": int64(0)},
-	"restores":    {"restored_incidents": int64(0), "time_to_restore_median_seconds": nil, "time_to_restore_p90_seconds": nil, "time_to_restore_mean_seconds": nil},
+	"changes": {"changes": int64(0), "lead_time_median_seconds": nil, "lead_time_p90_seconds": nil, "lead_time_mean_seconds": nil,
+		"coding_time_median_seconds": nil, "pickup_time_median_seconds": nil, "review_time_median_seconds": nil, "deploy_time_median_seconds": nil},
+	"incidents": {"incidents": int64(0)},
+	"restores":  {"restored_incidents": int64(0), "time_to_restore_median_seconds": nil, "time_to_restore_p90_seconds": nil, "time_to_restore_mean_seconds": nil},
 }
 
 // mergeByKey joins the rows of the fact view queries of s on their key,
