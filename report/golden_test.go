@@ -32,11 +32,15 @@ func fixture(t *testing.T) report.Data {
 		if day%7 < 5 {
 			cells = append(cells, doraflow.Cell{Day: d, Service: "api", Team: "platform", Environment: "production", Repository: "acme/api",
 				Deployments: int64(1 + day%3), FailedDeployments: int64(day % 9 / 8), ReworkDeployments: int64(day % 6 / 5),
-				LeadTimes: doraflow.Multiset{int64(3600 * (2 + day%5)): 2, int64(86400 + 600*day): 1}})
+				LeadTimes:   doraflow.Multiset{int64(3600 * (2 + day%5)): 2, int64(86400 + 600*day): 1},
+				CodingTimes: doraflow.Multiset{int64(1800 * (1 + day%5)): 2, int64(3600 + 60*day): 1}, PickupTimes: doraflow.Multiset{int64(900 * (1 + day%3)): 2},
+				ReviewTimes: doraflow.Multiset{int64(1200 * (1 + day%4)): 2}, DeployTimes: doraflow.Multiset{1800: 2, int64(80000 + 600*day): 1}})
 		}
 		if day%4 == 1 {
 			cells = append(cells, doraflow.Cell{Day: d, Service: "web", Team: "frontend", Environment: "production", Repository: "acme/web",
-				Deployments: 1, FailedDeployments: int64(day % 8 / 5), LeadTimes: doraflow.Multiset{int64(86400 * (2 + day%3)): 1}})
+				Deployments: 1, FailedDeployments: int64(day % 8 / 5), LeadTimes: doraflow.Multiset{int64(86400 * (2 + day%3)): 1},
+				// Nobody but its authors reviews web: no pickup, no review.
+				CodingTimes: doraflow.Multiset{int64(86400 * (1 + day%3)): 1}, DeployTimes: doraflow.Multiset{86400: 1}})
 		}
 		if day == 10 || day == 24 {
 			cells = append(cells, doraflow.Cell{Day: d, Service: "payments", Team: "platform", Environment: "production", Repository: "acme/payments",

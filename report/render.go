@@ -68,7 +68,7 @@ type tableRow struct {
 }
 
 // tableColumns head the metric cells of a table row, in order.
-var tableColumns = []string{"Deploys", "Per day", "Deploy days", "Changes", "Lead p50", "Lead p90", "CFR", "Incidents", "Restored", "TTR p50", "Rework"}
+var tableColumns = []string{"Deploys", "Per day", "Deploy days", "Changes", "Lead p50", "Lead p90", "Coding p50", "Pickup p50", "Review p50", "Deploy p50", "CFR", "Incidents", "Restored", "TTR p50", "Rework"}
 
 // Write renders d as one self-contained HTML page.
 func Write(w io.Writer, d Data) error {
@@ -197,6 +197,10 @@ func newTable(groupBy string, rows []metrics.Row) table {
 				strconv.FormatInt(r.Changes, 10),
 				metrics.Seconds(r.LeadTimeMedian),
 				metrics.Seconds(r.LeadTimeP90),
+				metrics.Seconds(r.CodingTimeMedian),
+				metrics.Seconds(r.PickupTimeMedian),
+				metrics.Seconds(r.ReviewTimeMedian),
+				metrics.Seconds(r.DeployTimeMedian),
 				metrics.Percent(r.ChangeFailureRate),
 				strconv.FormatInt(r.Incidents, 10),
 				strconv.FormatInt(r.RestoredIncidents, 10),
