@@ -67,9 +67,6 @@ type tableRow struct {
 	Level       level
 }
 
-// tableColumns head the metric cells of a table row, in order.
-var tableColumns = []string{"Deploys", "Per day", "Deploy days", "Changes", "Lead p50", "Lead p90", "Coding p50", "Pickup p50", "Review p50", "Deploy p50", "CFR", "Incidents", "Restored", "TTR p50", "Rework"}
-
 // Write renders d as one self-contained HTML page.
 func Write(w io.Writer, d Data) error {
 	if d.Location == nil {
