@@ -64,11 +64,6 @@ func errorsOf(problems []Problem) error {
 	return &Errors{Problems: sorted}
 }
 
-// Suggest returns the candidate closest to word, or "" when none is close
-// enough to be a plausible typo: the "did you mean" of a command line
-// value (an unknown --service) as of a config key.
-func Suggest(word string, candidates []string) string { return suggest(word, candidates) }
-
 // suggest returns the candidate closest to word, or "" when none is close
 // enough to be a plausible typo (doraflow.Nearest).
 func suggest(word string, candidates []string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"doraflow"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,7 +57,7 @@ func checkKnown(cmd, what, name string, known []string) error {
 		return usageErr("%s: unknown %s %q: the config lists no %ss and there is no data yet", cmd, what, name, what)
 	}
 	hint := ""
-	if s := config.Suggest(name, known); s != "" {
+	if s := doraflow.Nearest(name, known); s != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return usageErr("%s: unknown %s %q%s: it is neither in the config nor in the data; known: %s", cmd, what, name, hint, strings.Join(known, ", "))
