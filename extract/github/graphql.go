@@ -87,17 +87,6 @@ func (e *graphqlError) Error() string {
 	return fmt.Sprintf("github: POST /graphql (%s): %s", e.query, strings.Join(msgs, "; "))
 }
 
-// notFound reports whether GitHub could not resolve the repository (it
-// does not exist or the credential cannot see it): the REST API's 404.
-func (e *graphqlError) notFound() bool {
-	for _, ge := range e.errors {
-		if ge.Type == "NOT_FOUND" {
-			return true
-		}
-	}
-	return false
-}
-
 // graphql sends one query (named name, for logs and errors) and decodes
 // its data into out. The request goes through the REST client's stack
 // below go-github (sign-in, rate limits, retries, the origin guard).
