@@ -177,6 +177,14 @@ type Incident struct {
 	// Retracted marks a custom incident taken back: it stays in the
 	// facts' history and counts nowhere.
 	Retracted bool
+	// SourceService and SourceServiceName name the service the incident
+	// belongs to at its source (PagerDuty: the service id, e.g. PAPI001,
+	// and its name). The pipeline maps them to a doraflow service through
+	// the config's services, and stores them so that a change of that
+	// mapping retags the incident without reading it again. Both are ""
+	// for custom incidents and for incidents stored before doraflow kept
+	// them.
+	SourceService, SourceServiceName string
 }
 
 // Resolved reports whether the incident has been resolved.

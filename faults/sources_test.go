@@ -9,6 +9,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"doraflow"
 	"doraflow/config"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
@@ -136,7 +137,7 @@ func (p *pagerDutyFake) option(cfg *config.Config, _ *clickhouse.Store, sleep fu
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.WithPagerDuty(src), nil
+	return pipeline.WithExtractor(doraflow.SourcePagerDuty, src), nil
 }
 
 func (p *pagerDutyFake) deleteTenth() ([]string, error) {
@@ -211,7 +212,7 @@ func (g *gitHubFake) option(cfg *config.Config, store *clickhouse.Store, sleep f
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.WithGitHub(src), nil
+	return pipeline.WithExtractor(doraflow.SourceGitHub, src), nil
 }
 
 // deleteTenth deletes every tenth workflow run, pull request and release

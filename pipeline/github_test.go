@@ -57,7 +57,7 @@ func newGHHarness(t *testing.T, blocks []doraflow.Block) *ghHarness {
 		Sleep: func(context.Context, time.Duration) error { return nil }, Now: func() time.Time { return h.Now }})
 	must(t, err)
 	h.src = src
-	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.Now }))
+	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithExtractor(doraflow.SourceGitHub, src), pipeline.WithClock(func() time.Time { return h.Now }))
 	return h
 }
 

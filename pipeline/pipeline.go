@@ -24,27 +24,21 @@ type Pipeline struct {
 	catalog *transform.Catalog
 	now     func() time.Time
 
-	// readers read the blocks of each source the pipeline was given.
-	readers map[doraflow.Source]reader
-	// github also looks up what custom deployments ship.
-	github    DeploymentSource
-	telemetry *Telemetry
+	// extractors read the blocks of each source the pipeline was given;
+	// GitHub's also looks up what custom deployments ship.
+	extractors map[doraflow.Source]doraflow.Extractor
+	telemetry  *Telemetry
 }
 
 // Option configures a Pipeline.
 type Option func(*Pipeline)
 
-// WithPagerDuty sets the source of PagerDuty blocks.
-func WithPagerDuty(s IncidentSource) Option {
-	return func(p *Pipeline) { p.readers[doraflow.SourcePagerDuty] = pagerdutyReader{p, s} }
-}
-
-// WithGitHub sets the source of GitHub blocks.
-func WithGitHub(s DeploymentSource) Option {
-	return func(p *Pipeline) {
-		p.github = s
-		p.readers[doraflow.SourceGitHub] = githubReader{p, s}
-	}
+// WithExtractor sets the extractor that reads the blocks of source (the
+// config's registry says which source reads a block's method). An
+// extractor of GitHub that can also say what a commit range ships
+// (Shipped) works out the changes of custom deployments too.
+func WithExtractor(source doraflow.Source, x doraflow.Extractor) Option {
+	return func(p *Pipeline) { p.extractors[source] = x }
 }
 
 // WithTelemetry counts the pipeline's work in t.
@@ -55,7 +49,7 @@ func WithClock(now func() time.Time) Option { return func(p *Pipeline) { p.now =
 
 // New returns a pipeline for cfg writing to store.
 func New(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger, opts ...Option) *Pipeline {
-	p := &Pipeline{cfg: cfg, store: store, log: log, catalog: transform.NewCatalog(cfg.Services), now: time.Now, readers: map[doraflow.Source]reader{}}
+	p := &Pipeline{cfg: cfg, store: store, log: log, catalog: transform.NewCatalog(cfg.Services), now: time.Now, extractors: map[doraflow.Source]doraflow.Extractor{}}
 	for _, o := range opts {
 		o(p)
 	}

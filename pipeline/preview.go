@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/extract/pagerduty"
 )
 
 // previewMatches is how many matches a PreviewResult shows.
@@ -27,43 +26,6 @@ var ErrNotConfigured = errors.New("source not configured")
 // ErrNothingToPreview means the block reads no source (method custom):
 // what it matches is recorded, so there is nothing to read ahead of time.
 var ErrNothingToPreview = errors.New("nothing to preview")
-
-// previewer is a source that can preview a block (github.Source,
-// pagerduty.Source). It is separate so that sources built for tests need
-// not implement it.
-type previewer[T any] interface {
-	Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]T, error)
-}
-
-// previewWith previews b through src, when src can preview, and says
-// where each match is (id, time and link).
-func previewWith[T any](ctx context.Context, src any, b doraflow.Block, since, until time.Time, funnel doraflow.Funnel, match func(T) PreviewMatch) ([]PreviewMatch, error) {
-	pv, ok := src.(previewer[T])
-	if !ok {
-		return nil, fmt.Errorf("%w: block %s: this source cannot preview", ErrNotConfigured, b.Name)
-	}
-	found, err := pv.Preview(ctx, b, since, until, funnel)
-	if err != nil {
-		return nil, err
-	}
-	matches := make([]PreviewMatch, len(found))
-	for i, f := range found {
-		matches[i] = match(f)
-	}
-	return matches, nil
-}
-
-func (r githubReader) preview(ctx context.Context, b doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]PreviewMatch, error) {
-	return previewWith(ctx, r.src, b, since, until, funnel, func(d doraflow.Deployment) PreviewMatch {
-		return PreviewMatch{ID: d.ID, At: d.DeployedAt, URL: d.URL}
-	})
-}
-
-func (r pagerdutyReader) preview(ctx context.Context, b doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]PreviewMatch, error) {
-	return previewWith(ctx, r.src, b, since, until, funnel, func(in pagerduty.Incident) PreviewMatch {
-		return PreviewMatch{ID: in.ID, At: in.CreatedAt, URL: in.URL}
-	})
-}
 
 // Funnel is what a block's filters did to the objects its source listed:
 // Listed objects in the window, what each filter removed (the first that
@@ -110,13 +72,6 @@ func (r *funnelRecorder) Removed(filter string) {
 	r.f.Filters = append(r.f.Filters, FilterCount{Filter: filter, Removed: 1})
 }
 
-// PreviewMatch is one object a previewed block matched.
-type PreviewMatch struct {
-	ID  string
-	At  time.Time // deployed_at or created_at
-	URL string
-}
-
 // Overlap is an earlier block of the same list and source that matches
 // some of the previewed block's objects: the earlier block wins them.
 type Overlap struct {
@@ -132,7 +87,7 @@ type PreviewResult struct {
 	Until  time.Time
 	Funnel Funnel
 	// Matches are the first matches, oldest first (at most 10).
-	Matches []PreviewMatch
+	Matches []doraflow.Match
 	// Overlaps are the earlier blocks claiming some of the matches, in
 	// config order.
 	Overlaps []Overlap
@@ -210,7 +165,7 @@ func (p *Pipeline) blockList() string {
 // previewBlock previews b through its source and returns the ids it
 // matched; with res set it also fills res's funnel and first matches.
 func (p *Pipeline) previewBlock(ctx context.Context, b doraflow.Block, since, until time.Time, res *PreviewResult) (map[string]bool, error) {
-	r, ok, err := p.readerOf(b)
+	x, ok, err := p.extractorOf(b)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +173,7 @@ func (p *Pipeline) previewBlock(ctx context.Context, b doraflow.Block, since, un
 		return nil, fmt.Errorf("block %s has method %s: %w: what it matches is recorded (doraflow record or the HTTP API), not read from GitHub or PagerDuty", b.Name, b.Method, ErrNothingToPreview)
 	}
 	rec := &funnelRecorder{}
-	matches, err := r.preview(ctx, b, since, until, rec)
+	matches, err := x.Preview(ctx, b, since, until, rec)
 	if err != nil {
 		return nil, err
 	}

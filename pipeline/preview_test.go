@@ -64,7 +64,7 @@ func newPreviewHarness(t *testing.T, blocks []doraflow.Block) *ghHarness {
 	src, err := github.New(github.Options{BaseURL: base, Token: "gh-token", ETags: pipeline.NewETags(h.Store), Pending: pipeline.NewPending(h.Store),
 		Sleep: func(context.Context, time.Duration) error { return nil }})
 	must(t, err)
-	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(src), pipeline.WithClock(func() time.Time { return h.Now }))
+	h.P = pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithExtractor(doraflow.SourceGitHub, src), pipeline.WithClock(func() time.Time { return h.Now }))
 	return h
 }
 

@@ -49,7 +49,7 @@ func TestConfigChangesRebuildWithoutManualPromote(t *testing.T) {
 			{Name: "api", Team: "core", Repositories: []string{"acme/api"}},
 			{Name: "site", Team: "frontend", Repositories: []string{"acme/web"}},
 		}
-		p := pipeline.New(&cfg, h.Store, zerolog.Nop(), pipeline.WithGitHub(h.src), pipeline.WithClock(func() time.Time { return h.Now }))
+		p := pipeline.New(&cfg, h.Store, zerolog.Nop(), pipeline.WithExtractor(doraflow.SourceGitHub, h.src), pipeline.WithClock(func() time.Time { return h.Now }))
 
 		// Midnight in Los Angeles, 2024-01-03 to 2024-01-20: the api run of
 		// 01-03 03:00 UTC is 01-02 in Los Angeles and falls outside; the

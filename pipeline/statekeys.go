@@ -13,7 +13,8 @@ import (
 // The keys of pipeline_state, every one built and read in this file only:
 //
 //	watermark/SOURCE/BLOCK        Unix seconds a block was read up to by sync
-//	watermark/SOURCE/BLOCK/REPO   the same for one repository of a GitHub block
+//	watermark/SOURCE/BLOCK/MARK   a source's own mark for a block (doraflow.Known);
+//	                              GitHub's: Unix seconds one repository (owner/name) was read up to
 //	backfill/SOURCE/BLOCK/FROM-TO Unix seconds a backfill of [FROM, TO) has done
 //	promote/TABLE                 the staging version promote merged TABLE up to
 //	promote/rules                 what the stored facts and events were built from (shape.go)
@@ -33,9 +34,9 @@ const (
 // watermarkKey is the key of a block's sync watermark.
 func watermarkKey(source, block string) string { return watermarkPrefix + source + "/" + block }
 
-// repositoryWatermarks is the prefix of the per-repository watermarks of a
-// block; the repository (owner/name) follows it.
-func repositoryWatermarks(source, block string) string { return watermarkKey(source, block) + "/" }
+// sourceMarks is the prefix of a source's own marks for a block
+// (doraflow.Known); the source's key follows it.
+func sourceMarks(source, block string) string { return watermarkKey(source, block) + "/" }
 
 // backfillKey is the key of a backfill's checkpoint.
 func backfillKey(source, block string, from, to time.Time) string {

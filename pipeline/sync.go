@@ -9,15 +9,8 @@ import (
 	"time"
 
 	"doraflow"
-	"doraflow/extract/pagerduty"
 	"doraflow/load/clickhouse"
 )
-
-// IncidentSource reads incidents from PagerDuty as incident blocks ask.
-type IncidentSource interface {
-	Read(ctx context.Context, block doraflow.Block, since, until time.Time, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
-	Refresh(ctx context.Context, block doraflow.Block, ids []string, sink func(context.Context, []pagerduty.Incident) error) (pagerduty.Stats, error)
-}
 
 // SyncOptions narrow a sync.
 type SyncOptions struct {
@@ -190,14 +183,14 @@ func (p *Pipeline) jobs(opts SyncOptions, refreshOpen bool, w *pass) ([]job, err
 		if opts.Source != "" && opts.Source != string(source) {
 			continue
 		}
-		r, ok, err := p.readerOf(b)
+		x, ok, err := p.extractorOf(b)
 		switch {
 		case err != nil:
 			// Reported when the block runs, beside the others.
 			jobs = append(jobs, job{source: string(source), block: b, read: func(context.Context, time.Time, time.Time) (int, error) { return 0, err }})
 		case ok:
 			jobs = append(jobs, job{source: string(source), block: b, read: func(ctx context.Context, since, until time.Time) (int, error) {
-				return r.read(ctx, b, since, until, refreshOpen, w)
+				return p.extract(ctx, x, source, b, since, until, refreshOpen, w)
 			}})
 		}
 	}

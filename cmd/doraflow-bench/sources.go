@@ -100,7 +100,7 @@ func measureSources(ctx context.Context, addr string, entities int) (sourcesResu
 	if err != nil {
 		return r, err
 	}
-	p := pipeline.New(cfg, store, zerolog.Nop(), pipeline.WithGitHub(ghSrc), pipeline.WithPagerDuty(pdSrc),
+	p := pipeline.New(cfg, store, zerolog.Nop(), pipeline.WithExtractor(doraflow.SourceGitHub, ghSrc), pipeline.WithExtractor(doraflow.SourcePagerDuty, pdSrc),
 		pipeline.WithClock(func() time.Time { return now }))
 
 	runtime.GC()

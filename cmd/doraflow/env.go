@@ -205,7 +205,7 @@ func extractors(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger,
 		if err != nil {
 			return nil, &exitError{code: 2, err: err}
 		}
-		opts = append(opts, pipeline.WithPagerDuty(pd))
+		opts = append(opts, pipeline.WithExtractor(doraflow.SourcePagerDuty, pd))
 	}
 	if signsInToGitHub(cfg) || readsGitHub(cfg) {
 		gh, err := githubSource(cfg, store, log, tel)
@@ -213,7 +213,7 @@ func extractors(cfg *config.Config, store *clickhouse.Store, log zerolog.Logger,
 			return nil, err
 		}
 		tel.WatchBudgets(string(doraflow.SourceGitHub), gh.Budgets)
-		opts = append(opts, pipeline.WithGitHub(gh))
+		opts = append(opts, pipeline.WithExtractor(doraflow.SourceGitHub, gh))
 	}
 	return opts, nil
 }

@@ -17,8 +17,8 @@ import (
 // must count), works out no changes (no compare or commit calls), and
 // sends no filter to GitHub as a query parameter, so that every filter is
 // applied, and counted into funnel, by the same checks Read applies. It
-// returns the matching deployments, oldest first, without changes.
-func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Deployment, error) {
+// returns the matching deployments, oldest first.
+func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Match, error) {
 	if funnel == nil {
 		return nil, fmt.Errorf("github: block %s: preview without a funnel", block.Name)
 	}
@@ -27,16 +27,16 @@ func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until
 	}
 	var (
 		mu      sync.Mutex // repositories are read in parallel
-		matches []doraflow.Deployment
+		matches []doraflow.Match
 	)
 	pv := &preview{funnel: funnel, match: func(d doraflow.Deployment) {
 		mu.Lock()
 		defer mu.Unlock()
-		matches = append(matches, d)
+		matches = append(matches, doraflow.Match{ID: d.ID, At: d.DeployedAt, URL: d.URL})
 	}}
 	_, err := s.read(ctx, block, since, until, nil, pv, func(context.Context, doraflow.FactSet) error { return nil })
-	slices.SortFunc(matches, func(a, b doraflow.Deployment) int {
-		if c := a.DeployedAt.Compare(b.DeployedAt); c != 0 {
+	slices.SortFunc(matches, func(a, b doraflow.Match) int {
+		if c := a.At.Compare(b.At); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)

@@ -17,7 +17,7 @@ const filterMerged = "merged into another incident"
 // incidents, in created order. urgency and teams are not sent to
 // PagerDuty as query parameters, so that the same checks Read applies
 // count, into funnel, what each filter removes.
-func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]Incident, error) {
+func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until time.Time, funnel doraflow.Funnel) ([]doraflow.Match, error) {
 	if funnel == nil {
 		return nil, fmt.Errorf("pagerduty: block %s: preview without a funnel", block.Name)
 	}
@@ -34,17 +34,17 @@ func (s *Source) Preview(ctx context.Context, block doraflow.Block, since, until
 		funnel.Filter(c.name)
 	}
 	// Read delivers merged incidents (so that a merge seen late can be
-	// recorded), but they are no incidents of their own (METRICS.md): the
+	// recorded), but they are no incidents of their own (docs/metrics.md): the
 	// preview shows them removed, after the block's filters.
 	funnel.Filter(filterMerged)
-	var matches []Incident
+	var matches []doraflow.Match
 	_, err := s.read(ctx, block, since, until, funnel, func(_ context.Context, batch []Incident) error {
 		for _, in := range batch {
 			if in.MergedInto != "" {
 				funnel.Removed(filterMerged)
 				continue
 			}
-			matches = append(matches, in)
+			matches = append(matches, doraflow.Match{ID: in.ID, At: in.CreatedAt, URL: in.URL})
 		}
 		return nil
 	})

@@ -84,7 +84,7 @@ func NewPagerDuty(t *testing.T, blocks []doraflow.Block) *Harness {
 // PipelineWith is h's pipeline reading PagerDuty from src, on the clock
 // h.Now, counting into h.Tel.
 func (h *Harness) PipelineWith(src *pagerduty.Source) *pipeline.Pipeline {
-	return pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithPagerDuty(src), pipeline.WithClock(func() time.Time { return h.Now }),
+	return pipeline.New(h.Cfg, h.Store, zerolog.Nop(), pipeline.WithExtractor(doraflow.SourcePagerDuty, src), pipeline.WithClock(func() time.Time { return h.Now }),
 		pipeline.WithTelemetry(h.Tel))
 }
 
