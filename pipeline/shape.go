@@ -152,9 +152,10 @@ func reshapes(changed []string) bool {
 // them, the deployment and incident facts of services whose tags differ;
 // the promote that follows makes them facts. A GitHub deployment's
 // service follows its block's override, else the services: globs of its
-// repository; a PagerDuty incident's its block's override (the PagerDuty
-// service id it was mapped from is not stored, so a change of
-// pagerduty_services reaches it when the sync re-reads it); a custom
+// repository; a PagerDuty incident's its block's override, else the
+// services: entry listing its PagerDuty service (an incident stored
+// before doraflow kept that service, migration 0014, follows only the
+// override until a sync or backfill reads it again); a custom
 // record keeps the service it was recorded with. Every team follows its
 // service. Facts of a block no longer in the config keep their service.
 func (p *Pipeline) retag(ctx context.Context, check func(context.Context) error, services []string) (int, error) {
@@ -186,7 +187,14 @@ func (p *Pipeline) retag(ctx context.Context, check func(context.Context) error,
 		var incs []doraflow.Incident
 		for _, in := range facts.Incidents {
 			svc := in.Service
-			if b, ok := blocks[in.Block]; ok && in.Source == doraflow.SourcePagerDuty && b.Service != "" {
+			// Incidents stored before doraflow kept their source's service
+			// (0014) can follow only a block's override.
+			b, ok := blocks[in.Block]
+			switch {
+			case !ok || in.Source == doraflow.SourceCustom:
+			case in.SourceService != "" || in.SourceServiceName != "":
+				svc = p.catalog.ServiceForPagerDuty(b.Service, in.SourceService, in.SourceServiceName)
+			case b.Service != "":
 				svc = b.Service
 			}
 			if team := p.catalog.TeamOf(svc); svc != in.Service || team != in.Team {

@@ -11,6 +11,7 @@ import (
 
 	"doraflow"
 	"doraflow/config"
+	"doraflow/extract/pagerduty/pagerdutyfake"
 	"doraflow/load/clickhouse/clickhousetest"
 	"doraflow/metrics"
 	"doraflow/pipeline"
@@ -175,6 +176,46 @@ func TestBlockOrderChangeRebuildsOnPromote(t *testing.T) {
 		r := h.Metrics(window(1, 20))
 		if web := pipelinetest.Row(t, r, "web"); web.Deployments != 1 {
 			t.Fatalf("web deployments %d, want 1", web.Deployments)
+		}
+	})
+}
+
+// TestPagerDutyServicesChangeRetags moves a PagerDuty service from one
+// doraflow service to another in services[].pagerduty_services: the next
+// promote, without reading PagerDuty again, retags the incidents read
+// from it (their PagerDuty service is stored with them, migration 0014),
+// while an incident stored without it keeps its service.
+func TestPagerDutyServicesChangeRetags(t *testing.T) {
+	t.Parallel()
+	clickhousetest.Run(t, func(t *testing.T) {
+		h := pipelinetest.NewPagerDuty(t, []doraflow.Block{{Name: "pd", Method: doraflow.MethodPagerDuty}})
+		at := time.Date(2024, 1, 10, 9, 0, 0, 0, time.UTC)
+		h.Add(pagerdutyfake.Incident{ServiceID: "PAPI", Title: "api down", CreatedAt: at, ResolvedAt: at.Add(time.Hour)})
+		h.Add(pagerdutyfake.Incident{ServiceID: "PDB", Title: "db slow", CreatedAt: at.Add(time.Hour), ResolvedAt: at.Add(2 * time.Hour)})
+		// As an older doraflow stored it: no PagerDuty service.
+		h.Stage(doraflow.FactSet{Incidents: []doraflow.Incident{{ID: "QOLD", Source: doraflow.SourcePagerDuty, Block: "pd", Service: "api", Team: "platform",
+			CreatedAt: at.Add(2 * time.Hour), ResolvedAt: at.Add(3 * time.Hour), Title: "stored before 0014"}}})
+		if res := h.Sync(); res.Incidents != 2 {
+			t.Fatalf("sync staged %d incidents, want 2", res.Incidents)
+		}
+		q := metrics.Query{From: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC)}
+		r := h.Metrics(q)
+		if api, db := pipelinetest.Row(t, r, "api"), pipelinetest.Row(t, r, "db"); api.Incidents != 2 || db.Incidents != 1 {
+			t.Fatalf("before: api %d incidents, db %d; want 2 and 1", api.Incidents, db.Incidents)
+		}
+
+		cfg := *h.Cfg
+		cfg.Services = slices.Clone(h.Cfg.Services)
+		cfg.Services[0].PagerDutyServices = nil
+		cfg.Services[2].PagerDutyServices = []string{"PAPI"}
+		h.P, h.Cfg = pipeline.New(&cfg, h.Store, zerolog.Nop(), pipeline.WithClock(func() time.Time { return h.Now })), &cfg
+		res := h.Promote()
+		if !slices.Equal(res.Changed, []string{"services"}) || res.Retagged != 1 {
+			t.Fatalf("promote: changed %v retagged %d, want services and 1 (the PAPI incident)", res.Changed, res.Retagged)
+		}
+		r = h.Metrics(q)
+		if api, db := pipelinetest.Row(t, r, "api"), pipelinetest.Row(t, r, "db"); api.Incidents != 1 || db.Incidents != 2 {
+			t.Fatalf("after: api %d incidents (want 1: the one stored without its PagerDuty service), db %d (want 2)", api.Incidents, db.Incidents)
 		}
 	})
 }

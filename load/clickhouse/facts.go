@@ -97,7 +97,7 @@ func (s *Store) facts(ctx context.Context, q factQuery) (doraflow.FactSet, error
 		var in doraflow.Incident
 		var source string
 		var resolved *time.Time
-		if err := r.Scan(&in.ID, &in.Block, &source, &in.Service, &in.Team, &in.CreatedAt, &resolved, &in.DeploymentID, &in.Title, &in.URL, &in.Assignee, &in.Urgency, &in.Priority, &in.MergedInto); err != nil {
+		if err := r.Scan(&in.ID, &in.Block, &source, &in.Service, &in.Team, &in.CreatedAt, &resolved, &in.DeploymentID, &in.Title, &in.URL, &in.Assignee, &in.Urgency, &in.Priority, &in.MergedInto, &in.SourceService, &in.SourceServiceName); err != nil {
 			return err
 		}
 		in.Source, in.ResolvedAt = doraflow.Source(source), timeOf(resolved)

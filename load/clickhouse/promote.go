@@ -30,7 +30,7 @@ var (
 	stgDeployments = StagingTable{Staging: "stg_deployments", Facts: "deployments", Query: "promote_deployments",
 		Columns: "id, block, source, method, service, team, environment, repository, sha, deployed_at, status, url, title, author, retracted, version"}
 	stgIncidents = StagingTable{Staging: "stg_incidents", Facts: "incidents", Query: "promote_incidents",
-		Columns: "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, version"}
+		Columns: "id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, source_service, source_service_name, version"}
 )
 
 // StagingTables lists the staging tables in promotion order. Changes and

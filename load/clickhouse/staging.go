@@ -89,7 +89,7 @@ func shipRows(ships map[string][]string, commits map[string]map[string][]string)
 func incidentRows(is []doraflow.Incident) stagingRows {
 	return stagingRows{stgIncidents, len(is), func(dst []any, i int, v uint64) []any {
 		in := &is[i]
-		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), nullTime(in.ResolvedAt), in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, in.MergedInto, flag(in.Retracted), v)
+		return append(dst, in.ID, in.Block, string(in.Source), in.Service, in.Team, in.CreatedAt.UTC(), nullTime(in.ResolvedAt), in.DeploymentID, in.Title, in.URL, in.Assignee, in.Urgency, in.Priority, in.MergedInto, flag(in.Retracted), in.SourceService, in.SourceServiceName, v)
 	}}
 }
 

@@ -15,7 +15,9 @@ SELECT
     argMax(assignee, version) AS assignee,
     argMax(urgency, version) AS urgency,
     argMax(priority, version) AS priority,
-    argMax(merged_into, version) AS merged_into
+    argMax(merged_into, version) AS merged_into,
+    argMax(source_service, version) AS source_service,
+    argMax(source_service_name, version) AS source_service_name
 FROM incidents
 WHERE has(CAST(@ids AS Array(String)), id)
    OR id IN

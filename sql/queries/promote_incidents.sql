@@ -1,8 +1,8 @@
 -- Promote staged incidents in (@lo, @hi], keeping per id the first block
 -- in config order, as promote_deployments does. merged_into is part of the
 -- content: a merge seen later is a new version of the fact.
-INSERT INTO incidents (id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, content_hash, version)
-SELECT id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, content_hash, @version
+INSERT INTO incidents (id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, source_service, source_service_name, content_hash, version)
+SELECT id, block, source, service, team, created_at, resolved_at, deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, source_service, source_service_name, content_hash, @version
 FROM
 (
     SELECT
@@ -21,10 +21,16 @@ FROM
         argMin(priority, rank) AS priority,
         argMin(merged_into, rank) AS merged_into,
         argMin(retracted, rank) AS retracted,
-        -- retracted joins the hash only when set, as in promote_deployments.
-        if(retracted = 0,
-           cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into),
-           cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into, retracted)) AS content_hash
+        argMin(source_service, rank) AS source_service,
+        argMin(source_service_name, rank) AS source_service_name,
+        -- retracted (0011) and the source's service (0014) join the hash
+        -- only when set, as in promote_deployments, so that the facts
+        -- promoted before them keep their hash.
+        multiIf(source_service != '' OR source_service_name != '',
+                cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into, retracted, source_service, source_service_name),
+                retracted = 0,
+                cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into),
+                cityHash64(block, source, service, team, created_at, ifNull(toString(resolved_at), ''), deployment_id, title, url, assignee, urgency, priority, merged_into, retracted)) AS content_hash
     FROM
     (
         SELECT
@@ -43,7 +49,9 @@ FROM
             argMax(urgency, version) AS urgency,
             argMax(priority, version) AS priority,
             argMax(merged_into, version) AS merged_into,
-            argMax(retracted, version) AS retracted
+            argMax(retracted, version) AS retracted,
+            argMax(source_service, version) AS source_service,
+            argMax(source_service_name, version) AS source_service_name
         FROM stg_incidents
         WHERE id IN (SELECT id FROM stg_incidents WHERE version > @lo AND version <= @hi)
           AND version <= @hi
