@@ -38,7 +38,7 @@ func (p Problem) Warning() string {
 
 // unmappedRepositories returns the repository patterns of deployment
 // block b that no services: entry maps, when the config has a services
-// list and b names no service of its own (METRICS.md: a deployment's
+// list and b names no service of its own (docs/metrics.md: a deployment's
 // service is the block's, else the first entry matching its repository,
 // else the repository's name). A pattern is mapped when an entry's glob
 // matches it or it matches an entry's glob (acme/* and acme/api overlap).

@@ -66,7 +66,7 @@ var habits = map[string]habit{
 // cause, deterministic from seed and the deployments' ids; resolutions
 // after now are left open. Each incident starts before its service's next
 // production deployment, so that attribution (the latest production
-// deployment before it, METRICS.md) pins it on the deployment its title
+// deployment before it, docs/metrics.md) pins it on the deployment its title
 // names.
 func Incidents(seed uint64, deployments []doraflow.Deployment, now time.Time) []doraflow.Incident {
 	sorted := append([]doraflow.Deployment(nil), deployments...)

@@ -18,7 +18,7 @@ import (
 // but the earliest is taken whatever the order. The list shows submitted
 // reviews only (a pending review is its author's draft), dismissed ones
 // included: a dismissed review was still a review. GitHub's times are whole
-// seconds; METRICS.md asks for a review before the merge, so one stamped
+// seconds; docs/metrics.md asks for a review before the merge, so one stamped
 // with the merge's own second does not count. What happened before a merge does not change after
 // it, so the answer is kept for later reads, "none" included.
 //

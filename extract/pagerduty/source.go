@@ -327,7 +327,7 @@ const mergeResolveReason = "merge_resolve_reason"
 
 // mergedInto returns the id of the incident in was merged into, "" when it
 // was not merged. A merged incident stays in GET /incidents, resolved at
-// the merge: METRICS.md makes it part of the incident it was merged into.
+// the merge: docs/metrics.md makes it part of the incident it was merged into.
 func mergedInto(in pd.Incident) string {
 	if in.ResolveReason.Type != mergeResolveReason {
 		return ""
