@@ -27,7 +27,7 @@ var graphqlSchema = sync.OnceValues(func() (*ast.Schema, error) {
 	return githubfake.LoadSchema(os.Getenv(githubfake.SchemaEnv))
 })
 
-func needSchema(t *testing.T) *ast.Schema {
+func needSchema(t testing.TB) *ast.Schema {
 	t.Helper()
 	if os.Getenv(githubfake.SchemaEnv) == "" {
 		t.Skipf("%s is not set: run make test, or set it to the path scripts/graphql-schema.sh fetch prints", githubfake.SchemaEnv)

@@ -1,0 +1,180 @@
+package github_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"doraflow"
+	"doraflow/extract/github"
+	"doraflow/extract/github/githubfake"
+)
+
+// costSizesEnv names the organisation sizes BenchmarkCost measures
+// (comma-separated entity counts); make bench sets it.
+const costSizesEnv = "DORAFLOW_BENCH_COST_SIZES"
+
+// hourlyBudget is GitHub's primary budget for a token: 5,000 REST
+// requests an hour, and apart from it 5,000 GraphQL points an hour
+// (docs.github.com "Rate limits for the REST API", "Rate limits and node
+// limits for the GraphQL API").
+const hourlyBudget = 5000
+
+// BenchmarkCost measures what a first backfill of a year costs on
+// GitHub's budgets, through the REST API (github.api: rest) and through
+// GraphQL (github.api: graphql), on the same generated organisations:
+// githubfake.SizeFor(n) with its activity spread over the year the
+// backfill reads. Each API reads, with a fresh Source, the benchmark's
+// blocks in config order (benchBlocks: every merged pull request, then
+// deploy.yml runs on main) over [Now-365d, Now), through the real
+// extractor; the costs are the Reads' own Stats (Requests, Points), the
+// GraphQL queries among Requests moved to the points column.
+//
+//	DORAFLOW_TEST_GITHUB_GRAPHQL_SCHEMA=$(scripts/graphql-schema.sh fetch) \
+//	  go test -run '^$' -bench BenchmarkCost -benchtime 1x -timeout 60m ./extract/github/
+//
+// DORAFLOW_BENCH_COST_SIZES picks the sizes (default 10000,100000). Each
+// size logs one line of docs/benchmarks.md's cost table and reports:
+//
+//   - rest-req/1k-PRs, gql-rest-req/1k-PRs, gql-points/1k-PRs: the
+//     merged_pr block's cost per 1,000 merged pull requests it delivered;
+//   - rest-req/1k-deploys, gql-rest-req/1k-deploys,
+//     gql-points/1k-deploys: the workflow_run block's, per 1,000
+//     deployments (after the merged_pr block, which leaves each pull
+//     request's start and first review known, as a config with both
+//     blocks reads them);
+//   - rest-hours, gql-hours: the backfill's wall time at the budget
+//     (backfillHours);
+//   - gql/rest: the GraphQL backfill's cost (REST requests plus points)
+//     over the REST backfill's requests; issue #19's target is ≤ 0.1.
+func BenchmarkCost(b *testing.B) {
+	schema := needSchema(b)
+	sizes := []int{10_000, 100_000}
+	if env := os.Getenv(costSizesEnv); env != "" {
+		sizes = sizes[:0]
+		for _, s := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n <= 0 {
+				b.Fatalf("%s=%q: want comma-separated entity counts, such as 10000,100000", costSizesEnv, env)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
+		b.Run("entities="+strconv.Itoa(n), func(b *testing.B) {
+			size := githubfake.SizeFor(n)
+			size.Days = 365
+			org := githubfake.Generate(1, size)
+			srv := githubfake.NewServer(org, githubfake.Options{Token: testToken, Budget: 1 << 30, GraphQLBudget: 1 << 30,
+				LogSize: 1, GraphQLSchema: schema})
+			srv.Start()
+			b.Cleanup(srv.Close)
+			since, until := org.Now.AddDate(0, 0, -365), org.Now
+			var rest, gql []blockCost
+			b.ResetTimer()
+			for range b.N {
+				rest = backfillCost(b, srv, github.APIREST, since, until)
+				gql = backfillCost(b, srv, github.APIGraphQL, since, until)
+			}
+			b.StopTimer()
+			reportCost(b, n, rest, gql)
+		})
+	}
+}
+
+// blockCost is what one block of a backfill delivered and spent: REST
+// requests (charged to the REST budget; GraphQL queries left out) and
+// GraphQL points.
+type blockCost struct {
+	deployments, rest, points int
+}
+
+// backfillCost reads the benchmark's blocks over [since, until) through
+// api with a fresh Source, as a first backfill does, and returns each
+// block's cost, in benchBlocks' order.
+func backfillCost(b *testing.B, srv *githubfake.Server, api string, since, until time.Time) []blockCost {
+	b.Helper()
+	src, err := github.New(github.Options{BaseURL: srv.URL(), Token: testToken, API: api})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink := func(context.Context, doraflow.FactSet) error { return nil }
+	var out []blockCost
+	for _, blk := range benchBlocks() {
+		srv.ResetLog()
+		st, err := src.Read(context.Background(), blk, since, until, nil, sink)
+		if err != nil {
+			b.Fatalf("%s: block %s: %v", api, blk.Name, err)
+		}
+		queries := int(srv.Stats().ByEndpoint[githubfake.EndpointGraphQL])
+		if api == github.APIREST && (queries != 0 || st.Points != 0) {
+			b.Fatalf("the REST read sent %d GraphQL queries (%d points)", queries, st.Points)
+		}
+		if st.Deployments == 0 {
+			b.Fatalf("%s: block %s delivered no deployments: the measure would prove nothing", api, blk.Name)
+		}
+		// By endpoint, for extract/github/README.md's account of where a
+		// deployment's requests go.
+		b.Logf("%s, block %s: %d deployments; requests by endpoint %v", api, blk.Name, st.Deployments, srv.Stats().ByEndpoint)
+		out = append(out, blockCost{deployments: st.Deployments, rest: st.Requests - queries, points: st.Points})
+	}
+	return out
+}
+
+// backfillHours is a backfill's wall time at GitHub's budgets: doraflow
+// reads blocks one after another, and each block waits on the budget it
+// spends (the REST requests and the GraphQL points are separate budgets
+// of 5,000 an hour, so a block that spends both is held by the larger),
+// so the blocks' hours add up. The fake answers at once; against
+// github.com the budget, not doraflow, sets the pace of a backfill this
+// large.
+func backfillHours(blocks []blockCost) float64 {
+	h := 0.0
+	for _, c := range blocks {
+		h += float64(max(c.rest, c.points)) / hourlyBudget
+	}
+	return h
+}
+
+// reportCost reports the metrics BenchmarkCost documents and logs the
+// size's row of docs/benchmarks.md's cost table.
+func reportCost(b *testing.B, entities int, rest, gql []blockCost) {
+	b.Helper()
+	per1k := func(cost, of int) float64 { return 1000 * float64(cost) / float64(of) }
+	pr, dep := 0, 1 // benchBlocks' order
+	if rest[pr].deployments != gql[pr].deployments || rest[dep].deployments != gql[dep].deployments {
+		b.Fatalf("REST delivered %d merged PRs and %d deployments, GraphQL %d and %d", rest[pr].deployments, rest[dep].deployments,
+			gql[pr].deployments, gql[dep].deployments)
+	}
+	total := func(cs []blockCost) (n int) {
+		for _, c := range cs {
+			n += c.rest + c.points
+		}
+		return n
+	}
+	ratio := float64(total(gql)) / float64(total(rest))
+	restH, gqlH := backfillHours(rest), backfillHours(gql)
+	b.ReportMetric(per1k(rest[pr].rest, rest[pr].deployments), "rest-req/1k-PRs")
+	b.ReportMetric(per1k(gql[pr].rest, gql[pr].deployments), "gql-rest-req/1k-PRs")
+	b.ReportMetric(per1k(gql[pr].points, gql[pr].deployments), "gql-points/1k-PRs")
+	b.ReportMetric(per1k(rest[dep].rest, rest[dep].deployments), "rest-req/1k-deploys")
+	b.ReportMetric(per1k(gql[dep].rest, gql[dep].deployments), "gql-rest-req/1k-deploys")
+	b.ReportMetric(per1k(gql[dep].points, gql[dep].deployments), "gql-points/1k-deploys")
+	b.ReportMetric(restH, "rest-hours")
+	b.ReportMetric(gqlH, "gql-hours")
+	b.ReportMetric(ratio, "gql/rest")
+	met := "no"
+	if ratio <= 0.1 {
+		met = "yes"
+	}
+	b.Logf("| %d | %d | %d | %d | %.0f | %.0f + %.0f pt | %.0f | %.0f + %.0f pt | %d | %d + %d pt | %.1f h | %.1f h | %.2f | %s |",
+		entities, rest[pr].deployments, rest[dep].deployments,
+		rest[pr].rest+rest[dep].rest,
+		per1k(rest[pr].rest, rest[pr].deployments), per1k(gql[pr].rest, gql[pr].deployments), per1k(gql[pr].points, gql[pr].deployments),
+		per1k(rest[dep].rest, rest[dep].deployments), per1k(gql[dep].rest, gql[dep].deployments), per1k(gql[dep].points, gql[dep].deployments),
+		gql[pr].rest+gql[dep].rest, gql[pr].points, gql[dep].points,
+		restH, gqlH, ratio, met)
+}
