@@ -178,3 +178,98 @@ func reportCost(b *testing.B, entities int, rest, gql []blockCost) {
 		gql[pr].rest+gql[dep].rest, gql[pr].points, gql[dep].points,
 		restH, gqlH, ratio, met)
 }
+
+// BenchmarkMergedPRListing weighs, for issue #19, listing an
+// organisation's merged pull requests with one search across it
+// (search(type: ISSUE, query: "org:X is:pr is:merged merged:A..B"))
+// against listing them per repository, as the GraphQL extractor does. It
+// reads a year of a merged_pr block over acme/* per repository through
+// the real extractor (points measured) and computes what the search
+// would cost on the same organisation (searchQueries: GitHub returns at
+// most 1,000 results a search, so a range holding more is halved, the
+// probe that found out spent). Both page 100 pull requests with the same
+// fragment, so a query costs the same 3 points either way by the
+// documented formula (1 for the 100 pull requests, 100 for each of the
+// three connections inside, /100).
+//
+//	DORAFLOW_TEST_GITHUB_GRAPHQL_SCHEMA=$(scripts/graphql-schema.sh fetch) \
+//	  go test -run '^$' -bench BenchmarkMergedPRListing -benchtime 1x ./extract/github/
+func BenchmarkMergedPRListing(b *testing.B) {
+	schema := needSchema(b)
+	shapes := []struct {
+		name string
+		size githubfake.Size
+	}{
+		{"SizeFor(10000)", githubfake.SizeFor(10_000)},
+		{"SizeFor(100000)", githubfake.SizeFor(100_000)},
+		// Many repositories with a few merged pull requests a year each:
+		// the shape where one query per repository dominates.
+		{"400 repos of 12 PRs", githubfake.Size{Repos: 400, PRsPerRepo: 12, RunsPerRepo: 4}},
+		{"100 repos of 60 PRs", githubfake.Size{Repos: 100, PRsPerRepo: 60, RunsPerRepo: 4}},
+	}
+	for _, sh := range shapes {
+		b.Run(sh.name, func(b *testing.B) {
+			size := sh.size
+			size.Days = 365
+			org := githubfake.Generate(1, size)
+			srv := githubfake.NewServer(org, githubfake.Options{Token: testToken, Budget: 1 << 30, GraphQLBudget: 1 << 30,
+				LogSize: 1, GraphQLSchema: schema})
+			srv.Start()
+			b.Cleanup(srv.Close)
+			since, until := org.Now.AddDate(0, 0, -365), org.Now
+			var st github.Stats
+			var queries int64
+			for range b.N {
+				src, err := github.New(github.Options{BaseURL: srv.URL(), Token: testToken, API: github.APIGraphQL})
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv.ResetLog()
+				st, err = src.Read(context.Background(), benchBlocks()[0], since, until, nil, func(context.Context, doraflow.FactSet) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+				queries = srv.Stats().ByEndpoint[githubfake.EndpointGraphQL]
+			}
+			var merged []time.Time
+			for _, r := range org.Repos {
+				for _, p := range r.PRs {
+					if p.Merged() && !p.MergedAt.Before(since) && p.MergedAt.Before(until) {
+						merged = append(merged, p.MergedAt)
+					}
+				}
+			}
+			if len(merged) != st.Deployments {
+				b.Fatalf("the organisation has %d pull requests merged in the year, the read delivered %d", len(merged), st.Deployments)
+			}
+			search := searchQueries(merged, since, until)
+			b.ReportMetric(float64(len(org.Repos)), "repos")
+			b.ReportMetric(float64(st.Deployments), "merged-PRs")
+			b.ReportMetric(float64(queries), "per-repo-queries")
+			b.ReportMetric(float64(st.Points), "per-repo-points")
+			b.ReportMetric(float64(search), "search-queries")
+			b.ReportMetric(float64(st.Points)/float64(queries)*float64(search), "search-points")
+		})
+	}
+}
+
+// searchQueries is how many queries a search over [since, until) of the
+// merge times takes at 100 results a page, when every range holding more
+// than GitHub's 1,000 search results is halved after the query that found
+// out (docs.github.com "About searching on GitHub": "search results are
+// limited to 1,000"). The ranges are merged:A..B with both ends
+// inclusive, in whole seconds.
+func searchQueries(merged []time.Time, since, until time.Time) int {
+	const cap = 1000
+	n := 0
+	for _, t := range merged {
+		if !t.Before(since) && t.Before(until) {
+			n++
+		}
+	}
+	if n <= cap || until.Sub(since) <= time.Second {
+		return max(1, (n+99)/100)
+	}
+	mid := since.Add(until.Sub(since) / 2).Truncate(time.Second)
+	return 1 + searchQueries(merged, since, mid) + searchQueries(merged, mid, until)
+}
