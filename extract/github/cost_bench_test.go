@@ -273,3 +273,41 @@ func searchQueries(merged []time.Time, since, until time.Time) int {
 	mid := since.Add(until.Sub(since) / 2).Truncate(time.Second)
 	return 1 + searchQueries(merged, since, mid) + searchQueries(merged, mid, until)
 }
+
+// TestSearchQueries checks the count BenchmarkMergedPRListing's search
+// column rests on, on merge times placed by hand.
+func TestSearchQueries(t *testing.T) {
+	since := time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+	until := since.Add(1000 * time.Hour)
+	// spread places n merges one a second from start.
+	spread := func(start time.Time, n int) []time.Time {
+		out := make([]time.Time, n)
+		for i := range out {
+			out[i] = start.Add(time.Duration(i) * time.Second)
+		}
+		return out
+	}
+	mid := since.Add(500 * time.Hour)
+	cases := []struct {
+		name   string
+		merged []time.Time
+		want   int
+	}{
+		{"none: one query says so", nil, 1},
+		{"250: three pages", spread(since, 250), 3},
+		{"1,000: ten pages, under the cap", spread(since, 1000), 10},
+		{"outside the window: not counted", spread(until, 5000), 1},
+		{"1,001 in two halves: the spent query, then 5 and 6 pages", append(spread(since, 500), spread(mid, 501)...), 1 + 5 + 6},
+		// 2,000 in the first half: the whole (spent), the first half
+		// (spent), its two quarters of 1,000 each (10 pages each), and the
+		// empty second half (1).
+		{"2,000 in the first half", append(spread(since, 1000), spread(since.Add(250*time.Hour), 1000)...), 1 + 1 + 10 + 10 + 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := searchQueries(tc.merged, since, until); got != tc.want {
+				t.Errorf("searchQueries = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
