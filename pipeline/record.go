@@ -46,31 +46,32 @@ func (p *Pipeline) StageDeploymentRecord(ctx context.Context, rec custom.Deploym
 // StageIncidentRecord validates a custom incident and stages it, or its
 // update (to resolve it, say), as StageDeploymentRecord does. Its
 // deployment_id must name a recorded deployment that is not retracted;
-// one of another service is allowed, and warned about.
-func (p *Pipeline) StageIncidentRecord(ctx context.Context, rec custom.IncidentRecord) (in doraflow.Incident, created bool, err error) {
+// one of another service is allowed, and returned in warnings for the
+// caller to show.
+func (p *Pipeline) StageIncidentRecord(ctx context.Context, rec custom.IncidentRecord) (in doraflow.Incident, created bool, warnings []custom.Warning, err error) {
 	prev, found, err := p.recordedIncident(ctx, rec.ID)
 	if err != nil {
-		return in, false, err
+		return in, false, nil, err
 	}
 	if found {
 		rec = rec.Over(prev)
 	}
 	if in, err = rec.Incident(p.now(), customBlock(p.cfg.Incidents)); err != nil {
-		return in, false, err
+		return in, false, nil, err
 	}
 	if err := p.checkService(in.Service, rec.NewService || (found && in.Service == prev.Service)); err != nil {
-		return in, false, err
+		return in, false, nil, err
 	}
 	if in.DeploymentID != "" && !(found && in.DeploymentID == prev.DeploymentID) {
-		if err := p.checkCause(ctx, in); err != nil {
-			return in, false, err
+		if warnings, err = p.checkCause(ctx, in); err != nil {
+			return in, false, nil, err
 		}
 	}
 	in.Team = p.catalog.TeamOf(in.Service)
 	if err := p.store.StageIncidents(ctx, []doraflow.Incident{in}); err != nil {
-		return in, false, fmt.Errorf("record incident %s: %w", in.ID, err)
+		return in, false, nil, fmt.Errorf("record incident %s: %w", in.ID, err)
 	}
-	return in, !found, nil
+	return in, !found, warnings, nil
 }
 
 // RetractDeploymentRecord stages the retraction of custom deployment id: a
@@ -208,21 +209,28 @@ func (p *Pipeline) checkEnvironment(ctx context.Context, env string) error {
 // checkCause refuses an incident whose deployment_id names no deployment
 // (or a retracted one): it would be shown as an explicit cause that does
 // not exist. A cause in another service is allowed — a shared library or
-// a database change can break a neighbour — but warned about, since it is
-// more often a slip.
-func (p *Pipeline) checkCause(ctx context.Context, in doraflow.Incident) error {
+// a database change can break a neighbour — but returned as a warning
+// for the caller, since it is more often a slip. The warning goes to the
+// caller rather than the log: the person who recorded it is who can tell
+// and fix it.
+func (p *Pipeline) checkCause(ctx context.Context, in doraflow.Incident) ([]custom.Warning, error) {
 	d, found, err := p.store.RecordedDeployment(ctx, in.DeploymentID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !found || d.Retracted {
-		return &custom.FieldError{Field: "deployment_id", Message: fmt.Sprintf("no deployment %q is recorded: give the id of a recorded deployment (doraflow explain deployments lists them), or leave it out to attribute the incident by time", in.DeploymentID)}
+		return nil, &custom.FieldError{Field: "deployment_id", Message: fmt.Sprintf("no deployment %q is recorded: give the id of a recorded deployment (doraflow explain deployments lists them), or leave it out to attribute the incident by time", in.DeploymentID)}
 	}
-	if d.Service != in.Service {
-		p.log.Warn().Str("incident", in.ID).Str("service", in.Service).Str("deployment", d.ID).Str("deployment_service", d.Service).
-			Msg("incident pinned on a deployment of another service; it counts as that deployment's failure")
+	if d.Service == in.Service {
+		return nil, nil
 	}
-	return nil
+	// An update cannot empty a field (custom.IncidentRecord.Over), so
+	// the way back to attribution by time is retracting and recording anew.
+	return []custom.Warning{{Field: "deployment_id", Message: fmt.Sprintf(
+		"deployment %q is of service %s, but incident %q is of service %s: it counts as a failure of %s's deployment. "+
+			"If that is a mistake, record incident %q again with the deployment of %s that caused it, "+
+			"or retract it (doraflow record delete incident --id %s) and record it anew without a deployment to attribute it by time",
+		d.ID, d.Service, in.ID, in.Service, d.Service, in.ID, in.Service, in.ID)}}, nil
 }
 
 // didYouMean is ` (did you mean "x"?)` for the nearest of known, or "".
@@ -242,13 +250,14 @@ func (p *Pipeline) RecordDeployment(ctx context.Context, rec custom.DeploymentRe
 	return d, created, p.promoteRecord(ctx, "deployment", d.ID)
 }
 
-// RecordIncident stages a custom incident and promotes it at once.
-func (p *Pipeline) RecordIncident(ctx context.Context, rec custom.IncidentRecord) (doraflow.Incident, bool, error) {
-	in, created, err := p.StageIncidentRecord(ctx, rec)
+// RecordIncident stages a custom incident and promotes it at once; its
+// warnings are StageIncidentRecord's.
+func (p *Pipeline) RecordIncident(ctx context.Context, rec custom.IncidentRecord) (doraflow.Incident, bool, []custom.Warning, error) {
+	in, created, warnings, err := p.StageIncidentRecord(ctx, rec)
 	if err != nil {
-		return in, created, err
+		return in, created, nil, err
 	}
-	return in, created, p.promoteRecord(ctx, "incident", in.ID)
+	return in, created, warnings, p.promoteRecord(ctx, "incident", in.ID)
 }
 
 // RetractDeployment retracts a custom deployment and promotes at once.

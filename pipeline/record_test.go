@@ -36,10 +36,10 @@ func TestRecordUpdateKeepsTheFieldsNotGiven(t *testing.T) {
 		if d.Title != "v1.2" || d.SHA != "abc" || !d.DeployedAt.Equal(day(2)) || d.Status != doraflow.StatusFailure || d.Service != "api" {
 			t.Fatalf("updated d1 = %+v, want its title, sha and time kept, failed", d)
 		}
-		_, _, err = h.P.RecordIncident(h.Ctx, custom.IncidentRecord{ID: "INC-1", Service: "api", Title: "errors up", CreatedAt: stamp(day(2).Add(time.Hour)), DeploymentID: "d1"})
+		_, _, _, err = h.P.RecordIncident(h.Ctx, custom.IncidentRecord{ID: "INC-1", Service: "api", Title: "errors up", CreatedAt: stamp(day(2).Add(time.Hour)), DeploymentID: "d1"})
 		must(t, err)
 		must(t, h.Store.PurgeStaging(h.Ctx))
-		in, created, err := h.P.RecordIncident(h.Ctx, custom.IncidentRecord{ID: "INC-1", ResolvedAt: stamp(day(2).Add(2 * time.Hour))})
+		in, created, _, err := h.P.RecordIncident(h.Ctx, custom.IncidentRecord{ID: "INC-1", ResolvedAt: stamp(day(2).Add(2 * time.Hour))})
 		if err != nil || created {
 			t.Fatalf("resolve INC-1: created %v, %v; want an update", created, err)
 		}
@@ -71,22 +71,33 @@ func TestRecordRefusesTypos(t *testing.T) {
 			record any
 			field  string
 			want   string // "" accepts
+			// warning is what the one warning of an accepted record
+			// says; "" wants none.
+			warning string
 		}{
-			{"unknown service", custom.DeploymentRecord{Service: "apii"}, "service", `"apii" is not a service of the config (api, db, web) (did you mean "api"?)`},
-			{"new service on purpose", custom.DeploymentRecord{Service: "billing", NewService: true, DeployedAt: stamp(day(4))}, "", ""},
-			{"new environment", custom.DeploymentRecord{Service: "api", Environment: "Prod"}, "environment", `"Prod" is an environment no deployment had yet (known: production) (did you mean "production"?)`},
-			{"new environment on purpose", custom.DeploymentRecord{Service: "api", Environment: "canary", NewEnvironment: true, DeployedAt: stamp(day(4))}, "", ""},
-			{"an environment seen before", custom.DeploymentRecord{Service: "web", Environment: "canary", DeployedAt: stamp(day(4))}, "", ""},
-			{"unknown incident service", custom.IncidentRecord{Service: "webb", CreatedAt: stamp(day(4))}, "service", `(did you mean "web"?)`},
-			{"unknown cause", custom.IncidentRecord{Service: "api", CreatedAt: stamp(day(4)), DeploymentID: "does-not-exist"}, "deployment_id", `no deployment "does-not-exist" is recorded`},
-			{"cause in another service is allowed", custom.IncidentRecord{Service: "api", CreatedAt: stamp(day(4)), DeploymentID: "web-1"}, "", ""},
+			{"unknown service", custom.DeploymentRecord{Service: "apii"}, "service", `"apii" is not a service of the config (api, db, web) (did you mean "api"?)`, ""},
+			{"new service on purpose", custom.DeploymentRecord{Service: "billing", NewService: true, DeployedAt: stamp(day(4))}, "", "", ""},
+			{"new environment", custom.DeploymentRecord{Service: "api", Environment: "Prod"}, "environment", `"Prod" is an environment no deployment had yet (known: production) (did you mean "production"?)`, ""},
+			{"new environment on purpose", custom.DeploymentRecord{Service: "api", Environment: "canary", NewEnvironment: true, DeployedAt: stamp(day(4))}, "", "", ""},
+			{"an environment seen before", custom.DeploymentRecord{Service: "web", Environment: "canary", DeployedAt: stamp(day(4))}, "", "", ""},
+			{"unknown incident service", custom.IncidentRecord{Service: "webb", CreatedAt: stamp(day(4))}, "service", `(did you mean "web"?)`, ""},
+			{"unknown cause", custom.IncidentRecord{Service: "api", CreatedAt: stamp(day(4)), DeploymentID: "does-not-exist"}, "deployment_id", `no deployment "does-not-exist" is recorded`, ""},
+			{"cause in another service is allowed", custom.IncidentRecord{Service: "api", CreatedAt: stamp(day(4)), DeploymentID: "web-1"}, "", "",
+				`deployment "web-1" is of service web, but incident`},
 		} {
 			var err error
+			var warnings []custom.Warning
 			switch r := c.record.(type) {
 			case custom.DeploymentRecord:
 				_, _, err = h.P.RecordDeployment(h.Ctx, r)
 			case custom.IncidentRecord:
-				_, _, err = h.P.RecordIncident(h.Ctx, r)
+				_, _, warnings, err = h.P.RecordIncident(h.Ctx, r)
+			}
+			switch {
+			case c.warning == "" && len(warnings) != 0:
+				t.Errorf("%s: warnings %+v, want none", c.name, warnings)
+			case c.warning != "" && (len(warnings) != 1 || warnings[0].Field != "deployment_id" || !strings.Contains(warnings[0].Message, c.warning)):
+				t.Errorf("%s: warnings %+v, want one on deployment_id saying %q", c.name, warnings, c.warning)
 			}
 			var fe *custom.FieldError
 			switch {
@@ -120,7 +131,7 @@ func TestRetractedRecordStopsCounting(t *testing.T) {
 			_, _, err := h.P.RecordDeployment(h.Ctx, r)
 			must(t, err)
 		}
-		_, _, err := h.P.RecordIncident(h.Ctx, custom.IncidentRecord{ID: "INC-1", Service: "api", CreatedAt: stamp(day(6)), ResolvedAt: stamp(day(6).Add(time.Hour))})
+		_, _, _, err := h.P.RecordIncident(h.Ctx, custom.IncidentRecord{ID: "INC-1", Service: "api", CreatedAt: stamp(day(6)), ResolvedAt: stamp(day(6).Add(time.Hour))})
 		must(t, err)
 		count := func() metrics.Row {
 			t.Helper()
@@ -162,7 +173,7 @@ func TestRetractedRecordStopsCounting(t *testing.T) {
 			t.Fatalf("incidents facts: %d rows, %v; want 2 (recorded, retracted)", n, err)
 		}
 		// An unknown cause now: the retracted deployment cannot be one.
-		_, _, err = h.P.RecordIncident(h.Ctx, custom.IncidentRecord{Service: "api", CreatedAt: stamp(day(7)), DeploymentID: "d2"})
+		_, _, _, err = h.P.RecordIncident(h.Ctx, custom.IncidentRecord{Service: "api", CreatedAt: stamp(day(7)), DeploymentID: "d2"})
 		var fe *custom.FieldError
 		if !errors.As(err, &fe) || fe.Field != "deployment_id" {
 			t.Fatalf("incident caused by retracted d2: %v, want a deployment_id error", err)

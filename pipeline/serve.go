@@ -204,14 +204,14 @@ func (k *kickingRecorder) StageDeploymentRecord(ctx context.Context, r custom.De
 	return d, created, err
 }
 
-func (k *kickingRecorder) StageIncidentRecord(ctx context.Context, r custom.IncidentRecord) (in doraflow.Incident, created bool, err error) {
+func (k *kickingRecorder) StageIncidentRecord(ctx context.Context, r custom.IncidentRecord) (in doraflow.Incident, created bool, warnings []custom.Warning, err error) {
 	if err := k.acquire(ctx); err != nil {
-		return in, false, err
+		return in, false, nil, err
 	}
 	defer k.release()
-	in, created, err = k.p.StageIncidentRecord(ctx, r)
+	in, created, warnings, err = k.p.StageIncidentRecord(ctx, r)
 	k.done(err, "incidents")
-	return in, created, err
+	return in, created, warnings, err
 }
 
 func (k *kickingRecorder) RetractDeploymentRecord(ctx context.Context, id string) (d doraflow.Deployment, err error) {

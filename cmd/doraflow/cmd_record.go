@@ -74,7 +74,10 @@ func recordIncident(ctx context.Context, e *env, args []string) error {
 	}
 	_, check := r.Incident(time.Now(), "custom")
 	return record(ctx, e, "record incident", precheck(check, r.ID), func(p *pipeline.Pipeline) (string, error) {
-		in, created, err := p.RecordIncident(ctx, r)
+		in, created, warnings, err := p.RecordIncident(ctx, r)
+		if err == nil {
+			e.recordWarnings("record incident", warnings)
+		}
 		state := "open"
 		if in.Resolved() {
 			state = "resolved " + in.ResolvedAt.Format(timeLayout)
@@ -156,6 +159,15 @@ func record(ctx context.Context, e *env, cmd string, check error, do func(*pipel
 	}
 	fmt.Fprintln(e.stdout, line)
 	return nil
+}
+
+// recordWarnings prints what is allowed about a record but likely a slip,
+// one "warning: …" line each on stderr, naming the flag as usage errors
+// do; the record is stored all the same.
+func (e *env) recordWarnings(cmd string, warnings []custom.Warning) {
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "warning: %s: --%s: %s\n", cmd, flagName(w.Field), w.Message)
+	}
 }
 
 // recordUsage makes a field error a usage error naming the flag.

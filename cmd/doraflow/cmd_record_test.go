@@ -104,6 +104,14 @@ func TestRecordUpdateTyposAndDelete(t *testing.T) {
 			}
 		}
 		mustRun("record", "deployment", "--service", "billing", "--new-service", "--environment", "canary", "--new-environment", "--id", "b1", "--deployed-at", "2024-01-10")
+		// A cause in another service is recorded, and the caller warned on
+		// stderr (the golden pins the line: both services, how to fix).
+		checkEdgeCases(t, c, []edgeCase{{name: "record-incident-other-service", args: []string{"record", "incident", "--service", "billing", "--new-service",
+			"--id", "INC-2", "--created-at", "2024-01-10T11:00:00Z", "--deployment", "d1"}}})
+		// The same cause again is no news: no warning.
+		if code, _, errOut := c.run("record", "incident", "--id", "INC-2", "--resolved-at", "2024-01-10T12:00:00Z"); code != 0 || withoutInfoLogs(t, errOut) != "" {
+			t.Errorf("resolving INC-2: exit %d, stderr %q; want 0 and nothing on stderr", code, errOut)
+		}
 
 		if n := deployments(); n != 2 {
 			t.Fatalf("deployments before delete = %v, want 2", n)

@@ -59,6 +59,15 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
+// Warning is what is allowed about a record but likely a slip: the
+// record is stored, and the caller told (the CLI prints it on stderr, the
+// API answers it in "warnings").
+type Warning struct {
+	// Field is the JSON name of the field concerned, e.g. deployment_id.
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
 // maxField bounds free-text fields so one record cannot bloat the store.
 const maxField = 1024
 

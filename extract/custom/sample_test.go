@@ -31,14 +31,14 @@ func (s *sampleRecorder) StageDeploymentRecord(_ context.Context, r DeploymentRe
 	return d, !had, nil
 }
 
-func (s *sampleRecorder) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraflow.Incident, bool, error) {
+func (s *sampleRecorder) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraflow.Incident, bool, []Warning, error) {
 	in, err := r.Incident(validateNow, s.incidentBlock)
 	if err != nil {
-		return in, false, err
+		return in, false, nil, err
 	}
 	_, had := s.incidents[in.ID]
 	s.incidents[in.ID] = in
-	return in, !had, nil
+	return in, !had, nil, nil
 }
 
 // TestSampleBlocks loads sample.yaml with the config loader and records a

@@ -25,7 +25,9 @@ const MaxBody = 1 << 20
 // Recorder stores records; the pipeline implements it.
 type Recorder interface {
 	StageDeploymentRecord(ctx context.Context, r DeploymentRecord) (d doraflow.Deployment, created bool, err error)
-	StageIncidentRecord(ctx context.Context, r IncidentRecord) (in doraflow.Incident, created bool, err error)
+	// StageIncidentRecord also returns what about the record is allowed
+	// but likely a slip (a cause in another service), for the caller.
+	StageIncidentRecord(ctx context.Context, r IncidentRecord) (in doraflow.Incident, created bool, warnings []Warning, err error)
 	// RetractDeploymentRecord and RetractIncidentRecord stage the
 	// retraction of the custom record id; an id that names none returns
 	// an error wrapping ErrNotRecorded.
@@ -42,7 +44,8 @@ type Recorder interface {
 //
 // All need "Authorization: Bearer TOKEN" with one of the configured
 // tokens. POST answers 201 for a new id, 200 for an id already recorded
-// (updating only the fields sent), 400 naming the bad field, 401 without
+// (updating only the fields sent), with a "warnings" array of [Warning]
+// when the record is stored but looks like a slip, 400 naming the bad field, 401 without
 // a valid token and 413 over MaxBody; DELETE 200, 404 for an id that
 // names no custom record and 401; always with a JSON body. A request refused for its token is logged at
 // warn with its method, path and remote address, never with the token.
@@ -100,10 +103,16 @@ func (h *Handler) incidents(w http.ResponseWriter, r *http.Request) {
 	if !h.accept(w, r, &rec) {
 		return
 	}
-	in, created, err := h.rec.StageIncidentRecord(r.Context(), rec)
+	in, created, warnings, err := h.rec.StageIncidentRecord(r.Context(), rec)
 	body := map[string]any{"id": in.ID, "service": in.Service, "created_at": in.CreatedAt}
 	if in.Resolved() {
 		body["resolved_at"] = in.ResolvedAt
+	}
+	if len(warnings) > 0 {
+		// The record is stored all the same; the caller is told, since
+		// the API's caller is who can fix a slip (the server's log is
+		// read by someone else, if at all).
+		body["warnings"] = warnings
 	}
 	h.reply(w, r, created, err, body)
 }

@@ -39,7 +39,9 @@ func (m *memory) StageDeploymentRecord(_ context.Context, r DeploymentRecord) (d
 	return d, !had, nil
 }
 
-func (m *memory) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraflow.Incident, bool, error) {
+// StageIncidentRecord warns of a cause in another service, as the
+// pipeline does.
+func (m *memory) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraflow.Incident, bool, []Warning, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	prev, had := m.incidents[strings.TrimSpace(r.ID)]
@@ -48,10 +50,14 @@ func (m *memory) StageIncidentRecord(_ context.Context, r IncidentRecord) (doraf
 	}
 	in, err := r.Incident(validateNow, "manual")
 	if err != nil {
-		return in, false, err
+		return in, false, nil, err
+	}
+	var warnings []Warning
+	if d, ok := m.deployments[in.DeploymentID]; ok && d.Service != in.Service {
+		warnings = append(warnings, Warning{Field: "deployment_id", Message: "deployment " + d.ID + " is of service " + d.Service + ", not " + in.Service})
 	}
 	m.incidents[in.ID] = in
-	return in, !had, nil
+	return in, !had, warnings, nil
 }
 
 func (m *memory) RetractDeploymentRecord(_ context.Context, id string) (doraflow.Deployment, error) {
@@ -173,6 +179,8 @@ func TestAPIUpdatesAndRetracts(t *testing.T) {
 		{"update the status only", "POST", "/api/v1/deployments", "good-token", `{"id":"d1","status":"failure"}`, 200, `"deployed_at":"2024-05-02T10:00:00Z"`},
 		{"open incident", "POST", "/api/v1/incidents", "good-token", `{"id":"INC-1","service":"api","title":"errors up","created_at":"2024-05-02T10:30:00Z"}`, 201, ""},
 		{"resolve by id", "POST", "/api/v1/incidents", "good-token", `{"id":"INC-1","resolved_at":"2024-05-02T11:00:00Z"}`, 200, `"resolved_at":"2024-05-02T11:00:00Z"`},
+		{"a cause in another service is stored and warned", "POST", "/api/v1/incidents", "good-token", `{"id":"INC-2","service":"web","created_at":"2024-05-02T10:40:00Z","deployment_id":"d1"}`, 201,
+			`"warnings":[{"field":"deployment_id","message":"deployment d1 is of service api, not web"}]`},
 		{"a new record still needs its service", "POST", "/api/v1/deployments", "good-token", `{"id":"d2"}`, 400, "service: required"},
 		{"retract without a token", "DELETE", "/api/v1/deployments/d1", "", "", 401, "bearer token"},
 		{"retract with a wrong token", "DELETE", "/api/v1/deployments/d1", "bad", "", 401, "bearer token"},
@@ -200,13 +208,16 @@ func TestAPIUpdatesAndRetracts(t *testing.T) {
 		if c.want >= 400 && c.want != 405 && !strings.HasPrefix(string(body), `{"error":`) {
 			t.Errorf("%s: body %s, want a JSON error", c.name, body)
 		}
+		if strings.Contains(string(body), `"warnings"`) != strings.Contains(c.wantBody, `"warnings"`) {
+			t.Errorf("%s: body %s: warnings only when the record looks like a slip", c.name, body)
+		}
 	}
 	d := mem.deployments["d1"]
 	if len(mem.deployments) != 1 || d.Title != "v1.2" || d.Status != doraflow.StatusFailure || d.DeployedAt.Hour() != 10 || !d.Retracted {
 		t.Errorf("stored deployments %+v, want d1 with its title and time, failed, retracted", mem.deployments)
 	}
 	in := mem.incidents["INC-1"]
-	if len(mem.incidents) != 1 || in.Title != "errors up" || in.Service != "api" || !in.Resolved() || !in.Retracted {
-		t.Errorf("stored incidents %+v, want INC-1 with its title, resolved, retracted", mem.incidents)
+	if len(mem.incidents) != 2 || in.Title != "errors up" || in.Service != "api" || !in.Resolved() || !in.Retracted {
+		t.Errorf("stored incidents %+v, want INC-1 with its title, resolved, retracted, and INC-2 caused by d1", mem.incidents)
 	}
 }
