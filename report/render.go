@@ -33,7 +33,12 @@ type view struct {
 	Charts  []chart
 	Layout  geometry
 	Table   table
-	Footer  string
+	// Lists are the failed deployments and the incidents behind the
+	// numbers, after the table: there rather than under each row, since
+	// an incident has no repository and a section per kind reads (and
+	// searches) like `doraflow explain`.
+	Lists  []list
+	Footer string
 }
 
 // card shows one metric: its headline value, details and level.
@@ -94,6 +99,9 @@ func Write(w io.Writer, d Data) error {
 		v.Overall = levelOf(d.Summary.Levels.Overall)
 		v.Charts = charts(&d)
 		v.Table = newTable(d.GroupBy, d.Rows)
+		if d.Failures != nil || d.Incidents != nil {
+			v.Lists = newLists(&d)
+		}
 	}
 	if err := page.Execute(w, v); err != nil {
 		return fmt.Errorf("report: render: %w", err)

@@ -1,7 +1,8 @@
 // Package report renders the DORA metrics of a window as one
 // self-contained HTML file: the four metrics and rework rate with their
 // performance levels, weekly trend charts, a table per service (or team,
-// repository or environment) and the definitions. The CSS and the SVG
+// repository or environment), the failed deployments and incidents behind
+// the numbers with their links, and the definitions. The CSS and the SVG
 // charts are inline and the page runs no script, so the file can be
 // mailed, archived or opened offline and shows the same everywhere.
 //
@@ -47,6 +48,13 @@ type Data struct {
 	Weeks []metrics.Row
 	// Rows holds the table: one row per Query.GroupBy key.
 	Rows []metrics.Row
+	// Failures and Incidents are what `doraflow explain failures` and
+	// `doraflow explain incidents` list for the same window and filters:
+	// the failed deployments and the incidents behind Summary, oldest
+	// first. Collect leaves them empty (they are read through
+	// pipeline.Explain, which this package does not know); nil lists
+	// nothing, and the page then has no such sections.
+	Failures, Incidents []Entry
 	// Version and Generated go in the footer; zero values leave them out.
 	Version   string
 	Generated time.Time

@@ -63,11 +63,18 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if err := e.warnStale(ctx, p); err != nil {
 		return err
 	}
-	data, err := report.Collect(ctx, p, report.Query{
+	q := report.Query{
 		From: from, To: to, Location: cfg.Location, GroupBy: *groupBy,
 		Service: *service, Team: *team, Environment: *environment,
-	})
+	}
+	data, err := report.Collect(ctx, p, q)
 	if err != nil {
+		return err
+	}
+	if data.Failures, err = reportEntries(ctx, p, pipeline.ExplainFailures, q); err != nil {
+		return err
+	}
+	if data.Incidents, err = reportEntries(ctx, p, pipeline.ExplainIncidents, q); err != nil {
 		return err
 	}
 	data.Version, data.Generated = version, time.Now()
@@ -83,6 +90,26 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %s, %s\n", *output, metrics.Window(from, to), what)
 	return nil
+}
+
+// reportEntries lists what `doraflow explain what` lists for the
+// report's window and filters, as the report shows it: the same
+// pipeline.Explain read, from the same metric events as the report's
+// numbers, so the lists add up to them.
+func reportEntries(ctx context.Context, p *pipeline.Pipeline, what string, q report.Query) ([]report.Entry, error) {
+	items, err := p.Explain(ctx, pipeline.ExplainQuery{What: what, From: q.From, To: q.To, Service: q.Service, Team: q.Team, Environment: q.Environment})
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	entries := make([]report.Entry, 0, len(items))
+	for _, it := range items {
+		entries = append(entries, report.Entry{
+			ID: it.ID, Title: it.Title, URL: it.URL, Service: it.Service, Environment: it.Environment, At: it.At,
+			Because: it.Because, DeploymentID: it.DeploymentID, Reason: it.Reason,
+			ResolvedAt: it.ResolvedAt, TimeToRestore: it.TimeToRestore, Created: it.Created, Restored: it.Restored,
+		})
+	}
+	return entries, nil
 }
 
 // writeFileAtomically writes path through a hidden temporary file in the

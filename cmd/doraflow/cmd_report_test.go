@@ -22,10 +22,11 @@ func TestReport(t *testing.T) {
 			return out
 		}
 		mustRun("migrate")
-		mustRun("record", "deployment", "--service", "api", "--id", "d1", "--deployed-at", "2024-01-02T10:00:00Z")
+		mustRun("record", "deployment", "--service", "api", "--id", "d1", "--deployed-at", "2024-01-02T10:00:00Z", "--url", "https://ci.example.com/deploys/d1?x=1&y=2")
 		// web and staging are new on purpose: the config lists api alone.
 		mustRun("record", "deployment", "--service", "web", "--new-service", "--id", "d2", "--deployed-at", "2024-01-03T10:00:00Z", "--environment", "staging", "--new-environment")
-		mustRun("record", "incident", "--service", "api", "--id", "i1", "--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T11:45:00Z")
+		mustRun("record", "incident", "--service", "api", "--id", "i1", "--created-at", "2024-01-02T11:00:00Z", "--resolved-at", "2024-01-02T11:45:00Z",
+			"--url", "https://acme.pagerduty.com/incidents/i1", "--title", "<b>errors</b> up")
 
 		for _, tc := range []struct {
 			name string
@@ -33,7 +34,14 @@ func TestReport(t *testing.T) {
 			want []string // in the page
 		}{
 			{"everything", nil, []string{"<svg", "Per service", "45m"}},
-			{"one environment by team", []string{"--group-by", "team", "--environment", "staging"}, []string{"Per team", "Only environment staging."}},
+			// The lists behind the numbers, read through explain: d1 failed
+			// (i1 is pinned on it by time), i1 opened and resolved.
+			{"lists with links", nil, []string{
+				"1 deployment that caused an incident", `<a href="https://ci.example.com/deploys/d1?x=1&amp;y=2">d1</a>`, "i1 (window)",
+				"1 incident opened and 1 resolved", `<a href="https://acme.pagerduty.com/incidents/i1">i1</a>`, "&lt;b&gt;errors&lt;/b&gt; up", "d1 (window)",
+			}},
+			{"one environment by team", []string{"--group-by", "team", "--environment", "staging"}, []string{"Per team", "Only environment staging.",
+				"0 deployments that caused an incident", "0 incidents opened and 0 resolved"}},
 			{"all together", []string{"--group-by", "none"}, []string{"All together", `<td class="key">all</td><td>2</td>`}},
 			{"a known service without data", []string{"--service", "api", "--from", "2023-01-01", "--to", "2023-02-01"}, []string{"No data in this window."}},
 		} {
