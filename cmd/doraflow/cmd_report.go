@@ -50,7 +50,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			from = d.AddDays(-90).Start(cfg.Location)
 		}
 	}
-	store, err := e.open(ctx, cfg)
+	store, err := e.openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}

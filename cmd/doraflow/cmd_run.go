@@ -31,6 +31,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("run: %w", err)}
 	}
+	if *migrate {
+		if err := e.migrate(ctx, cfg); err != nil {
+			return err
+		}
+	}
 	tel := pipeline.NewTelemetry()
 	p, store, cfg, err := e.pipeline(ctx, tel)
 	if err != nil {
@@ -40,11 +45,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	log, err := e.logger()
 	if err != nil {
 		return err
-	}
-	if *migrate {
-		if _, err := store.Migrate(ctx); err != nil {
-			return err
-		}
 	}
 	// The pipeline does the work; the server in front of it (server.go)
 	// takes the records and answers /healthz and /metrics.
@@ -65,7 +65,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := e.open(ctx, cfg)
+	store, err := e.openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}

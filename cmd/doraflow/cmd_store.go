@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"doraflow/config"
 	"doraflow/metrics"
 	"doraflow/pipeline"
 )
@@ -18,6 +19,12 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	return e.migrate(ctx, cfg)
+}
+
+// migrate applies cfg's database's missing migrations and says what it
+// did.
+func (e *env) migrate(ctx context.Context, cfg *config.Config) error {
 	store, err := e.open(ctx, cfg)
 	if err != nil {
 		return err

@@ -169,6 +169,21 @@ func (e *env) open(ctx context.Context, cfg *config.Config) (*clickhouse.Store, 
 	})
 }
 
+// openMigrated opens the store of cfg and checks that its schema has
+// every migration this doraflow needs, so that a command run before
+// `doraflow migrate` says to run it.
+func (e *env) openMigrated(ctx context.Context, cfg *config.Config) (*clickhouse.Store, error) {
+	store, err := e.open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.CheckSchema(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
 // pipeline loads the config, connects and returns a pipeline with the
 // sources the config has credentials for; the caller closes the store.
 func (e *env) pipeline(ctx context.Context, tel *pipeline.Telemetry) (*pipeline.Pipeline, *clickhouse.Store, *config.Config, error) {
@@ -180,7 +195,7 @@ func (e *env) pipeline(ctx context.Context, tel *pipeline.Telemetry) (*pipeline.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	store, err := e.open(ctx, cfg)
+	store, err := e.openMigrated(ctx, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}

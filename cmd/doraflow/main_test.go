@@ -144,6 +144,30 @@ func TestUnreachableClickHouse(t *testing.T) {
 	}
 }
 
+// TestBeforeMigrate: every command that reads or writes the store, run
+// on a database never migrated, says to run doraflow migrate in one line
+// instead of a ClickHouse error about a missing table.
+func TestBeforeMigrate(t *testing.T) {
+	clickhousetest.Run(t, func(t *testing.T) {
+		c := newCLI(t, "")
+		for _, args := range [][]string{
+			{"metrics"}, {"explain", "deployments"}, {"report", "--output", filepath.Join(t.TempDir(), "r.html")}, {"status"},
+			{"promote"}, {"sync"}, {"record", "deployment", "--service", "api", "--id", "d1"},
+		} {
+			code, _, errOut := c.run(args...)
+			if code != 1 || !strings.Contains(errOut, "has no doraflow tables yet: run `doraflow migrate`") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Errorf("doraflow %s: exit %d, stderr %q; want exit 1 and one line saying to run doraflow migrate", strings.Join(args, " "), code, errOut)
+			}
+		}
+		if code, _, errOut := c.run("migrate"); code != 0 {
+			t.Fatalf("migrate: exit %d: %s", code, errOut)
+		}
+		if code, _, errOut := c.run("metrics"); code != 0 {
+			t.Fatalf("metrics after migrate: exit %d: %s", code, errOut)
+		}
+	})
+}
+
 func TestBadConfigExitsTwo(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "doraflow.yaml")
 	if err := os.WriteFile(path, []byte("clickhouse:\n  adress: x\ndeployments:\n  - name: a\n    method: teleport\n"), 0o600); err != nil {

@@ -2,8 +2,10 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"doraflow/sql"
@@ -94,6 +96,48 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		top = max(top, v)
 	}
 	return top, nil
+}
+
+// ErrSchemaBehind means the database lacks migrations this doraflow
+// needs: it was never migrated, or migrated by an older doraflow. The
+// errors that wrap it say to run doraflow migrate.
+var ErrSchemaBehind = errors.New("the database's schema is behind this doraflow")
+
+// CheckSchema returns an error wrapping ErrSchemaBehind when the database
+// lacks any of the embedded migrations, naming them, so that a command
+// run before `doraflow migrate` (or after an upgrade, before it) says so
+// rather than failing on a table or column it cannot find. A database
+// migrated by a newer doraflow passes: migrations only add.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	migrations, err := sql.Migrations()
+	if err != nil {
+		return err
+	}
+	done, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	missing := missingMigrations(migrations, done)
+	switch {
+	case len(missing) == 0:
+		return nil
+	case len(done) == 0:
+		return fmt.Errorf("%w: database %s has no doraflow tables yet: run `doraflow migrate` to create them", ErrSchemaBehind, s.database)
+	}
+	return fmt.Errorf("%w: database %s lacks %d migration(s) this doraflow needs (%s): run `doraflow migrate` (safe to run again)",
+		ErrSchemaBehind, s.database, len(missing), strings.Join(missing, ", "))
+}
+
+// missingMigrations names the migrations of all that done does not list,
+// in order.
+func missingMigrations(all []sql.Migration, done map[int]bool) []string {
+	var missing []string
+	for _, m := range all {
+		if !done[m.Version] {
+			missing = append(missing, m.Name)
+		}
+	}
+	return missing
 }
 
 func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {

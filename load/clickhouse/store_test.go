@@ -2,7 +2,9 @@ package clickhouse_test
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +139,29 @@ func TestConcurrentMigrations(t *testing.T) {
 		n, err := s.RowCount(ctx, "dora_daily")
 		if err != nil || n != 0 {
 			t.Fatalf("dora_daily: %d rows, %v", n, err)
+		}
+	})
+}
+
+// TestCheckSchema: a database never migrated, and one missing a
+// migration, are refused with what to run; a migrated one passes.
+func TestCheckSchema(t *testing.T) {
+	clickhousetest.Run(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, err := clickhouse.Open(ctx, clickhousetest.Options(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		err = s.CheckSchema(ctx)
+		if !errors.Is(err, clickhouse.ErrSchemaBehind) || !strings.Contains(err.Error(), "has no doraflow tables yet: run `doraflow migrate`") {
+			t.Fatalf("before migrate: %v, want ErrSchemaBehind saying to run doraflow migrate", err)
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CheckSchema(ctx); err != nil {
+			t.Fatalf("after migrate: %v", err)
 		}
 	})
 }
