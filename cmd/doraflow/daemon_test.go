@@ -1,35 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"doraflow/internal/logtest"
 )
-
-// lockedBuffer is a bytes.Buffer that the daemon's goroutines may log
-// into at once, as they may into a real stderr.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // freeAddr returns a loopback address nothing listens on, for a config's
 // server.listen.
@@ -50,7 +31,7 @@ type daemon struct {
 	base           string // http://server.listen
 	cancel         context.CancelFunc
 	done           chan int
-	stdout, stderr lockedBuffer
+	stdout, stderr logtest.Buffer
 }
 
 // startDaemon runs `doraflow [global] run` with the cli's config, which

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"doraflow/internal/logtest"
 	"doraflow/load/clickhouse/clickhousetest"
 )
 
@@ -96,7 +97,7 @@ func TestDemoServe(t *testing.T) {
 		args := append(demoArgs(t, path), "--serve", "--github-port", "0", "--pagerduty-port", "0")
 		child := exec.Command(os.Args[0], args...)
 		child.Env = append(os.Environ(), "DORAFLOW_AS_MAIN=1")
-		var out, errOut lockedBuffer
+		var out, errOut logtest.Buffer
 		child.Stdout, child.Stderr = &out, &errOut
 		if err := child.Start(); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"doraflow"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
+	"doraflow/internal/logtest"
 )
 
 // rebaseFixture is acme/api with a rebase merge between lone commits:
@@ -178,8 +179,8 @@ func TestPullRequestOverCommitCap(t *testing.T) {
 				srv.ServeHTTP(w, r)
 			}))
 			t.Cleanup(ts.Close)
-			var logs logBuffer
-			src := newSource(t, ts.URL+"/", nil, func(o *github.Options) { o.Log = logs.logger() })
+			var logs logtest.Buffer
+			src := newSource(t, ts.URL+"/", nil, func(o *github.Options) { o.Log = logs.Logger() })
 			got, _ := read(t, src, block(doraflow.MethodMergedPR, doraflow.Filters{}), monthSince, monthUntil, nil)
 			ch, ok := got.changes["acme/api#pr-1"]
 			if !ok || len(got.changes) != 1 {
@@ -220,9 +221,9 @@ func TestReleasesPastTheListingCap(t *testing.T) {
 		}
 	}
 	srv := startFake(t, o, githubfake.Options{})
-	var logs logBuffer
+	var logs logtest.Buffer
 	store := newMemStore()
-	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.Log = logs.logger(); o.ETags = store })
+	src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.Log = logs.Logger(); o.ETags = store })
 	const (
 		releases = repoPrefix + "/releases"
 		byTag    = repoPrefix + "/releases/tags/{tag...}"

@@ -13,6 +13,7 @@ import (
 	"doraflow"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
+	"doraflow/internal/logtest"
 )
 
 // TestFailedRepository: a repository that does not exist or cannot be
@@ -34,8 +35,8 @@ func TestFailedRepository(t *testing.T) {
 	t.Cleanup(ts.Close)
 	for _, m := range []doraflow.Method{doraflow.MethodMergedPR, doraflow.MethodWorkflowRun, doraflow.MethodRelease, doraflow.MethodDeployment} {
 		t.Run(string(m), func(t *testing.T) {
-			var logs logBuffer
-			src := newSource(t, ts.URL+"/", nil, func(o *github.Options) { o.Log = logs.logger() })
+			var logs logtest.Buffer
+			src := newSource(t, ts.URL+"/", nil, func(o *github.Options) { o.Log = logs.Logger() })
 			b := block(m, doraflow.Filters{})
 			b.Repositories = []string{"acme/nope", "acme/api", "acme/legacy", "nobody/*"}
 			c := newCollector(t)

@@ -17,6 +17,7 @@ import (
 	"doraflow"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
+	"doraflow/internal/logtest"
 )
 
 // graphqlSchema is GitHub's GraphQL schema, which the fake validates the
@@ -162,8 +163,8 @@ func TestGraphQLRateLimited(t *testing.T) {
 	f := handMade(t)
 	clk := newClock(monthUntil)
 	srv := startFake(t, f.org, githubfake.Options{GraphQLSchema: schema, GraphQLBudget: 3, Now: clk.Now})
-	var logs logBuffer
-	src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.logger() })
+	var logs logtest.Buffer
+	src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.Logger() })
 	b := block(doraflow.MethodMergedPR, nil)
 	first, _ := read(t, src, b, monthSince, monthUntil, nil)
 	second, st := read(t, src, b, monthSince, monthUntil, nil)

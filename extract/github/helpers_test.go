@@ -1,7 +1,6 @@
 package github_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/rs/zerolog"
 
 	"doraflow"
 	"doraflow/extract/github"
@@ -354,26 +352,6 @@ func (h history) PreviousSHA(_ context.Context, repo, env string, _ time.Time) (
 	sha, ok := h[repo+" "+env]
 	return sha, ok, nil
 }
-
-// logBuffer is a zerolog destination safe for concurrent writers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() zerolog.Logger { return zerolog.New(l) }
 
 // countEndpoint counts the server's requests to an endpoint pattern.
 func countEndpoint(srv *githubfake.Server, endpoint string) int64 {

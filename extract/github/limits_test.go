@@ -16,6 +16,7 @@ import (
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 	"doraflow/internal/fakeapi"
+	"doraflow/internal/logtest"
 )
 
 // future is a fake clock start later than any real clock running these
@@ -48,8 +49,8 @@ func TestRateLimitWaitsForTheReset(t *testing.T) {
 			want := reference(t, org, b, since, until)
 			clk := newClock(future)
 			srv := startFake(t, org, githubfake.Options{Budget: 25, ResetEvery: time.Hour, Now: clk.Now})
-			var logs logBuffer
-			src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.Log = logs.logger() })
+			var logs logtest.Buffer
+			src := newSource(t, srv.URL(), clk, func(o *github.Options) { o.Log = logs.Logger() })
 			got, _ := read(t, src, b, since, until, nil)
 			if !sameRows(got, want) {
 				t.Errorf("rows differ from an unlimited read: %d deployments, want %d", len(got.deployments), len(want.deployments))

@@ -1,15 +1,12 @@
 package pagerduty_test
 
 import (
-	"bytes"
 	"context"
 	"net/url"
 	"slices"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"doraflow"
 	"doraflow/extract/pagerduty"
@@ -252,23 +249,3 @@ func countEndpoint(srv *pagerdutyfake.Server, endpoint, path string) int {
 	}
 	return n
 }
-
-// logBuffer is a zerolog destination safe for concurrent writers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() zerolog.Logger { return zerolog.New(l) }

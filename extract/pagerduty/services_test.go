@@ -2,15 +2,16 @@ package pagerduty_test
 
 import (
 	"context"
-	"doraflow"
 	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"doraflow"
 	"doraflow/extract/pagerduty"
 	"doraflow/extract/pagerduty/pagerdutyfake"
+	"doraflow/internal/logtest"
 )
 
 // warnings returns the warning lines of a JSON zerolog output.
@@ -48,8 +49,8 @@ func TestUnknownServices(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startFake(t, handMade(t), pagerdutyfake.Options{})
-			var log logBuffer
-			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Log = log.logger() })
+			var log logtest.Buffer
+			src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Log = log.Logger() })
 			b := block(doraflow.Filters{"services": tt.services})
 			for i := range 2 { // the second read must neither ask nor warn again
 				got, st := read(t, src, b, decSince, decUntil)
@@ -91,8 +92,8 @@ func TestUnknownServices(t *testing.T) {
 // -race): each reads everything, and each service id is checked once.
 func TestConcurrentReads(t *testing.T) {
 	srv := startFake(t, handMade(t), pagerdutyfake.Options{})
-	var log logBuffer
-	src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Log = log.logger() })
+	var log logtest.Buffer
+	src := newSource(t, srv.URL(), newClock(), func(o *pagerduty.Options) { o.Log = log.Logger() })
 	blocks := []doraflow.Block{
 		block(doraflow.Filters{"services": []string{"PAPI001", "PNOPE01"}}),
 		block(doraflow.Filters{"services": []string{"PWEB001", "PNOPE01"}, "urgency": "high"}),
