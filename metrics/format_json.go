@@ -2,7 +2,9 @@ package metrics
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -51,23 +53,23 @@ type jsonRow struct {
 	DeploymentsPerDay jsonRatio `json:"deployments_per_day"`
 
 	Changes        int64        `json:"changes"`
-	LeadTimeMedian *jsonSeconds `json:"lead_time_median_seconds"`
-	LeadTimeP90    *jsonSeconds `json:"lead_time_p90_seconds"`
-	LeadTimeMean   *jsonSeconds `json:"lead_time_mean_seconds"`
+	LeadTimeMedian *JSONSeconds `json:"lead_time_median_seconds"`
+	LeadTimeP90    *JSONSeconds `json:"lead_time_p90_seconds"`
+	LeadTimeMean   *JSONSeconds `json:"lead_time_mean_seconds"`
 
-	CodingTimeMedian *jsonSeconds `json:"coding_time_median_seconds"`
-	PickupTimeMedian *jsonSeconds `json:"pickup_time_median_seconds"`
-	ReviewTimeMedian *jsonSeconds `json:"review_time_median_seconds"`
-	DeployTimeMedian *jsonSeconds `json:"deploy_time_median_seconds"`
+	CodingTimeMedian *JSONSeconds `json:"coding_time_median_seconds"`
+	PickupTimeMedian *JSONSeconds `json:"pickup_time_median_seconds"`
+	ReviewTimeMedian *JSONSeconds `json:"review_time_median_seconds"`
+	DeployTimeMedian *JSONSeconds `json:"deploy_time_median_seconds"`
 
 	FailedDeployments int64      `json:"failed_deployments"`
 	ChangeFailureRate *jsonRatio `json:"change_failure_rate"`
 
 	Incidents           int64        `json:"incidents"`
 	RestoredIncidents   int64        `json:"restored_incidents"`
-	TimeToRestoreMedian *jsonSeconds `json:"time_to_restore_median_seconds"`
-	TimeToRestoreP90    *jsonSeconds `json:"time_to_restore_p90_seconds"`
-	TimeToRestoreMean   *jsonSeconds `json:"time_to_restore_mean_seconds"`
+	TimeToRestoreMedian *JSONSeconds `json:"time_to_restore_median_seconds"`
+	TimeToRestoreP90    *JSONSeconds `json:"time_to_restore_p90_seconds"`
+	TimeToRestoreMean   *JSONSeconds `json:"time_to_restore_mean_seconds"`
 
 	ReworkDeployments int64      `json:"rework_deployments"`
 	ReworkRate        *jsonRatio `json:"rework_rate"`
@@ -81,20 +83,20 @@ func newJSONRow(r *Row, groupBy string) jsonRow {
 		DeploymentDays:      r.DeploymentDays,
 		DeploymentsPerDay:   jsonRatio(r.DeploymentsPerDay),
 		Changes:             r.Changes,
-		LeadTimeMedian:      (*jsonSeconds)(r.LeadTimeMedian),
-		LeadTimeP90:         (*jsonSeconds)(r.LeadTimeP90),
-		LeadTimeMean:        (*jsonSeconds)(r.LeadTimeMean),
-		CodingTimeMedian:    (*jsonSeconds)(r.CodingTimeMedian),
-		PickupTimeMedian:    (*jsonSeconds)(r.PickupTimeMedian),
-		ReviewTimeMedian:    (*jsonSeconds)(r.ReviewTimeMedian),
-		DeployTimeMedian:    (*jsonSeconds)(r.DeployTimeMedian),
+		LeadTimeMedian:      (*JSONSeconds)(r.LeadTimeMedian),
+		LeadTimeP90:         (*JSONSeconds)(r.LeadTimeP90),
+		LeadTimeMean:        (*JSONSeconds)(r.LeadTimeMean),
+		CodingTimeMedian:    (*JSONSeconds)(r.CodingTimeMedian),
+		PickupTimeMedian:    (*JSONSeconds)(r.PickupTimeMedian),
+		ReviewTimeMedian:    (*JSONSeconds)(r.ReviewTimeMedian),
+		DeployTimeMedian:    (*JSONSeconds)(r.DeployTimeMedian),
 		FailedDeployments:   r.FailedDeployments,
 		ChangeFailureRate:   (*jsonRatio)(r.ChangeFailureRate),
 		Incidents:           r.Incidents,
 		RestoredIncidents:   r.RestoredIncidents,
-		TimeToRestoreMedian: (*jsonSeconds)(r.TimeToRestoreMedian),
-		TimeToRestoreP90:    (*jsonSeconds)(r.TimeToRestoreP90),
-		TimeToRestoreMean:   (*jsonSeconds)(r.TimeToRestoreMean),
+		TimeToRestoreMedian: (*JSONSeconds)(r.TimeToRestoreMedian),
+		TimeToRestoreP90:    (*JSONSeconds)(r.TimeToRestoreP90),
+		TimeToRestoreMean:   (*JSONSeconds)(r.TimeToRestoreMean),
 		ReworkDeployments:   r.ReworkDeployments,
 		ReworkRate:          (*jsonRatio)(r.ReworkRate),
 		Levels:              r.Levels,
@@ -116,14 +118,32 @@ func newJSONRow(r *Row, groupBy string) jsonRow {
 	return j
 }
 
-// jsonSeconds is a number of seconds, printed in full with a decimal point.
-type jsonSeconds float64
+// JSONSeconds is a duration in seconds as doraflow prints it in JSON and
+// CSV: rounded to the millisecond, with a decimal point (formatSeconds).
+// It is exported for explain (package pipeline), whose durations must
+// print as metrics' do.
+type JSONSeconds float64
 
 // MarshalJSON implements json.Marshaler.
-func (s jsonSeconds) MarshalJSON() ([]byte, error) { return []byte(formatSeconds(float64(s))), nil }
+func (s JSONSeconds) MarshalJSON() ([]byte, error) {
+	return jsonNumber(float64(s), formatSeconds)
+}
 
-// jsonRatio is a ratio, printed rounded to 4 decimals.
+// String prints s as a CSV cell, as MarshalJSON does.
+func (s JSONSeconds) String() string { return formatSeconds(float64(s)) }
+
+// jsonRatio is a ratio or rate, printed rounded to 4 decimals
+// (formatRatio).
 type jsonRatio float64
 
 // MarshalJSON implements json.Marshaler.
-func (r jsonRatio) MarshalJSON() ([]byte, error) { return []byte(formatRatio(float64(r))), nil }
+func (r jsonRatio) MarshalJSON() ([]byte, error) { return jsonNumber(float64(r), formatRatio) }
+
+// jsonNumber prints v with format, refusing what JSON cannot hold as
+// encoding/json does for a plain float.
+func jsonNumber(v float64, format func(float64) string) ([]byte, error) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil, fmt.Errorf("metrics: %v is not a number JSON can hold", v)
+	}
+	return []byte(format(v)), nil
+}

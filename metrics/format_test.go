@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -119,25 +121,85 @@ func TestWriteJSONTimesInUTC(t *testing.T) {
 	}
 }
 
+// TestFormatNumbers: the one rule of docs/metrics.md ("Numbers in JSON and
+// CSV"): seconds to the millisecond, ratios to 4 decimals, half away from
+// zero, always with a decimal point, zero without a sign.
 func TestFormatNumbers(t *testing.T) {
-	tests := []struct{ got, want string }{
-		{formatSeconds(51840), "51840.0"},
-		{formatSeconds(2.5), "2.5"},
-		{formatSeconds(8.1), "8.1"},
-		{formatSeconds(0), "0.0"},
-		{formatSeconds(1.0 / 3), "0.3333333333333333"},
-		{formatSeconds(1e21), "1000000000000000000000.0"},
-		{formatRatio(42.0 / 91), "0.4615"},
-		{formatRatio(3.0 / 42), "0.0714"},
-		{formatRatio(2.0 / 42), "0.0476"},
-		{formatRatio(1), "1.0"},
-		{formatRatio(0.03125), "0.0313"}, // half away from zero
-		{formatRatio(0.00004), "0.0"},
+	maxFloat := "17976931348623157" + strings.Repeat("0", 292) + ".0"
+	tests := []struct {
+		name   string
+		format func(float64) string
+		v      float64
+		want   string
+	}{
+		{"whole seconds keep a decimal point", formatSeconds, 51840, "51840.0"},
+		{"a half second", formatSeconds, 2.5, "2.5"},
+		{"p90 of 0..9", formatSeconds, 8.1, "8.1"},
+		{"zero", formatSeconds, 0, "0.0"},
+		{"negative zero has no sign", formatSeconds, math.Copysign(0, -1), "0.0"},
+		{"a negative that rounds to zero has no sign", formatSeconds, -0.0004, "0.0"},
+		{"a third to the millisecond", formatSeconds, 1.0 / 3, "0.333"},
+		{"a mean of the golden files", formatSeconds, 55600.0 / 3, "18533.333"},
+		{"two thirds round up", formatSeconds, 2.0 / 3, "0.667"},
+		// 0.0625 is exact in binary: a true half, which half-to-even
+		// (strconv's 'f' with 3 digits) would print as 0.062.
+		{"seconds: half away from zero", formatSeconds, 0.0625, "0.063"},
+		{"seconds: negative half away from zero", formatSeconds, -0.0625, "-0.063"},
+		{"seconds: the half as it is printed", formatSeconds, 1.0005, "1.001"},
+		{"seconds: below the half", formatSeconds, 1.0004999, "1.0"},
+		{"seconds: carry into the whole", formatSeconds, 9.9995, "10.0"},
+		{"seconds: carry into a new digit", formatSeconds, 999.9996, "1000.0"},
+		{"large seconds", formatSeconds, 123456789012.3456, "123456789012.346"},
+		{"seconds past 2^53 stay whole", formatSeconds, 1e21, "1000000000000000000000.0"},
+		{"the largest float", formatSeconds, math.MaxFloat64, maxFloat},
+		{"the contract's deployments per day", formatRatio, 42.0 / 91, "0.4615"},
+		{"a ratio", formatRatio, 3.0 / 42, "0.0714"},
+		{"another ratio", formatRatio, 2.0 / 42, "0.0476"},
+		{"a whole ratio", formatRatio, 1, "1.0"},
+		{"ratio: half away from zero", formatRatio, 0.03125, "0.0313"},
+		{"ratio: negative half away from zero", formatRatio, -0.03125, "-0.0313"},
+		{"ratio: the half as it is printed", formatRatio, 0.00005, "0.0001"},
+		{"ratio: below the half", formatRatio, 0.00004, "0.0"},
+		{"ratio: carry to one", formatRatio, 0.99995, "1.0"},
+		{"ratio: tiny", formatRatio, 1e-7, "0.0"},
+		{"large rate", formatRatio, 1e9 / 7, "142857142.8571"},
+		{"ratio: the largest float", formatRatio, math.MaxFloat64, maxFloat},
 	}
 	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("got %s, want %s", tt.got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.format(tt.v); got != tt.want {
+				t.Errorf("%v prints as %s, want %s", tt.v, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestJSONNumbers: the JSON types print through the same formatter, and
+// refuse what JSON cannot hold rather than write invalid JSON.
+func TestJSONNumbers(t *testing.T) {
+	tests := []struct {
+		name    string
+		v       any
+		want    string
+		wantErr bool
+	}{
+		{"seconds", JSONSeconds(18533.333333333332), "18533.333", false},
+		{"whole seconds", JSONSeconds(3600), "3600.0", false},
+		{"null seconds", (*JSONSeconds)(nil), "null", false},
+		{"ratio", jsonRatio(0.461538), "0.4615", false},
+		{"NaN seconds", JSONSeconds(math.NaN()), "", true},
+		{"infinite ratio", jsonRatio(math.Inf(1)), "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := json.Marshal(tt.v)
+			if (err != nil) != tt.wantErr || string(got) != tt.want {
+				t.Errorf("json.Marshal(%v) = %s, %v; want %s, error %v", tt.v, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+	if got := JSONSeconds(7200).String(); got != "7200.0" {
+		t.Errorf("JSONSeconds(7200).String() = %s, want 7200.0", got)
 	}
 }
 

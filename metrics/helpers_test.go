@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -65,12 +66,13 @@ func mustCompute(t testing.TB, q Query, cells []Cell) Report {
 	return r
 }
 
-// fstr prints a nullable float for messages.
+// fstr prints a nullable float for messages, in full: the output's
+// rounding would hide the differences the messages report.
 func fstr(p *float64) string {
 	if p == nil {
 		return "null"
 	}
-	return formatSeconds(*p)
+	return strconv.FormatFloat(*p, 'g', -1, 64)
 }
 
 // sameFloat reports whether two nullable floats are both nil or equal.
