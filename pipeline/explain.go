@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"doraflow"
 	"doraflow/load/clickhouse"
+	"doraflow/metrics"
 	"doraflow/transform"
 )
 
@@ -33,31 +35,32 @@ type ExplainQuery struct {
 }
 
 // Item is one object behind a number of the metrics, with what a person
-// needs to recognise it.
+// needs to recognise it. Its JSON, that of `explain --format json`, is
+// written by MarshalJSON.
 type Item struct {
-	Kind        string    `json:"kind"` // deployment, change or incident
-	ID          string    `json:"id"`
-	Service     string    `json:"service"`
-	Team        string    `json:"team"`
-	Environment string    `json:"environment"`
-	Repository  string    `json:"repository,omitempty"`
-	At          time.Time `json:"at"` // deployed_at; a change's first deployment; an incident's created_at
-	Title       string    `json:"title,omitempty"`
-	URL         string    `json:"url,omitempty"`
-	Author      string    `json:"author,omitempty"`
-	Block       string    `json:"block,omitempty"`  // deployments: the block that matched it
-	Method      string    `json:"method,omitempty"` // deployments
-	SHA         string    `json:"sha,omitempty"`
+	Kind        string // deployment, change or incident
+	ID          string
+	Service     string
+	Team        string
+	Environment string
+	Repository  string
+	At          time.Time // deployed_at; a change's first deployment; an incident's created_at
+	Title       string
+	URL         string
+	Author      string
+	Block       string // deployments: the block that matched it
+	Method      string // deployments
+	SHA         string
 	// DeploymentID is, for a change, the first deployment that shipped it
 	// here; for an incident, the deployment it is attributed to.
-	DeploymentID string `json:"deployment_id,omitempty"`
+	DeploymentID string
 	// Reason says why an incident is attributed: "explicit" (it names the
 	// deployment) or "window" (latest production deployment of its service
 	// within attribution.window).
-	Reason     string     `json:"reason,omitempty"`
-	StartedAt  *time.Time `json:"started_at,omitempty"` // changes
-	LeadTime   *int64     `json:"lead_time_seconds,omitempty"`
-	ChangeKind string     `json:"change_kind,omitempty"` // pull_request or commit
+	Reason     string
+	StartedAt  *time.Time // changes
+	LeadTime   *int64     // changes, in seconds
+	ChangeKind string     // pull_request or commit
 	// Stages are, for a change, the stages of its lead time as the
 	// stage medians of metrics count them (read from the same stage
 	// events); a stage the change does not have is null. Nil, and left
@@ -66,18 +69,83 @@ type Item struct {
 	// Commits lists, for a change whose first deployment was found by
 	// comparing commits, the commits of that comparison that made it,
 	// oldest first.
-	Commits    []string   `json:"commits,omitempty"`
-	ResolvedAt *time.Time `json:"resolved_at,omitempty"` // incidents
+	Commits    []string
+	ResolvedAt *time.Time // incidents
 	// Created and Restored say which of the incident numbers the item
 	// counts in: incidents (created in the window), restored_incidents
 	// (resolved in the window).
-	Created       bool   `json:"created_in_window,omitempty"`
-	Restored      bool   `json:"restored_in_window,omitempty"`
-	TimeToRestore *int64 `json:"time_to_restore_seconds,omitempty"`
+	Created       bool
+	Restored      bool
+	TimeToRestore *int64 // incidents, in seconds
 	// Because lists, for a failed deployment, the incidents attributed to
 	// it (id and reason), and for a rework deployment the pull requests
 	// that make it rework.
-	Because []string `json:"because,omitempty"`
+	Because []string
+}
+
+// itemJSON is an Item as `explain --format json` and
+// GET /api/v1/explain/{kind} print it; field order is output order. Its
+// durations are metrics.JSONSeconds, so that they follow the one rule of
+// every number doraflow prints (docs/metrics.md, "Numbers in JSON and
+// CSV"): whole seconds read 3600.0, as in metrics.
+type itemJSON struct {
+	Kind          string               `json:"kind"`
+	ID            string               `json:"id"`
+	Service       string               `json:"service"`
+	Team          string               `json:"team"`
+	Environment   string               `json:"environment"`
+	Repository    string               `json:"repository,omitempty"`
+	At            time.Time            `json:"at"`
+	Title         string               `json:"title,omitempty"`
+	URL           string               `json:"url,omitempty"`
+	Author        string               `json:"author,omitempty"`
+	Block         string               `json:"block,omitempty"`
+	Method        string               `json:"method,omitempty"`
+	SHA           string               `json:"sha,omitempty"`
+	DeploymentID  string               `json:"deployment_id,omitempty"`
+	Reason        string               `json:"reason,omitempty"`
+	StartedAt     *time.Time           `json:"started_at,omitempty"`
+	LeadTime      *metrics.JSONSeconds `json:"lead_time_seconds,omitempty"`
+	ChangeKind    string               `json:"change_kind,omitempty"`
+	*stagesJSON                        // left out when nil, null per stage otherwise
+	Commits       []string             `json:"commits,omitempty"`
+	ResolvedAt    *time.Time           `json:"resolved_at,omitempty"`
+	Created       bool                 `json:"created_in_window,omitempty"`
+	Restored      bool                 `json:"restored_in_window,omitempty"`
+	TimeToRestore *metrics.JSONSeconds `json:"time_to_restore_seconds,omitempty"`
+	Because       []string             `json:"because,omitempty"`
+}
+
+// stagesJSON are a change's transform.Stages as explain prints them.
+type stagesJSON struct {
+	Coding *metrics.JSONSeconds `json:"coding_seconds"`
+	Pickup *metrics.JSONSeconds `json:"pickup_seconds"`
+	Review *metrics.JSONSeconds `json:"review_seconds"`
+	Deploy *metrics.JSONSeconds `json:"deploy_seconds"`
+}
+
+// MarshalJSON implements json.Marshaler: it writes it as itemJSON.
+func (it Item) MarshalJSON() ([]byte, error) {
+	j := itemJSON{
+		Kind: it.Kind, ID: it.ID, Service: it.Service, Team: it.Team, Environment: it.Environment, Repository: it.Repository,
+		At: it.At, Title: it.Title, URL: it.URL, Author: it.Author, Block: it.Block, Method: it.Method, SHA: it.SHA,
+		DeploymentID: it.DeploymentID, Reason: it.Reason, StartedAt: it.StartedAt, LeadTime: jsonSeconds(it.LeadTime),
+		ChangeKind: it.ChangeKind, Commits: it.Commits, ResolvedAt: it.ResolvedAt, Created: it.Created, Restored: it.Restored,
+		TimeToRestore: jsonSeconds(it.TimeToRestore), Because: it.Because,
+	}
+	if it.Stages != nil {
+		j.stagesJSON = &stagesJSON{Coding: jsonSeconds(it.Coding), Pickup: jsonSeconds(it.Pickup), Review: jsonSeconds(it.Review), Deploy: jsonSeconds(it.Deploy)}
+	}
+	return json.Marshal(j)
+}
+
+// jsonSeconds returns v as a number of seconds to print, nil for nil.
+func jsonSeconds(v *int64) *metrics.JSONSeconds {
+	if v == nil {
+		return nil
+	}
+	s := metrics.JSONSeconds(*v)
+	return &s
 }
 
 // Explain lists the objects behind the numbers that metrics prints for

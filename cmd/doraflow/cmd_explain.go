@@ -140,9 +140,9 @@ func writeItemsCSV(w io.Writer, items []pipeline.Item) error {
 	for _, it := range items {
 		st := stagesOf(it)
 		if err := cw.Write([]string{it.Kind, it.ID, it.At.UTC().Format(time.RFC3339), it.Service, it.Team, it.Environment, it.Repository,
-			it.Title, it.URL, it.Block, it.DeploymentID, it.Reason, timeCell(it.StartedAt), intCell(it.LeadTime),
-			intCell(st.Coding), intCell(st.Pickup), intCell(st.Review), intCell(st.Deploy), timeCell(it.ResolvedAt),
-			strconv.FormatBool(it.Created), strconv.FormatBool(it.Restored), intCell(it.TimeToRestore), strings.Join(it.Because, " "),
+			it.Title, it.URL, it.Block, it.DeploymentID, it.Reason, timeCell(it.StartedAt), secondsCell(it.LeadTime),
+			secondsCell(st.Coding), secondsCell(st.Pickup), secondsCell(st.Review), secondsCell(st.Deploy), timeCell(it.ResolvedAt),
+			strconv.FormatBool(it.Created), strconv.FormatBool(it.Restored), secondsCell(it.TimeToRestore), strings.Join(it.Because, " "),
 			strings.Join(it.Commits, " ")}); err != nil {
 			return err
 		}
@@ -252,11 +252,13 @@ func timeCell(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func intCell(v *int64) string {
+// secondsCell prints a duration for CSV as JSON does (docs/metrics.md,
+// "Numbers in JSON and CSV"): 3600.0; empty when there is none.
+func secondsCell(v *int64) string {
 	if v == nil {
 		return ""
 	}
-	return strconv.FormatInt(*v, 10)
+	return metrics.JSONSeconds(*v).String()
 }
 
 // human prints seconds as a short duration for people, as metrics does.

@@ -107,7 +107,7 @@ func TestExplainChangeStages(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("CSV has %d rows, want 3", len(rows))
 	}
-	for i, want := range [][]string{{"7200", "", "", "82800"}, {"", "", "", ""}} {
+	for i, want := range [][]string{{"7200.0", "", "", "82800.0"}, {"", "", "", ""}} {
 		var got []string
 		for _, col := range []string{"coding_seconds", "pickup_seconds", "review_seconds", "deploy_seconds"} {
 			j := indexOf(rows[0], col)
