@@ -130,6 +130,12 @@ var graphqlResolvers = map[string]resolver{
 		return head, nil
 	},
 
+	// Commits by oid and their pull requests (graphql_commits.go).
+	"Repository.object":             repoObject,
+	"Commit.associatedPullRequests": commitAssociatedPullRequests,
+	"PullRequest.baseRefOid":        prBaseRefOid,
+	"PullRequest.headRefOid":        prHeadRefOid,
+
 	"Label.name":                        func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(string), nil },
 	"PullRequestChangedFile.path":       func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(string), nil },
 	"PullRequestChangedFile.changeType": func(_ *gqlExec, _ any, _ map[string]any) (any, error) { return "MODIFIED", nil },

@@ -113,19 +113,33 @@ func hCommitPulls(c *call) int {
 	if !ok {
 		return c.noCommit(ref)
 	}
-	var prs []*PullRequest
-	if n := r.Commits[i].PR; n != 0 {
-		if p := r.PR(n); p != nil {
-			onDefault := false
-			if h, ok := r.Branch(r.DefaultBranch); ok {
-				onDefault = c.ix.history(r, h).has(i)
-			}
-			if p.Merged() || !onDefault && p.ClosedAt.IsZero() {
-				prs = append(prs, p)
-			}
-		}
-	}
+	prs := c.associatedPRs(r, i)
 	return c.pagedArray(len(prs), func(k int) { c.pr(prs[k], false) })
+}
+
+// associatedPRs are the pull requests GitHub associates with commit i, for
+// GET /commits/{sha}/pulls and GraphQL's Commit.associatedPullRequests
+// alike (both documented as "the merged pull request that introduced the
+// commit to the repository; if the commit is not present in the default
+// branch, additionally open pull requests"). A commit of the fake belongs
+// to one pull request at most (Commit.PR), so no order arises.
+func (c *call) associatedPRs(r *Repo, i int32) []*PullRequest {
+	n := r.Commits[i].PR
+	if n == 0 {
+		return nil
+	}
+	p := r.PR(n)
+	if p == nil {
+		return nil
+	}
+	onDefault := false
+	if h, ok := r.Branch(r.DefaultBranch); ok {
+		onDefault = c.s.idx[r.ordinal].history(r, h).has(i)
+	}
+	if p.Merged() || !onDefault && p.ClosedAt.IsZero() {
+		return []*PullRequest{p}
+	}
+	return nil
 }
 
 // GitHub's compare limits: without page parameters it returns the last

@@ -221,6 +221,21 @@ func (c *call) label(name string) {
 	w.EndObject()
 }
 
+// prBase is the commit a pull request's base.sha (GraphQL: baseRefOid)
+// names: the base branch's head it was merged onto, the branch's head
+// while it is open, else where it was branched.
+func (r *Repo) prBase(p *PullRequest) int32 {
+	switch {
+	case p.Merged():
+		return p.MergedOnto(r.Commits)
+	case p.ClosedAt.IsZero():
+		if h, ok := r.Branch(p.Base); ok {
+			return h
+		}
+	}
+	return p.BaseSHA
+}
+
 // pr writes a pull request; full adds the fields only GET .../pulls/{n}
 // returns (merged, mergeable, counts).
 func (c *call) pr(p *PullRequest, full bool) {
@@ -274,16 +289,7 @@ func (c *call) pr(p *PullRequest, full bool) {
 	w.Key("comments_url").Concat(api, "/issues/", n, "/comments")
 	w.Key("statuses_url").Concat(api, "/statuses/", head)
 	c.prRef("head", p.Head, head)
-	baseSHA := p.BaseSHA
-	switch {
-	case p.Merged():
-		baseSHA = p.MergedOnto(r.Commits)
-	case p.ClosedAt.IsZero():
-		if h, ok := r.Branch(p.Base); ok {
-			baseSHA = h
-		}
-	}
-	c.prRef("base", p.Base, r.Commits[baseSHA].SHA.String())
+	c.prRef("base", p.Base, r.Commits[r.prBase(p)].SHA.String())
 	w.Key("_links").Object()
 	for _, l := range [...][2]string{
 		{"self", self}, {"html", html}, {"issue", api + "/issues/" + n},
