@@ -92,8 +92,18 @@ func prInfoOf(pr *github.PullRequest) *prInfo {
 // (gone after a force-push, or unrelated history) is warned about and
 // treated as none.
 func (rr *repoRead) shipped(ctx context.Context, base, head string) ([]doraflow.Change, map[string][]string, error) {
+	commits, err := rr.rangeOf(ctx, base, head)
+	if err != nil || len(commits) == 0 {
+		return nil, nil, err
+	}
+	return rr.collapse(ctx, commits)
+}
+
+// rangeOf returns the commits a deployment of head ships after one of base,
+// oldest first, before they are collapsed (shipped).
+func (rr *repoRead) rangeOf(ctx context.Context, base, head string) ([]commitInfo, error) {
 	if base == head {
-		return nil, nil, nil
+		return nil, nil
 	}
 	var commits []commitInfo
 	if base != "" {
@@ -105,17 +115,17 @@ func (rr *repoRead) shipped(ctx context.Context, base, head string) ([]doraflow.
 				Msg("cannot compare with the previous deployment: counting only the deployed commit")
 			base = ""
 		case err != nil:
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if base == "" {
 		c, err := rr.commit(ctx, head)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return rr.collapse(ctx, []commitInfo{c})
+		return []commitInfo{c}, nil
 	}
-	return rr.collapse(ctx, commits)
+	return commits, nil
 }
 
 // compare lists the commits reachable from head but not from base, oldest
@@ -181,6 +191,8 @@ func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo) ([]doraf
 	for i, c := range commits {
 		pos[c.sha] = i
 	}
+	rr.idx.hint = commits // what a GraphQL lookup may ask about ahead
+	defer func() { rr.idx.hint = nil }()
 	owner := make([]*prInfo, len(commits))
 	for _, ask := range []bool{false, true} {
 		for _, merges := range []bool{true, false} {
@@ -268,7 +280,8 @@ func brought(commits []commitInfo, pos map[string]int, m commitInfo) []int {
 
 // prOf finds the merged pull request a commit belongs to: from the index
 // when it covers the commit's date (unless ask), else by asking GitHub
-// (GET /commits/{sha}/pulls, once per commit and read), which also knows
+// (GET /commits/{sha}/pulls, once per commit and read; with the GraphQL
+// API its twin Commit.associatedPullRequests, batched), which also knows
 // the commits a rebase merge wrote, a pull request's own commits, and the
 // commits of pull requests merged with a merge commit outside the compared
 // range.
@@ -281,21 +294,38 @@ func (rr *repoRead) prOf(ctx context.Context, c commitInfo, ask bool) (*prInfo, 
 		return found, nil
 	}
 	var found *prInfo
-	prs, _, err := rr.s.gh.PullRequests.ListPullRequestsWithCommit(ctx, rr.owner, rr.name, c.sha, &github.ListOptions{PerPage: perPage})
-	if err != nil {
-		return nil, callError(ctx, rr.endpoint("/commits/"+c.sha+"/pulls"), err)
+	if rr.s.api == APIGraphQL {
+		found, err = rr.gqlPullOf(ctx, c.sha)
+	} else {
+		found, err = rr.pullOf(ctx, c.sha)
 	}
-	for _, p := range prs {
-		if p.MergedAt == nil {
-			continue // an open pull request containing the commit: no change yet
-		}
-		if found == nil || p.GetMergeCommitSHA() == c.sha {
-			found = prInfoOf(p)
-		}
+	if err != nil {
+		return nil, err
 	}
 	rr.idx.asked[c.sha] = found
 	if found != nil {
 		rr.idx.add(found)
+	}
+	return found, nil
+}
+
+// pullOf asks GitHub for the merged pull request of a commit (GET
+// /commits/{sha}/pulls, its first 100): the one whose merge commit it is,
+// else the first merged one listed; nil for none. Open pull requests
+// containing the commit are no change yet.
+func (rr *repoRead) pullOf(ctx context.Context, sha string) (*prInfo, error) {
+	prs, _, err := rr.s.gh.PullRequests.ListPullRequestsWithCommit(ctx, rr.owner, rr.name, sha, &github.ListOptions{PerPage: perPage})
+	if err != nil {
+		return nil, callError(ctx, rr.endpoint("/commits/"+sha+"/pulls"), err)
+	}
+	var found *prInfo
+	for _, p := range prs {
+		if p.MergedAt == nil {
+			continue
+		}
+		if found == nil || p.GetMergeCommitSHA() == sha {
+			found = prInfoOf(p)
+		}
 	}
 	return found, nil
 }
@@ -403,10 +433,20 @@ type prIndex struct {
 	frontier  time.Time          // updated_at of the last pull request listed
 	pages     int
 	exhausted bool // every closed pull request is listed
+
+	// looked holds GraphQL's answers fetched ahead, in batches, for
+	// prOf to take when it asks (graphql_commit_prs.go); details the
+	// merged pull requests GraphQL read in full, by number. prOf, not
+	// the batch, moves an answer into asked and the index, so that
+	// what is fetched ahead changes no row.
+	looked  map[string]*prInfo
+	details map[int]*prInfo
+	hint    []commitInfo // the commits collapse is placing
 }
 
 func (rr *repoRead) newPRIndex(floor time.Time) *prIndex {
-	return &prIndex{rr: rr, floor: floor, byMerge: map[string]*prInfo{}, asked: map[string]*prInfo{}}
+	return &prIndex{rr: rr, floor: floor, byMerge: map[string]*prInfo{}, asked: map[string]*prInfo{},
+		looked: map[string]*prInfo{}, details: map[int]*prInfo{}}
 }
 
 // covers reports whether every pull request merged at date is indexed.

@@ -27,7 +27,12 @@ const mergedPRsQuery = `query MergedPullRequests($owner: String!, $name: String!
   }
 }
 
-fragment mergedPR on PullRequest {
+` + mergedPRFragment
+
+// mergedPRFragment is what every query reads of a merged pull request
+// (mergedPRsQuery, prDetailsQuery); a query that spreads it declares
+// $paths.
+const mergedPRFragment = `fragment mergedPR on PullRequest {
   number
   title
   url
@@ -142,6 +147,18 @@ func (p *gqlPR) firstReview() time.Time {
 	return first
 }
 
+// earliestAuthored is the earliest author date among the commits listed
+// of p (prStarted's answer when they are all of them); zero for none.
+func (p *gqlPR) earliestAuthored() time.Time {
+	var earliest time.Time
+	for _, n := range p.Commits.Nodes {
+		if t := n.Commit.AuthoredDate.UTC(); !t.IsZero() && (earliest.IsZero() || t.Before(earliest)) {
+			earliest = t
+		}
+	}
+	return earliest
+}
+
 // pullRequest is p as the REST API's pull request, so that the checks,
 // the preview and the rows are the REST path's own.
 func (p *gqlPR) pullRequest() *github.PullRequest {
@@ -196,13 +213,7 @@ func (rr *repoRead) readMergedPRsGraphQL(ctx context.Context) error {
 			return err
 		}
 		*pr = *p.pullRequest() // labels past the first 100
-		var earliest time.Time
-		for _, n := range p.Commits.Nodes {
-			if t := n.Commit.AuthoredDate.UTC(); !t.IsZero() && (earliest.IsZero() || t.Before(earliest)) {
-				earliest = t
-			}
-		}
-		if !earliest.IsZero() {
+		if earliest := p.earliestAuthored(); !earliest.IsZero() {
 			// prStarted finds it here instead of listing the commits.
 			rr.s.started.put(prKey{repo: rr.full, number: p.Number}, earliest)
 		}

@@ -258,17 +258,19 @@ func checkBatch(t *testing.T, b doraflow.FactSet) {
 }
 
 // rows is what a read delivered, merged over batches: deployments and
-// changes by id, and ships.
+// changes by id, ships, and the commits that made each shipped change.
 type rows struct {
 	deployments map[string]doraflow.Deployment
 	changes     map[string]doraflow.Change
 	ships       map[string][]string
+	commits     map[string]map[string][]string
 }
 
 func (c *collector) rows() rows {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := rows{deployments: map[string]doraflow.Deployment{}, changes: map[string]doraflow.Change{}, ships: map[string][]string{}}
+	r := rows{deployments: map[string]doraflow.Deployment{}, changes: map[string]doraflow.Change{}, ships: map[string][]string{},
+		commits: map[string]map[string][]string{}}
 	for _, b := range c.batches {
 		for _, d := range b.Deployments {
 			r.deployments[d.ID] = d
@@ -277,6 +279,7 @@ func (c *collector) rows() rows {
 			r.changes[ch.ID] = ch
 		}
 		maps.Copy(r.ships, b.Ships)
+		maps.Copy(r.commits, b.Commits)
 	}
 	return r
 }

@@ -294,6 +294,7 @@ func (rr *repoRead) ship(ctx context.Context, deps []doraflow.Deployment) error 
 		return strings.Compare(a.ID, b.ID)
 	})
 	prev := map[string]string{} // environment -> sha of the previous deployment
+	q := rr.newShipQueue()
 	for _, d := range deps {
 		base, known := prev[d.Environment]
 		if !known && rr.hist != nil {
@@ -305,20 +306,14 @@ func (rr *repoRead) ship(ctx context.Context, deps []doraflow.Deployment) error 
 				base = sha
 			}
 		}
-		var changes []doraflow.Change
-		var commits map[string][]string
-		if d.SHA != "" {
-			var err error
-			if changes, commits, err = rr.shipped(ctx, base, d.SHA); err != nil {
-				return err
-			}
-			prev[d.Environment] = d.SHA
-		}
-		if err := rr.out.add(ctx, d, changes, commits); err != nil {
+		if err := q.push(ctx, d, base); err != nil {
 			return err
 		}
+		if d.SHA != "" {
+			prev[d.Environment] = d.SHA
+		}
 	}
-	return nil
+	return q.flush(ctx)
 }
 
 // batcher gathers deployments with their changes into bounded batches for
