@@ -170,7 +170,7 @@ func reportCost(b *testing.B, entities int, rest, gql []blockCost) {
 	if ratio <= 0.1 {
 		met = "yes"
 	}
-	b.Logf("| %d | %d | %d | %d | %.0f | %.0f + %.0f pt | %.0f | %.0f + %.0f pt | %d | %d + %d pt | %.1f h | %.1f h | %.2f | %s |",
+	b.Logf("| %d | %d | %d | %d | %.0f | %.0f + %.0f pt | %.0f | %.0f + %.0f pt | %d | %d + %d pt | %.1f h | %.1f h | %.3f | %s |",
 		entities, rest[pr].deployments, rest[dep].deployments,
 		rest[pr].rest+rest[dep].rest,
 		per1k(rest[pr].rest, rest[pr].deployments), per1k(gql[pr].rest, gql[pr].deployments), per1k(gql[pr].points, gql[pr].deployments),

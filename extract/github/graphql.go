@@ -15,14 +15,16 @@ import (
 	"doraflow"
 )
 
-// The APIs Options.API chooses between for merged pull requests.
+// The APIs Options.API chooses between for pull requests.
 const (
 	// APIREST reads everything through the REST API.
 	APIREST = "rest"
 	// APIGraphQL reads merged pull requests, with their commits, labels
 	// and (for a paths filter) changed files, through the GraphQL API:
 	// about 2 points per 100 pull requests where REST spends about 100
-	// requests (README.md, "GraphQL").
+	// requests; and the pull requests of the commits deployments ship,
+	// 100 commits a point where REST spends a request per commit
+	// (README.md, "GraphQL").
 	APIGraphQL = "graphql"
 )
 
