@@ -482,6 +482,9 @@ type gconn struct {
 	nodes            []any
 	lo, total        int
 	hasNext, hasPrev bool
+	// matches is what a search matched, of which it pages at most
+	// searchCap (total): SearchResultItemConnection.issueCount.
+	matches int
 }
 
 // page cuts a connection of total items by first and after, calling item

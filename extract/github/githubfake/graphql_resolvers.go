@@ -64,6 +64,10 @@ var graphqlResolvers = map[string]resolver{
 		return gobj{v: prRef{r, pr}}, nil
 	},
 
+	"Query.search":                          searchIssues,
+	"SearchResultItemConnection.issueCount": func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(*gconn).matches, nil },
+	"PullRequest.repository":                func(_ *gqlExec, p any, _ map[string]any) (any, error) { return gobj{v: p.(prRef).r}, nil },
+
 	"PullRequest.id":          func(_ *gqlExec, p any, _ map[string]any) (any, error) { return "PR_kwDO" + b36(p.(prRef).p.ID), nil },
 	"PullRequest.number":      func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(prRef).p.Number, nil },
 	"PullRequest.title":       func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(prRef).p.Title, nil },
