@@ -26,12 +26,12 @@ const mergedPRsQuery = `query MergedPullRequests($owner: String!, $name: String!
     }
   }
 }
-
 ` + mergedPRFragment
 
 // mergedPRFragment is what every query reads of a merged pull request
-// (mergedPRsQuery, prDetailsQuery); a query that spreads it declares
-// $paths.
+// (mergedPRsQuery, searchQuery, prDetailsQuery): its fields, and the
+// first 100 of its labels, commits, reviews and (only for a paths filter)
+// changed files; a query that spreads it declares $paths.
 const mergedPRFragment = `fragment mergedPR on PullRequest {
   number
   title
@@ -203,24 +203,6 @@ func (rr *repoRead) readMergedPRsGraphQL(ctx context.Context) error {
 		base = f.BaseBranch
 	}
 	paths := len(f.Paths) > 0
-	byNumber := map[int]*gqlPR{}
-	checks := rr.prChecks(func(ctx context.Context, pr *github.PullRequest) (bool, error) {
-		return rr.gqlChangesPaths(ctx, pr, byNumber[pr.GetNumber()])
-	})
-	complete := func(ctx context.Context, pr *github.PullRequest) error {
-		p := byNumber[pr.GetNumber()]
-		if err := rr.morePages(ctx, p); err != nil {
-			return err
-		}
-		*pr = *p.pullRequest() // labels past the first 100
-		if earliest := p.earliestAuthored(); !earliest.IsZero() {
-			// prStarted finds it here instead of listing the commits.
-			rr.s.started.put(prKey{repo: rr.full, number: p.Number}, earliest)
-		}
-		// And prFirstReview here instead of listing the reviews.
-		rr.s.reviewed.put(prKey{repo: rr.full, number: p.Number}, p.firstReview())
-		return nil
-	}
 	var after any
 	for {
 		var data struct {
@@ -241,13 +223,9 @@ func (rr *repoRead) readMergedPRsGraphQL(ctx context.Context) error {
 			return &graphqlError{query: "merged pull requests of " + rr.full, errors: []gqlError{{Type: "NOT_FOUND", Message: "no repository in the answer"}}}
 		}
 		conn := data.Repository.PullRequests
-		clear(byNumber)
-		for _, p := range conn.Nodes {
-			byNumber[p.Number] = p
-		}
 		cov := coverage{w: rr.window}
 		for _, p := range conn.Nodes {
-			if more, err := rr.mergedPR(ctx, p.pullRequest(), checks, &cov, complete); !more || err != nil {
+			if more, err := rr.gqlMergedPR(ctx, p, &cov); !more || err != nil {
 				return err
 			}
 		}
@@ -256,6 +234,31 @@ func (rr *repoRead) readMergedPRsGraphQL(ctx context.Context) error {
 		}
 		after = conn.PageInfo.EndCursor
 	}
+}
+
+// gqlMergedPR is mergedPR on a pull request a GraphQL listing read (per
+// repository or by search): the block's checks, paths on the files it
+// listed, and once it is merged in the window and before the checks, its
+// pages past the first 100, its started_at and its first review, kept so
+// that prChange finds them instead of asking REST.
+func (rr *repoRead) gqlMergedPR(ctx context.Context, p *gqlPR, cov *coverage) (more bool, err error) {
+	checks := rr.prChecks(func(ctx context.Context, pr *github.PullRequest) (bool, error) {
+		return rr.gqlChangesPaths(ctx, pr, p)
+	})
+	complete := func(ctx context.Context, pr *github.PullRequest) error {
+		if err := rr.morePages(ctx, p); err != nil {
+			return err
+		}
+		*pr = *p.pullRequest() // labels past the first 100
+		if earliest := p.earliestAuthored(); !earliest.IsZero() {
+			// prStarted finds it here instead of listing the commits.
+			rr.s.started.put(prKey{repo: rr.full, number: p.Number}, earliest)
+		}
+		// And prFirstReview here instead of listing the reviews.
+		rr.s.reviewed.put(prKey{repo: rr.full, number: p.Number}, p.firstReview())
+		return nil
+	}
+	return rr.mergedPR(ctx, p.pullRequest(), checks, cov, complete)
 }
 
 // morePages reads the labels, commits, reviews and files of p past the

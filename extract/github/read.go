@@ -66,7 +66,9 @@ func (s *Source) read(ctx context.Context, block doraflow.Block, since, until ti
 	for _, f := range failed {
 		r.failed(f.Repo, f.Err)
 	}
-	r.run(ctx, repos)
+	if !r.searchMergedPRs(ctx, repos) {
+		r.run(ctx, repos)
+	}
 	if r.fatal == nil {
 		r.fatal = out.flush(ctx)
 	}
