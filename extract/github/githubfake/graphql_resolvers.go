@@ -64,6 +64,7 @@ var graphqlResolvers = map[string]resolver{
 		return gobj{v: prRef{r, pr}}, nil
 	},
 
+	"Query.repositoryOwner":                 repositoryOwner,
 	"Query.search":                          searchIssues,
 	"SearchResultItemConnection.issueCount": func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(*gconn).matches, nil },
 	"PullRequest.repository":                func(_ *gqlExec, p any, _ map[string]any) (any, error) { return gobj{v: p.(prRef).r}, nil },

@@ -14,8 +14,18 @@ import (
 // pull requests needs, as "Searching issues and pull requests" documents
 // them (https://docs.github.com/en/search-github/searching-on-github/searching-issues-and-pull-requests):
 //
-//   - org:LOGIN, the organisation's repositories ("Search within a user's
-//     or organization's repositories");
+//   - org:LOGIN and user:LOGIN, the repositories of an organisation and
+//     of a personal account ("Search within a user's or organization's
+//     repositories",
+//     https://docs.github.com/en/search-github/searching-on-github/searching-issues-and-pull-requests#search-within-a-users-or-organizations-repositories).
+//     The docs give user:USERNAME for a user and org:ORGNAME for an
+//     organisation and say nothing of the other way round: the fake
+//     answers 0 results to org: on a user (Org.User) and to user: on an
+//     organisation. Of what GitHub might do (an error, 0 results, or the
+//     same matches) that is the dangerous one, a search that silently
+//     finds nothing, so a test proves the extractor sends the documented
+//     qualifier; an owner the fake does not know is an error, as on
+//     GitHub;
 //   - is:pr and is:merged ("Search by pull request or issue", "Search
 //     based on whether a pull request is merged or unmerged");
 //   - base:BRANCH ("Search by branch name");
@@ -30,7 +40,10 @@ import (
 // text search would match. issueCount is every match; the connection
 // pages only the first 1,000 ("the GitHub REST API provides up to 1,000
 // results for each search", https://docs.github.com/en/rest/search/search#about-search;
-// GraphQL's search is the same index). The cost is the documented
+// GraphQL's search is the same index). Options.SearchIncomplete leaves
+// the most recently merged matches out of the pages while issueCount
+// counts them, as a search that timed out may (its doc comment cites
+// GitHub's). The cost is the documented
 // formula like any connection's (graphql.go): GitHub documents no other
 // limit for GraphQL's search (docs.github.com "Rate limits and node
 // limits for the GraphQL API"; the REST API's 30 searches a minute are
@@ -46,11 +59,12 @@ const searchCap = 1000
 
 // searchTerms is a parsed search query.
 type searchTerms struct {
-	org, base  string
-	pr, merged bool
-	from, to   time.Time // merged:from..to, inclusive; zero is open
-	sortBy     string    // "created" or "updated"
-	asc        bool
+	owner, base string
+	user        bool // the owner came as user:, not org:
+	pr, merged  bool
+	from, to    time.Time // merged:from..to, inclusive; zero is open
+	sortBy      string    // "created" or "updated"
+	asc         bool
 }
 
 // searchIssues answers Query.search.
@@ -64,12 +78,18 @@ func searchIssues(ex *gqlExec, _ any, args map[string]any) (any, error) {
 		return nil, err
 	}
 	org := ex.c.org
-	if !strings.EqualFold(terms.org, org.Login) {
+	if !strings.EqualFold(terms.owner, org.Login) {
 		// GitHub's answer for an owner it cannot search.
 		return nil, &fieldError{typ: "INVALID", msg: "The listed users and repositories cannot be searched either because the resources do not exist or you do not have permission to view them."}
 	}
 	var hits []prRef
-	for _, r := range org.Repos {
+	repos := org.Repos
+	if terms.user != org.User {
+		// org: on a user or user: on an organisation: undocumented, 0
+		// results (see above).
+		repos = nil
+	}
+	for _, r := range repos {
 		for i := range r.PRs {
 			p := &r.PRs[i]
 			// GitHub's timestamps are whole seconds.
@@ -95,7 +115,19 @@ func searchIssues(ex *gqlExec, _ any, args map[string]any) (any, error) {
 		}
 		return c
 	})
-	v, err := page(args, min(len(hits), searchCap), func(i int) any { return gobj{typ: "PullRequest", v: hits[i]} })
+	paged := hits
+	if n := min(ex.c.s.opts.SearchIncomplete, len(hits)); n > 0 {
+		// The n most recently merged are left out of the pages
+		// (Options.SearchIncomplete), in the order of the rest.
+		byMerge := slices.Clone(hits)
+		slices.SortFunc(byMerge, func(a, b prRef) int { return b.p.MergedAt.Compare(a.p.MergedAt) })
+		left := map[*PullRequest]bool{}
+		for _, h := range byMerge[:n] {
+			left[h.p] = true
+		}
+		paged = slices.DeleteFunc(slices.Clone(hits), func(h prRef) bool { return left[h.p] })
+	}
+	v, err := page(args, min(len(paged), searchCap), func(i int) any { return gobj{typ: "PullRequest", v: paged[i]} })
 	if err != nil {
 		return nil, err
 	}
@@ -109,8 +141,11 @@ func parseSearch(q string) (searchTerms, error) {
 	for _, term := range strings.Fields(q) {
 		k, v, _ := strings.Cut(term, ":")
 		switch strings.ToLower(k) {
-		case "org":
-			t.org = v
+		case "org", "user":
+			if t.owner != "" {
+				return t, fmt.Errorf("the fake models searches of one owner's repositories only, not %q", q)
+			}
+			t.owner, t.user = v, strings.EqualFold(k, "user")
 		case "is":
 			switch strings.ToLower(v) {
 			case "pr":
@@ -144,8 +179,8 @@ func parseSearch(q string) (searchTerms, error) {
 			return t, fmt.Errorf("the fake does not model the search term %q", term)
 		}
 	}
-	if t.org == "" || !t.pr || !t.merged {
-		return t, fmt.Errorf("the fake models searches of one organisation's merged pull requests only (org:LOGIN is:pr is:merged), not %q", q)
+	if t.owner == "" || !t.pr || !t.merged {
+		return t, fmt.Errorf("the fake models searches of one owner's merged pull requests only (org:LOGIN or user:LOGIN, is:pr is:merged), not %q", q)
 	}
 	return t, nil
 }
@@ -168,4 +203,21 @@ func searchDate(s string, end bool) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("want YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+00:00, or *: %w", err)
 	}
 	return at.UTC(), nil
+}
+
+// repositoryOwner answers Query.repositoryOwner(login:)
+// (https://docs.github.com/en/graphql/reference/queries#repositoryowner,
+// "Lookup a repository owner (ie. either a User or an Organization) by
+// login"): the repositories' owner as an Organization or, with Org.User,
+// a User. The fake models that one owner: any other login, its people's
+// included, answers null, the field's value for a login GitHub does not
+// resolve (the schema makes it nullable).
+func repositoryOwner(ex *gqlExec, _ any, args map[string]any) (any, error) {
+	login, _ := args["login"].(string)
+	org := ex.c.org
+	if !strings.EqualFold(login, org.Login) {
+		return nil, nil
+	}
+	// A Person, for User.login; Organization's fields are not modelled.
+	return gobj{typ: org.ownerType(), v: &Person{ID: org.ID, Login: org.Login}}, nil
 }

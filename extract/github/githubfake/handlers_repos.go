@@ -126,9 +126,9 @@ func lastDate(r *Repo) time.Time {
 }
 
 // hOrgRepos answers GET /orgs/{org}/repos (default sort: created, newest
-// first).
+// first); a user's login is no organisation: 404.
 func hOrgRepos(c *call) int {
-	if !strings.EqualFold(c.r.PathValue("org"), c.org.Login) {
+	if c.org.User || !strings.EqualFold(c.r.PathValue("org"), c.org.Login) {
 		return c.notFound()
 	}
 	return repoList(c, "created")

@@ -53,6 +53,12 @@ type Person struct {
 type Org struct {
 	Login string
 	ID    int64
+	// User makes Login a personal account (GitHub's type "User") rather
+	// than an organisation: repositories are then owned by a user, as
+	// GraphQL's repositoryOwner, the REST owner objects, GET
+	// /orgs/{org}/repos (404) and search's user: and org: qualifiers
+	// (graphql_search.go) show.
+	User bool
 	// Now is the reference time the data was generated for: every object
 	// lies before it, most of them in the window that ends there.
 	Now    time.Time
@@ -393,6 +399,15 @@ func (o *Org) Repo(name string) *Repo {
 		return o.Repos[i]
 	}
 	return nil
+}
+
+// ownerType is the GitHub type of the repositories' owner: "User" with
+// Org.User, else "Organization".
+func (o *Org) ownerType() string {
+	if o.User {
+		return "User"
+	}
+	return "Organization"
 }
 
 // Person returns the index of the person with the login (case-insensitive).

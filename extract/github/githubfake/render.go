@@ -73,10 +73,11 @@ func (c *call) account(login string, id int64, kind string) {
 	w.Key("site_admin").Bool(false)
 }
 
-// orgOwner writes the organisation as a repository owner.
+// orgOwner writes the organisation (or, with Org.User, the user) as a
+// repository owner.
 func (c *call) orgOwner(k string) {
 	c.w.Key(k).Object()
-	c.account(c.org.Login, c.org.ID, "Organization")
+	c.account(c.org.Login, c.org.ID, c.org.ownerType())
 	c.w.EndObject()
 }
 

@@ -108,6 +108,14 @@ type Options struct {
 	// GraphQLBudget is the GraphQL API's primary rate limit in points per
 	// window (default 5000), per user or installation, apart from Budget.
 	GraphQLBudget int
+	// SearchIncomplete makes every search leave this many of its matches
+	// (the most recently merged) out of its pages while issueCount still
+	// counts them: GitHub's search may answer incomplete results ("Timeouts
+	// and incomplete results",
+	// https://docs.github.com/en/rest/search/search#timeouts-and-incomplete-results;
+	// GraphQL's search has no incomplete_results flag to say so). 0, the
+	// default, pages every match.
+	SearchIncomplete int
 }
 
 // Request is one entry of the request log.
