@@ -16,7 +16,8 @@ import (
 // merged_pr block read through GraphQL whose repositories all belong to
 // one owner can list them with one search across the owner,
 // search(type: ISSUE, query: "org:OWNER is:pr is:merged [base:BRANCH]
-// merged:FROM..TO sort:created-asc") (docs.github.com/graphql/reference/queries#search,
+// merged:FROM..TO sort:created-asc"), user:OWNER for a personal account
+// (docs.github.com/graphql/reference/queries#search,
 // "Searching issues and pull requests"), instead of a listing per
 // repository. Both read the same fragment, 100 pull requests a query, so
 // a query costs the same points either way (3, 4 with paths); what
@@ -30,7 +31,8 @@ import (
 //
 // The choice is made per read: a probe (search(first: 1) { issueCount },
 // 1 point by the documented formula) counts the window's merged pull
-// requests, and the search is used only when its estimate
+// requests and asks the owner's kind (see searchProbeQuery), and the
+// search is used only when its estimate
 // (searchEstimate) is below the least the per-repository read can cost,
 // one query per repository. It is never chosen where it costs more
 // (README.md, "Organisation-wide search"); where it is not, the probe's
@@ -44,6 +46,14 @@ import (
 // the token sees; only those of the block's repositories are kept, and
 // each goes through the same mergedPR as the per-repository listing does
 // (window, base branch, labels, exclude_labels, paths, the same rows).
+//
+// A search may deliver fewer pull requests than it counts: GitHub's REST
+// search says so with incomplete_results when it times out
+// (docs.github.com/rest/search/search#timeouts-and-incomplete-results),
+// GraphQL's has no such flag, and its index is eventually consistent. So
+// each range's nodes, every one before any filter, are counted against
+// the issueCount of its first page, and a range short of it makes the
+// whole read go per repository (searchShortfall).
 
 // searchCap is how many results GitHub pages of one search.
 const searchCap = 1000
@@ -64,6 +74,22 @@ const searchCountQuery = `query SearchCount($q: String!) {
   search(query: $q, type: ISSUE, first: 1) { issueCount }
 }`
 
+// searchProbeQuery is searchCountQuery that also asks what kind of
+// account owns the repositories: the search takes org:ORGNAME for an
+// organisation and user:USERNAME for a user ("Search within a user's or
+// organization's repositories",
+// docs.github.com/en/search-github/searching-on-github/searching-issues-and-pull-requests#search-within-a-users-or-organizations-repositories),
+// and what org: does for a user is undocumented (it may find nothing,
+// which would lose every merged pull request without a word). Still 1
+// point: repositoryOwner is no connection, and the documented formula
+// ("Rate limits and node limits for the GraphQL API", "Calculating a rate
+// limit score") counts connections only.
+const searchProbeQuery = `query SearchProbe($q: String!, $owner: String!) {
+  rateLimit { cost remaining resetAt }
+  repositoryOwner(login: $owner) { __typename }
+  search(query: $q, type: ISSUE, first: 1) { issueCount }
+}`
+
 // searchQuery pages a search's merged pull requests with the fragment of
 // the per-repository listing, and the repository of each.
 const searchQuery = `query SearchMergedPullRequests($q: String!, $after: String, $paths: Boolean!) {
@@ -80,6 +106,18 @@ const searchQuery = `query SearchMergedPullRequests($q: String!, $after: String,
 // search pages: no range can split it, so the block is read per
 // repository.
 var errSearchTooDense = errors.New("more merged pull requests in one second than a search pages")
+
+// searchShortfall is a range whose pages held fewer nodes than its first
+// page's issueCount: the search did not deliver everything, so the read
+// goes per repository.
+type searchShortfall struct {
+	rg           searchRange
+	count, nodes int
+}
+
+func (e *searchShortfall) Error() string {
+	return fmt.Sprintf("github: search of merged:%s counted %d pull requests and delivered %d", e.rg, e.count, e.nodes)
+}
 
 // gqlPagePoints is what one page of 100 merged pull requests costs, per
 // repository or by search: 1 for the pull requests and 100 for each of
@@ -108,6 +146,11 @@ func searchEstimate(count, pagePoints int) int {
 // searchRange is merged:from..to, both ends inclusive, whole seconds.
 type searchRange struct{ from, to time.Time }
 
+// String is the range as the merged: qualifier writes it.
+func (r searchRange) String() string {
+	return r.from.UTC().Format(searchTimeLayout) + ".." + r.to.UTC().Format(searchTimeLayout)
+}
+
 // mergedRange is the range that holds [since, until); ok is false for an
 // empty window. Merge times are whole seconds; mergedPR keeps the window
 // exactly.
@@ -128,14 +171,14 @@ func (r searchRange) halves() (a, b searchRange, ok bool) {
 // searcher lists one owner's merged pull requests for a read.
 type searcher struct {
 	r          *reader
-	qualifiers string               // org:, is:, base:, sort:
+	qualifiers string               // org: or user:, is:, base:, sort:
 	repos      map[string]*repoRead // the block's repositories, by lower-case owner/name
 	failed     map[*repoRead]bool
 }
 
 // query is the search query for range rg.
 func (sq *searcher) query(rg searchRange) string {
-	return sq.qualifiers + " merged:" + rg.from.UTC().Format(searchTimeLayout) + ".." + rg.to.UTC().Format(searchTimeLayout)
+	return sq.qualifiers + " merged:" + rg.String()
 }
 
 // searchMergedPRs reads a merged_pr block by searching its owner's
@@ -143,9 +186,11 @@ func (sq *searcher) query(rg searchRange) string {
 // reading its repositories one by one, and reports whether it did; false
 // leaves the read to run. A failure before any row is delivered (the
 // probe, a second too dense to split) falls back to the per-repository
-// read, with a warning; a failed search page after that fails every
+// read, with a warning, and so does an owner GitHub names as neither an
+// organisation nor a user; a failed search page after that fails every
 // repository of the block not yet failed, as a failed listing fails its
-// repository.
+// repository; a range that delivers fewer pull requests than it counted
+// sends the whole read per repository (perRepository).
 func (r *reader) searchMergedPRs(ctx context.Context, repos []string) bool {
 	if r.s.api != APIGraphQL || r.block.Method != doraflow.MethodMergedPR {
 		return false
@@ -158,22 +203,39 @@ func (r *reader) searchMergedPRs(ctx context.Context, repos []string) bool {
 	if !ok || !nonEmpty || searchEstimate(0, pp) >= floor {
 		return false
 	}
-	q := "org:" + owner + " is:pr is:merged"
+	rest := " is:pr is:merged"
 	if f.BaseBranch != "" && r.pv == nil {
 		// A preview counts what base_branch removes.
-		q += " base:" + f.BaseBranch
+		rest += " base:" + f.BaseBranch
 	}
-	sq := &searcher{r: r, qualifiers: q + " sort:created-asc", repos: map[string]*repoRead{}, failed: map[*repoRead]bool{}}
-	if len(sq.query(whole)) > maxSearchQuery || strings.ContainsAny(f.BaseBranch, " \t\"") {
+	rest += " sort:created-asc"
+	sq := &searcher{r: r, qualifiers: "org:" + owner + rest, repos: map[string]*repoRead{}, failed: map[*repoRead]bool{}}
+	// user: is the longer owner qualifier.
+	if len("user:"+owner+rest+" merged:"+whole.String()) > maxSearchQuery || strings.ContainsAny(f.BaseBranch, " \t\"") {
 		// Too long for GitHub, or a branch name the query cannot hold.
 		return false
 	}
 	logAt := func(ev *zerolog.Event) *zerolog.Event {
 		return ev.Str("source", string(doraflow.SourceGitHub)).Str("block", r.block.Name).Str("owner", owner).Int("repos", len(repos))
 	}
-	n, err := sq.count(ctx, whole)
+	kind, n, err := sq.probe(ctx, owner, whole)
 	if err != nil {
 		return sq.fallBack(ctx, err, logAt(r.s.log.Warn()))
+	}
+	switch kind {
+	case "Organization":
+	case "User":
+		// The probe counted org:, which the docs do not give for a
+		// user: count with user:, one point more.
+		sq.qualifiers = "user:" + owner + rest
+		if n, err = sq.count(ctx, whole); err != nil {
+			return sq.fallBack(ctx, err, logAt(r.s.log.Warn()))
+		}
+	default:
+		// null: GitHub resolves no owner of that login for this token.
+		logAt(r.s.log.Warn()).Str("owner_type", kind).
+			Msg("GitHub names no organisation or user for the repositories' owner: listing merged pull requests per repository")
+		return false
 	}
 	est := searchEstimate(n, pp)
 	if est >= floor {
@@ -185,30 +247,110 @@ func (r *reader) searchMergedPRs(ctx context.Context, repos []string) bool {
 	if err != nil {
 		return sq.fallBack(ctx, err, logAt(r.s.log.Warn()))
 	}
-	logAt(r.s.log.Info()).Int("merged", n).Int("ranges", len(parts)).Int("search_points", est).Int("per_repo_points_at_least", floor).
-		Msg("listing merged pull requests by an organisation-wide search: cheaper than per repository")
+	logAt(r.s.log.Info()).Str("owner_type", kind).Int("merged", n).Int("ranges", len(parts)).Int("search_points", est).
+		Int("per_repo_points_at_least", floor).Msg("listing merged pull requests by an organisation-wide search: cheaper than per repository")
 	for _, full := range repos {
 		o, name, _ := splitRepo(full)
 		sq.repos[strings.ToLower(full)] = &repoRead{reader: r, full: full, owner: o, name: name}
 	}
+	failedBefore := len(r.failures) // no repository is read in parallel yet
+	release := r.holdPreview()
 	for _, rg := range parts {
-		if err := sq.read(ctx, rg); err != nil {
-			if fatal(err) || ctx.Err() != nil {
-				r.handle(ctx, "", err)
-				break
-			}
+		err := sq.read(ctx, rg)
+		var short *searchShortfall
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &short):
+			release(false)
+			sq.perRepository(ctx, short, repos, failedBefore, logAt(r.s.log.Warn()))
+			return true
+		case fatal(err) || ctx.Err() != nil:
+			r.handle(ctx, "", err)
+		default:
 			for _, full := range repos {
 				if rr := sq.repos[strings.ToLower(full)]; !sq.failed[rr] {
 					r.failed(full, err)
 				}
 			}
-			break
 		}
+		break
 	}
+	release(true)
 	if r.fatal == nil && ctx.Err() != nil {
 		r.fatal = fmt.Errorf("github: block %s: %w", r.block.Name, ctx.Err())
 	}
 	return true
+}
+
+// perRepository reads the block's repositories one by one after a search
+// that delivered fewer pull requests than it counted (short), forgetting
+// the repositories the search failed: the per-repository read decides.
+//
+// Rows the search already handed to the sink are handed again. That is
+// safe because staging is keyed and versioned and promote deduplicates:
+// stg_deployments is keyed by (id, block), stg_changes by id, stg_ships
+// by deployment_id (sql/migrations/0001_staging.sql), and
+// sql/queries/promote_{deployments,changes,ships}.sql keep the newest
+// staged version of each key and insert a fact only when its content hash
+// differs from the current fact's, so a repeat changes nothing. What the
+// search gathered is flushed first, so that no batch holds a deployment
+// twice. Stats count the repeats: they count the rows handed over.
+func (sq *searcher) perRepository(ctx context.Context, short *searchShortfall, repos []string, failedBefore int, warn *zerolog.Event) {
+	r := sq.r
+	warn.Str("range", short.rg.String()).Int("issue_count", short.count).Int("nodes", short.nodes).
+		Msg("the search delivered fewer merged pull requests than it counted: reading the block's repositories one by one")
+	if err := r.out.flush(ctx); err != nil {
+		r.handle(ctx, "", err)
+		return
+	}
+	r.mu.Lock()
+	r.failures = r.failures[:failedBefore]
+	r.mu.Unlock()
+	r.run(ctx, repos)
+}
+
+// heldFunnel keeps what a preview's search counts until the search is
+// known to have delivered everything: one short of its count is read
+// again per repository, and the funnel must not count a pull request
+// twice. The search reads one page at a time, so it needs no lock.
+type heldFunnel struct {
+	doraflow.Funnel // Filter goes through: filters are declared before any read
+	listed          int
+	removed         map[string]int
+	matches         []doraflow.Deployment
+}
+
+func (h *heldFunnel) Listed()               { h.listed++ }
+func (h *heldFunnel) Removed(filter string) { h.removed[filter]++ }
+
+// holdPreview makes a preview's search count into a heldFunnel. The
+// function it returns puts the preview back and, with keep, hands it what
+// the search counted and matched. Outside a preview both do nothing.
+func (r *reader) holdPreview() func(keep bool) {
+	pv := r.pv
+	if pv == nil {
+		return func(bool) {}
+	}
+	h := &heldFunnel{Funnel: pv.funnel, removed: map[string]int{}}
+	r.pv = &preview{funnel: h, match: func(d doraflow.Deployment) { h.matches = append(h.matches, d) }}
+	return func(keep bool) {
+		r.pv = pv
+		if !keep {
+			return
+		}
+		for range h.listed {
+			pv.funnel.Listed()
+		}
+		for filter, n := range h.removed {
+			for range n {
+				pv.funnel.Removed(filter)
+			}
+		}
+		for _, d := range h.matches {
+			pv.match(d)
+		}
+	}
 }
 
 // fallBack ends a search that failed before it delivered anything: a
@@ -236,6 +378,30 @@ func oneOwner(repos []string) (string, bool) {
 		}
 	}
 	return owner, true
+}
+
+// probe asks the GitHub type of owner's account ("Organization", "User",
+// or "" when GitHub resolves none) and how many pull requests the search
+// of rg matches (searchProbeQuery).
+func (sq *searcher) probe(ctx context.Context, owner string, rg searchRange) (kind string, n int, err error) {
+	var data struct {
+		RateLimit       gqlRateLimit `json:"rateLimit"`
+		RepositoryOwner *struct {
+			Typename string `json:"__typename"`
+		} `json:"repositoryOwner"`
+		Search struct {
+			IssueCount int `json:"issueCount"`
+		} `json:"search"`
+	}
+	q := sq.query(rg)
+	if err := sq.r.s.graphql(ctx, "probe of "+q, searchProbeQuery, map[string]any{"q": q, "owner": owner}, &data); err != nil {
+		return "", 0, err
+	}
+	sq.r.s.spent(ctx, "SearchProbe", data.RateLimit)
+	if data.RepositoryOwner != nil {
+		kind = data.RepositoryOwner.Typename
+	}
+	return kind, data.Search.IssueCount, nil
 }
 
 // count is how many pull requests the search of rg matches.
@@ -288,10 +454,14 @@ type gqlSearchPR struct {
 // read pages the search of rg and hands each pull request of the block's
 // repositories to its repository's mergedPR. A range whose first page
 // says it matches more than searchCap (merges since the count) is split
-// there: GitHub would page only part of it.
+// there: GitHub would page only part of it. A range whose pages hold
+// fewer nodes, every one counted before any filter, than its first
+// page's issueCount is a *searchShortfall; more (merges while paging)
+// are fine.
 func (sq *searcher) read(ctx context.Context, rg searchRange) error {
 	paths := len(filtersOf(sq.r.block).Paths) > 0
 	var after any
+	count, nodes := 0, 0
 	for {
 		var data struct {
 			RateLimit gqlRateLimit `json:"rateLimit"`
@@ -319,6 +489,10 @@ func (sq *searcher) read(ctx context.Context, rg searchRange) error {
 			}
 			return nil
 		}
+		if after == nil {
+			count = res.IssueCount
+		}
+		nodes += len(res.Nodes)
 		for _, p := range res.Nodes {
 			if p == nil || p.Repository == nil {
 				continue
@@ -339,6 +513,9 @@ func (sq *searcher) read(ctx context.Context, rg searchRange) error {
 			}
 		}
 		if !res.PageInfo.HasNextPage {
+			if nodes < count {
+				return &searchShortfall{rg: rg, count: count, nodes: nodes}
+			}
 			return nil
 		}
 		after = res.PageInfo.EndCursor

@@ -1,10 +1,12 @@
 package github_test
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,6 +203,17 @@ func TestGraphQLFakeSearch(t *testing.T) {
 			wantData: `"rateLimit":{"cost":2}`},
 		{name: "a term not modelled", query: search("org:acme is:pr is:merged label:deploy", "issueCount"),
 			wantMsg: `does not model the search term "label:deploy"`},
+		// The docs give user: for a user and org: for an organisation;
+		// the other way round the fake finds nothing (the dangerous
+		// answer), on a user as on an organisation.
+		{name: "user: on an organisation", query: search("user:acme is:pr is:merged"+rng, "issueCount"),
+			wantData: `"search":{"issueCount":0}`},
+		// The probe: repositoryOwner is no connection, so the query
+		// still costs 1 point.
+		{name: "owner kind beside the count", query: `{ rateLimit { cost } repositoryOwner(login: "ACME") { __typename } search(query: "org:acme is:pr is:merged` + rng + `", type: ISSUE, first: 1) { issueCount } }`,
+			wantData: `{"rateLimit":{"cost":1},"repositoryOwner":{"__typename":"Organization"},"search":{"issueCount":` + strconv.Itoa(inRange) + `}}`},
+		{name: "an owner GitHub does not resolve", query: `{ repositoryOwner(login: "other") { __typename } }`,
+			wantData: `"repositoryOwner":null`},
 		{name: "another owner", query: search("org:other is:pr is:merged", "issueCount"),
 			wantType: "INVALID", wantMsg: "cannot be searched", wantData: `"search":null`},
 	}
@@ -252,4 +265,161 @@ func TestGraphQLFakeSearch(t *testing.T) {
 			t.Errorf("paged %d results, want GitHub's cap of 1,000", paged)
 		}
 	})
+}
+
+// searchShortWarning is the warning of a search that delivered fewer
+// pull requests than it counted (graphql_search.go, perRepository).
+const searchShortWarning = "the search delivered fewer merged pull requests than it counted"
+
+// TestGraphQLSearchIncomplete reads merged_pr blocks through a search
+// that leaves merged pull requests out of its pages while issueCount
+// counts them (githubfake.Options.SearchIncomplete, GitHub's incomplete
+// results): the read notices the shortfall, says so in one warning, and
+// reads the block per repository, so the rows, repeats collapsed by id as
+// staging's key collapses them, equal the REST read's. The repeats are
+// counted in Stats (rows handed to the sink), and a preview counts each
+// pull request once.
+func TestGraphQLSearchIncomplete(t *testing.T) {
+	schema := needSchema(t)
+	now := time.Date(2026, time.March, 1, 0, 0, 0, 0, time.UTC)
+	org := githubfake.Generate(5, githubfake.Size{Repos: 40, PRsPerRepo: 40, RunsPerRepo: 2, ReleasesPerRepo: 1,
+		DeploymentsPerRepo: 1, LoneCommitsPerRepo: 1, Now: now})
+	const left = 3 // pull requests each search leaves out
+	srv := startFake(t, org, githubfake.Options{GraphQLSchema: schema, Budget: 1 << 30, GraphQLBudget: 1 << 30, SearchIncomplete: left})
+	since, until := now.AddDate(0, 0, -7), now
+	merged := 0
+	for _, r := range org.Repos {
+		for _, p := range r.PRs {
+			if p.Merged() && !p.MergedAt.Before(since) && p.MergedAt.Before(until) {
+				merged++
+			}
+		}
+	}
+	if merged <= left || merged > 1000 {
+		t.Fatalf("%d merged pull requests in the window: the case needs more than %d and one range", merged, left)
+	}
+	b := doraflow.Block{Name: "prs", Method: doraflow.MethodMergedPR, Repositories: []string{"acme/*"}, Environment: doraflow.EnvironmentProduction}
+	rest := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIREST })
+	restRows, _ := read(t, rest, b, since, until, nil)
+	if len(restRows.deployments) != merged {
+		t.Fatalf("REST read %d deployments, want %d", len(restRows.deployments), merged)
+	}
+
+	t.Run("read", func(t *testing.T) {
+		var logs logBuffer
+		gql := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.logger() })
+		c := newCollector(t)
+		st, err := gql.Read(context.Background(), b, since, until, nil, c.sink)
+		if err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+		got := c.rows()
+		if !reflect.DeepEqual(restRows, got) {
+			t.Fatalf("after an incomplete search the read has %d deployments and %d changes, REST %d and %d",
+				len(got.deployments), len(got.changes), len(restRows.deployments), len(restRows.changes))
+		}
+		// The search delivered all but left, then the per-repository
+		// read delivered every one again.
+		if want := merged - left + merged; st.Deployments != want || st.Changes != want {
+			t.Errorf("Stats: %d deployments, %d changes handed over; want %d each", st.Deployments, st.Changes, want)
+		}
+		log := logs.String()
+		if !strings.Contains(log, bySearch) || strings.Count(log, searchShortWarning) != 1 {
+			t.Fatalf("want the search chosen and one shortfall warning; log:\n%s", log)
+		}
+		var warning struct {
+			Level, Block, Range string
+			IssueCount          int `json:"issue_count"`
+			Nodes               int
+		}
+		for _, line := range strings.Split(log, "\n") {
+			if strings.Contains(line, searchShortWarning) {
+				if err := json.Unmarshal([]byte(line), &warning); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		wantRange := since.Format("2006-01-02T15:04:05+00:00") + ".." + until.Add(-time.Second).Format("2006-01-02T15:04:05+00:00")
+		if warning.Level != "warn" || warning.Block != "prs" || warning.Range != wantRange || warning.IssueCount != merged || warning.Nodes != merged-left {
+			t.Errorf("warning %+v, want level warn, block prs, range %s, issue_count %d, nodes %d", warning, wantRange, merged, merged-left)
+		}
+	})
+
+	t.Run("preview", func(t *testing.T) {
+		counts := func(api string) (*countFunnel, int) {
+			t.Helper()
+			src := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = api })
+			f := &countFunnel{removed: map[string]int{}}
+			ms, err := src.Preview(context.Background(), b, since, until, f)
+			if err != nil {
+				t.Fatalf("Preview through %s: %v", api, err)
+			}
+			return f, len(ms)
+		}
+		restF, restMatches := counts(github.APIREST)
+		gqlF, gqlMatches := counts(github.APIGraphQL)
+		if restMatches != merged || gqlMatches != merged {
+			t.Errorf("previews matched %d (REST) and %d (after an incomplete search), want %d", restMatches, gqlMatches, merged)
+		}
+		if gqlF.listed != merged || !reflect.DeepEqual(restF.removed, gqlF.removed) {
+			t.Errorf("preview after an incomplete search listed %d and removed %v; want %d listed and REST's %v removed",
+				gqlF.listed, gqlF.removed, merged, restF.removed)
+		}
+	})
+}
+
+// countFunnel is a doraflow.Funnel that counts.
+type countFunnel struct {
+	mu      sync.Mutex
+	listed  int
+	removed map[string]int
+}
+
+func (f *countFunnel) Filter(string) {}
+func (f *countFunnel) Listed() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listed++
+}
+func (f *countFunnel) Removed(filter string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed[filter]++
+}
+
+// TestGraphQLSearchUserOwner reads a merged_pr block of a personal
+// account's repositories: the probe learns the owner is a User, the
+// search uses user: (the fake, like the docs, gives org: nothing for a
+// user: 0 results), and the rows equal the REST read's, for one point
+// more than an organisation's search (the count with user:).
+func TestGraphQLSearchUserOwner(t *testing.T) {
+	schema := needSchema(t)
+	now := time.Date(2026, time.March, 1, 0, 0, 0, 0, time.UTC)
+	org := githubfake.Generate(5, githubfake.Size{Owner: "octocat", Repos: 40, PRsPerRepo: 40, RunsPerRepo: 2, ReleasesPerRepo: 1,
+		DeploymentsPerRepo: 1, LoneCommitsPerRepo: 1, Now: now})
+	org.User = true
+	srv := startFake(t, org, githubfake.Options{GraphQLSchema: schema, Budget: 1 << 30, GraphQLBudget: 1 << 30})
+	since, until := now.AddDate(0, 0, -7), now
+	b := doraflow.Block{Name: "prs", Method: doraflow.MethodMergedPR, Repositories: []string{"octocat/*"}, Environment: doraflow.EnvironmentProduction}
+	var logs logBuffer
+	rest := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIREST })
+	gql := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.logger() })
+	restRows, _ := read(t, rest, b, since, until, nil)
+	srv.ResetLog()
+	gqlRows, st := read(t, gql, b, since, until, nil)
+	if len(restRows.deployments) == 0 {
+		t.Fatal("REST read no deployments: the case proves nothing")
+	}
+	if !strings.Contains(logs.String(), bySearch) || !strings.Contains(logs.String(), `"owner_type":"User"`) {
+		t.Fatalf("the read did not search a user's repositories; log:\n%s", logs.String())
+	}
+	if !reflect.DeepEqual(restRows, gqlRows) {
+		t.Fatalf("the search of a user's repositories read %d deployments and %d changes, REST %d and %d",
+			len(gqlRows.deployments), len(gqlRows.changes), len(restRows.deployments), len(restRows.changes))
+	}
+	// The probe (1), the count with user: (1) and one page of 3 points.
+	if fs := srv.Stats(); st.Points != 5 || fs.Points != 5 || fs.ByEndpoint[githubfake.EndpointGraphQL] != 3 {
+		t.Errorf("the search spent %d points by its count, %d by the fake's, in %d queries; want 5 in 3",
+			st.Points, fs.Points, fs.ByEndpoint[githubfake.EndpointGraphQL])
+	}
 }
