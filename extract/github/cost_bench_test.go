@@ -11,6 +11,7 @@ import (
 	"doraflow"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
+	"doraflow/internal/logtest"
 )
 
 // costSizesEnv names the organisation sizes BenchmarkCost measures
@@ -221,10 +222,10 @@ func BenchmarkMergedPRListing(b *testing.B) {
 			since, until := org.Now.AddDate(0, 0, -365), org.Now
 			var st github.Stats
 			var queries int64
-			var logs logBuffer
+			var logs logtest.Buffer
 			for range b.N {
-				logs = logBuffer{}
-				src, err := github.New(github.Options{BaseURL: srv.URL(), Token: testToken, API: github.APIGraphQL, Log: logs.logger()})
+				logs = logtest.Buffer{}
+				src, err := github.New(github.Options{BaseURL: srv.URL(), Token: testToken, API: github.APIGraphQL, Log: logs.Logger()})
 				if err != nil {
 					b.Fatal(err)
 				}

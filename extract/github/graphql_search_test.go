@@ -12,8 +12,8 @@ import (
 
 	"doraflow"
 	"doraflow/extract/github"
-	"doraflow/internal/logtest"
 	"doraflow/extract/github/githubfake"
+	"doraflow/internal/logtest"
 )
 
 // The log lines that say which listing a GraphQL read of merged pull
@@ -306,8 +306,8 @@ func TestGraphQLSearchIncomplete(t *testing.T) {
 	}
 
 	t.Run("read", func(t *testing.T) {
-		var logs logBuffer
-		gql := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.logger() })
+		var logs logtest.Buffer
+		gql := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.Logger() })
 		c := newCollector(t)
 		st, err := gql.Read(context.Background(), b, since, until, nil, c.sink)
 		if err != nil {
@@ -401,9 +401,9 @@ func TestGraphQLSearchUserOwner(t *testing.T) {
 	srv := startFake(t, org, githubfake.Options{GraphQLSchema: schema, Budget: 1 << 30, GraphQLBudget: 1 << 30})
 	since, until := now.AddDate(0, 0, -7), now
 	b := doraflow.Block{Name: "prs", Method: doraflow.MethodMergedPR, Repositories: []string{"octocat/*"}, Environment: doraflow.EnvironmentProduction}
-	var logs logBuffer
+	var logs logtest.Buffer
 	rest := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIREST })
-	gql := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.logger() })
+	gql := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIGraphQL; o.Log = logs.Logger() })
 	restRows, _ := read(t, rest, b, since, until, nil)
 	srv.ResetLog()
 	gqlRows, st := read(t, gql, b, since, until, nil)
