@@ -94,8 +94,11 @@ func (e *graphqlError) Error() string {
 // below go-github (sign-in, rate limits, retries, the origin guard).
 // GraphQL's own primary limit answers 200 with a RATE_LIMITED error and
 // x-ratelimit-remaining 0 (docs.github.com "Rate limits and node limits
-// for the GraphQL API", "Exceeding the rate limit"): that is waited out
-// until x-ratelimit-reset, logged, and the query sent again. Any other
+// for the GraphQL API", "Exceeding the rate limit"): signIn sends the
+// query again with the next credential whose GraphQL budget is not spent;
+// a RATE_LIMITED answer that reaches here means every one is, and is
+// waited out until x-ratelimit-reset (the earliest of all), logged, and
+// the query sent again. Any other
 // error, with data or without, fails the query: a partial answer would
 // hand the sink rows with gaps.
 func (s *Source) graphql(ctx context.Context, name, query string, vars map[string]any, out any) error {
@@ -104,8 +107,9 @@ func (s *Source) graphql(ctx context.Context, name, query string, vars map[strin
 		return fmt.Errorf("github: encoding GraphQL query %s: %w", name, err)
 	}
 	endpoint := "POST /graphql (" + name + ")"
+	qctx := forGraphQL(ctx) // signed in with the GraphQL budget's credential
 	for limited := 0; ; limited++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.gqlURL, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(qctx, http.MethodPost, s.gqlURL, bytes.NewReader(body))
 		if err != nil {
 			return fmt.Errorf("github: %s: %w", endpoint, err)
 		}
@@ -158,7 +162,8 @@ func rateLimited(errs []gqlError) bool {
 }
 
 // waitGraphQLReset waits, logged, until the GraphQL budget's reset that
-// h names (a minute when it names none), plus a second for clocks.
+// h names (a minute when it names none), plus a second for clocks. With
+// several credentials h names the earliest of their resets (signIn).
 func (s *Source) waitGraphQLReset(ctx context.Context, h http.Header) error {
 	now := s.now()
 	wait := time.Minute

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -30,6 +31,15 @@ import (
 //     or a primary-limit refusal), then the next takes over at once; only
 //     when all are spent does a refusal reach httpretry, carrying the
 //     earliest reset, so doraflow waits for the first budget to return;
+//   - the REST API's budget (core) and GraphQL's points are apart on
+//     GitHub, so each has its own turn: a GraphQL query (marked by
+//     Source.graphql, see forGraphQL) goes out on the credential whose
+//     GraphQL budget is in use, and a spent GraphQL budget, which GitHub
+//     answers with HTTP 200 and an error of type RATE_LIMITED
+//     (docs.github.com "Rate limits and node limits for the GraphQL API",
+//     "Exceeding the rate limit"), hands the query to the next credential
+//     at once; only when every GraphQL budget is spent does the refusal
+//     reach Source.graphql, carrying the earliest reset, to wait for;
 //   - a GitHub App (github.app) signs in with installation tokens from
 //     ghinstallation, renewed a minute before they expire on the Source's
 //     clock, and at once when GitHub refuses one (401): the attempt is
@@ -53,10 +63,37 @@ type credential struct {
 	token     string // a token; "" for an App
 	app       *appTokens
 
-	// The budgets, guarded by signIn.mu: the REST API's (core), which
-	// decides when another credential takes over, and GraphQL's points.
-	budget
-	graphql budget
+	// budgets are the credential's budgets by resource, guarded by
+	// signIn.mu.
+	budgets [numResources]budget
+}
+
+// resource is one of the rate-limit budgets GitHub keeps apart per user
+// or installation that signIn takes turns on: the REST API's and
+// GraphQL's.
+type resource int
+
+const (
+	resourceCore    resource = iota // the REST API's requests
+	resourceGraphQL                 // the GraphQL API's points
+	numResources
+)
+
+// String is the resource's name in X-RateLimit-Resource and Budget.
+func (r resource) String() string { return [...]string{"core", "graphql"}[r] }
+
+type resourceKey struct{}
+
+// forGraphQL marks a request's context as a GraphQL query's, for signIn
+// to sign it in with the credential whose GraphQL budget is in use.
+func forGraphQL(ctx context.Context) context.Context {
+	return context.WithValue(ctx, resourceKey{}, resourceGraphQL)
+}
+
+// resourceOf is the budget a request spends: core unless forGraphQL.
+func resourceOf(ctx context.Context) resource {
+	r, _ := ctx.Value(resourceKey{}).(resource)
+	return r
 }
 
 // budget is one rate-limit budget of a credential, as GitHub's last
@@ -65,6 +102,10 @@ type budget struct {
 	known            bool
 	limit, remaining int
 	reset            time.Time
+	// refused is a refusal in this window: a GraphQL query that costs
+	// more than the points left is refused with some left, and nothing
+	// more goes on the budget until its reset.
+	refused bool
 }
 
 // take records an answer's budget: a later window replaces it, and of
@@ -73,7 +114,7 @@ type budget struct {
 func (b *budget) take(limit, remaining int, reset time.Time) {
 	switch {
 	case !b.known || reset.After(b.reset):
-		b.known, b.limit, b.remaining, b.reset = true, limit, remaining, reset
+		*b = budget{known: true, limit: limit, remaining: remaining, reset: reset}
 	case reset.Equal(b.reset):
 		b.remaining = min(b.remaining, remaining)
 	}
@@ -92,9 +133,9 @@ func (c *credential) authorization(ctx context.Context) (header, token string, e
 	return "Bearer " + tok, tok, nil
 }
 
-// available reports whether the credential may have budget left at now.
-func (c *credential) available(now time.Time) bool {
-	return !c.known || c.remaining > 0 || !now.Before(c.reset)
+// available reports whether the budget may have some left at now.
+func (b *budget) available(now time.Time) bool {
+	return !b.known || b.remaining > 0 && !b.refused || !now.Before(b.reset)
 }
 
 // signIn is the RoundTripper that signs attempts in (see above). With no
@@ -107,7 +148,7 @@ type signIn struct {
 	identity string
 
 	mu  sync.Mutex
-	cur int // the credential in use while it has budget
+	cur [numResources]int // the credential in use, per resource, while it has budget
 }
 
 // newSignIn builds the credentials of opts: Token, then Tokens, or App.
@@ -172,10 +213,11 @@ func (s *signIn) RoundTrip(req *http.Request) (*http.Response, error) {
 		return s.next.RoundTrip(req)
 	}
 	ctx := req.Context()
+	res := resourceOf(ctx)
 	replayable := req.Body == nil || req.GetBody != nil
 	renewed := false
 	for switched := 0; ; {
-		c := s.pick()
+		c := s.pick(res)
 		header, tok, err := c.authorization(ctx)
 		if err != nil {
 			return nil, err
@@ -201,7 +243,11 @@ func (s *signIn) RoundTrip(req *http.Request) (*http.Response, error) {
 			discard(resp)
 			return nil, &signInError{err: fmt.Errorf("%w (HTTP 401) — check %s", ErrUnauthorized, c.configKey)}
 		default:
-			again = s.observe(c, resp) && replayable && switched < len(s.creds)
+			switchCredential, err := s.observe(c, resp)
+			if err != nil {
+				return nil, err
+			}
+			again = switchCredential && replayable && switched < len(s.creds)
 			if again {
 				switched++
 			}
@@ -219,27 +265,29 @@ func discard(resp *http.Response) {
 	resp.Body.Close()
 }
 
-// pick returns the credential in use while it may have budget, else the
-// next that may, else (all spent) the one whose budget returns first.
-func (s *signIn) pick() *credential {
+// pick returns the credential in use for res while its budget of res may
+// have some left, else the next whose may, else (all spent) the one whose
+// budget of res returns first.
+func (s *signIn) pick(res resource) *credential {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	n := len(s.creds)
 	for i := range n {
-		if c := s.creds[(s.cur+i)%n]; c.available(now) {
-			s.cur = (s.cur + i) % n
+		if c := s.creds[(s.cur[res]+i)%n]; c.budgets[res].available(now) {
+			s.cur[res] = (s.cur[res] + i) % n
 			return c
 		}
 	}
-	return s.earliest()
+	return s.earliest(res)
 }
 
-// earliest is the credential whose budget returns first; s.mu is held.
-func (s *signIn) earliest() *credential {
+// earliest is the credential whose budget of res returns first; s.mu is
+// held.
+func (s *signIn) earliest(res resource) *credential {
 	best := s.creds[0]
 	for _, c := range s.creds[1:] {
-		if c.reset.Before(best.reset) {
+		if c.budgets[res].reset.Before(best.budgets[res].reset) {
 			best = c
 		}
 	}
@@ -247,55 +295,92 @@ func (s *signIn) earliest() *credential {
 }
 
 // observe takes c's budget from resp's rate-limit headers. For a
-// primary-limit refusal it reports whether another credential may take
-// over; when none can, it sets the refusal's reset to the earliest of
-// all, which is when the retry layer then tries again.
-func (s *signIn) observe(c *credential, resp *http.Response) (switchCredential bool) {
+// primary-limit refusal — 403 or 429 with X-RateLimit-Remaining 0 for
+// the REST API, a 200 with a RATE_LIMITED error for GraphQL — it reports
+// whether another credential may take over; when none can, it sets the
+// refusal's reset to the earliest of all, which is when the retry layer
+// (REST) or Source.graphql then tries again. err is a GraphQL answer's
+// body that could not be read, for httpretry to retry.
+func (s *signIn) observe(c *credential, resp *http.Response) (switchCredential bool, err error) {
 	h := resp.Header
-	resource := h.Get("X-RateLimit-Resource")
-	if resource != "" && resource != "core" && resource != "graphql" {
-		return false // another budget (search, …) than the ones tracked
+	var res resource
+	switch h.Get("X-RateLimit-Resource") {
+	case "", "core":
+		res = resourceCore
+	case "graphql":
+		res = resourceGraphQL
+	default:
+		return false, nil // another budget (search, …) than the ones tracked
 	}
 	remaining, err1 := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 	limit, err2 := strconv.Atoi(h.Get("X-RateLimit-Limit"))
 	resetSecs, err3 := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return false
+		return false, nil
 	}
 	reset := time.Unix(resetSecs, 0).UTC()
+	var refused bool
+	if res == resourceGraphQL {
+		if refused, err = graphqlRateLimited(resp); err != nil {
+			return false, err
+		}
+	} else {
+		refused = (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests) && remaining == 0
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if resource == "graphql" {
-		// GraphQL's points: shown, not switched on (a RATE_LIMITED
-		// answer is waited out by the GraphQL reader).
-		c.graphql.take(limit, remaining, reset)
-		return false
-	}
-	c.budget.take(limit, remaining, reset)
-	refused := (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests) && remaining == 0
+	b := &c.budgets[res]
+	b.take(limit, remaining, reset)
 	if !refused {
-		return false
+		return false, nil
 	}
+	b.refused = true
 	now := s.now()
 	for _, o := range s.creds {
-		if o != c && o.available(now) {
-			return true
+		if o != c && o.budgets[res].available(now) {
+			return true, nil
 		}
 	}
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(s.earliest().reset.Unix(), 10))
-	return false
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(s.earliest(res).budgets[res].reset.Unix(), 10))
+	return false, nil
 }
 
-// budgets returns every credential's budget, in order.
+// graphqlRateLimited reports whether a GraphQL answer is the refusal of
+// a spent budget: HTTP 200 with an error of type RATE_LIMITED. It reads
+// the body, which it puts back for the layers above.
+func graphqlRateLimited(resp *http.Response) (bool, error) {
+	if resp.StatusCode != http.StatusOK || resp.Body == nil {
+		return false, nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return false, fmt.Errorf("failed to read response body: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if !bytes.Contains(body, []byte(`"RATE_LIMITED"`)) {
+		return false, nil // the common case, without decoding the data
+	}
+	var r struct {
+		Errors []gqlError `json:"errors"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return false, nil // Source.graphql names a body it cannot decode
+	}
+	return rateLimited(r.Errors), nil
+}
+
+// budgets returns every credential's budgets, in order: core always,
+// graphql once known.
 func (s *signIn) budgets() []doraflow.Budget {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]doraflow.Budget, 0, len(s.creds))
 	for _, c := range s.creds {
-		out = append(out, doraflow.Budget{Label: c.label, Resource: "core", Known: c.known, Limit: c.limit, Remaining: c.remaining, Reset: c.reset})
-		if c.graphql.known {
-			g := c.graphql
-			out = append(out, doraflow.Budget{Label: c.label, Resource: "graphql", Known: true, Limit: g.limit, Remaining: g.remaining, Reset: g.reset})
+		for res, b := range c.budgets {
+			if res == int(resourceCore) || b.known {
+				out = append(out, doraflow.Budget{Label: c.label, Resource: resource(res).String(), Known: b.known, Limit: b.limit, Remaining: b.remaining, Reset: b.reset})
+			}
 		}
 	}
 	return out
@@ -323,7 +408,7 @@ func (s *signIn) check(ctx context.Context, apiRoot string) ([]doraflow.Budget, 
 			errs = append(errs, fmt.Errorf("%s: GET /rate_limit: %w", c.label, err))
 			continue
 		}
-		s.observe(c, resp)
+		_, _ = s.observe(c, resp) // a core answer: its body is not read
 		if resp.StatusCode == http.StatusOK {
 			s.observeGraphQL(c, resp.Body)
 		}
@@ -354,7 +439,7 @@ func (s *signIn) observeGraphQL(c *credential, body io.Reader) {
 	g := rl.Resources.GraphQL
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c.graphql.take(g.Limit, g.Remaining, time.Unix(g.Reset, 0).UTC())
+	c.budgets[resourceGraphQL].take(g.Limit, g.Remaining, time.Unix(g.Reset, 0).UTC())
 }
 
 // signInError is a failure to sign in: a refused credential (wrapping

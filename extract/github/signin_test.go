@@ -8,6 +8,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -369,5 +371,112 @@ func TestCheckBudgets(t *testing.T) {
 	_, err = refused.CheckBudgets(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "token 2") || !strings.Contains(err.Error(), "github.tokens[0]") || strings.Contains(err.Error(), "ghp_nosuch") {
 		t.Errorf("a refused token: error %v, want it named as token 2 (github.tokens[0]) without the token", err)
+	}
+}
+
+// TestTokensTakeOverGraphQL: GraphQL's points are a budget of their own,
+// per user. With two tokens of a few points each, a query goes out on the
+// token in use until its GraphQL budget is spent (used up, or a
+// RATE_LIMITED refusal of a query costing more than is left) and then on
+// the other at once; only when both are spent does the read wait, once,
+// logged, until the earliest reset. Each query of the read costs 3
+// points (one per repository).
+func TestTokensTakeOverGraphQL(t *testing.T) {
+	schema := needSchema(t)
+	f := handMade(t)
+	tokens := []string{testToken, "ghp_second0000000"}
+	b := block(doraflow.MethodMergedPR, nil)
+	b.Repositories = []string{"acme/api", "acme/legacy"}
+	// served is one GraphQL query as the fake saw it: the user whose
+	// budget it went on, and whether it was refused.
+	type served struct {
+		account string
+		refused bool
+	}
+	ok1, ok2 := served{"user 1", false}, served{"user 2", false}
+	tests := []struct {
+		name   string
+		budget int // GraphQL points per token
+		reads  int
+		want   []served
+		waits  int // waits for a reset
+		// remaining are the GraphQL budgets Budgets() shows, token 1's
+		// and 2's, which must be the fake's.
+		remaining [2]int
+	}{
+		{name: "spent: the next token serves the next query", budget: 3, reads: 1,
+			want: []served{ok1, ok2}, remaining: [2]int{0, 0}},
+		{name: "refused: the next token serves the query again", budget: 4, reads: 1,
+			want: []served{ok1, {"user 1", true}, ok2}, remaining: [2]int{1, 1}},
+		{name: "all spent: wait for the earliest reset", budget: 3, reads: 2,
+			want: []served{ok1, ok2, {"user 1", true}, ok2, ok1}, waits: 1, remaining: [2]int{0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newClock(monthUntil)
+			srv := startFake(t, f.org, githubfake.Options{Token: tokens[0], Tokens: tokens[1:], GraphQLSchema: schema, GraphQLBudget: tt.budget, Now: clk.Now})
+			var logs logBuffer
+			src := newSource(t, srv.URL(), clk, func(o *github.Options) {
+				o.Tokens, o.Concurrency, o.API, o.Log = tokens[1:], 1, github.APIGraphQL, logs.logger()
+			})
+			var first rows
+			for i := range tt.reads {
+				got, _ := read(t, src, b, monthSince, monthUntil, nil)
+				if i == 0 {
+					first = got
+				} else if !reflect.DeepEqual(got, first) {
+					t.Errorf("read %d differs from the first", i+1)
+				}
+			}
+			if len(first.deployments) != 4 {
+				t.Fatalf("read %d deployments, want 4", len(first.deployments))
+			}
+			var got []served
+			for _, r := range srv.Requests() {
+				if r.Endpoint == githubfake.EndpointGraphQL {
+					got = append(got, served{r.Account, r.RateLimited})
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("GraphQL queries served (user, refused) %v, want %v", got, tt.want)
+			}
+			var long []time.Duration
+			for _, w := range clk.Waits() {
+				if w > time.Minute {
+					long = append(long, w)
+				}
+			}
+			if len(long) != tt.waits {
+				t.Fatalf("waits %v: want %d for a reset", clk.Waits(), tt.waits)
+			}
+			logged := strings.Count(logs.String(), "GitHub GraphQL rate limit exhausted")
+			if logged != tt.waits {
+				t.Errorf("%d rate-limit warnings, want %d:\n%s", logged, tt.waits, logs.String())
+			}
+			if tt.waits > 0 {
+				// Both windows began at the read's start: the earliest
+				// reset is an hour on, and the log says when.
+				reset := monthUntil.Add(time.Hour).UTC().Format(time.RFC3339)
+				if long[0] < time.Hour || long[0] > time.Hour+time.Second || !strings.Contains(logs.String(), `"reset":"`+reset) {
+					t.Errorf("waited %s, logged %s: want until the reset at %s", long[0], logs.String(), reset)
+				}
+			}
+			var gql []doraflow.Budget
+			for _, bu := range src.Budgets() {
+				if bu.Resource == "graphql" {
+					gql = append(gql, bu)
+				}
+			}
+			if len(gql) != 2 {
+				t.Fatalf("Budgets() = %+v, want both tokens' graphql budgets", src.Budgets())
+			}
+			for i, bu := range gql {
+				fake, _ := srv.GraphQLRateOf(tokens[i])
+				if want := "token " + strconv.Itoa(i+1); bu.Label != want || !bu.Known || bu.Limit != tt.budget ||
+					bu.Remaining != tt.remaining[i] || fake.Remaining != tt.remaining[i] || !bu.Reset.Equal(fake.Reset) {
+					t.Errorf("graphql budget %d = %+v, want %s's: %d of %d left, the fake's %+v", i, bu, want, tt.remaining[i], tt.budget, fake)
+				}
+			}
+		})
 	}
 }

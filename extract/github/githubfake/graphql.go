@@ -472,6 +472,18 @@ func (s *Server) GraphQLRate() Rate {
 	return s.graphqlCharge(acct, s.now(), 0)
 }
 
+// GraphQLRateOf returns the GraphQL budget, in points, of the user or
+// installation a credential belongs to; ok is false for a credential the
+// server does not know. Each has its own ("Rate limits and node limits
+// for the GraphQL API": the limit is per user or per installation).
+func (s *Server) GraphQLRateOf(credential string) (r Rate, ok bool) {
+	acct, known := s.account(credential)
+	if !known {
+		return Rate{}, false
+	}
+	return s.graphqlCharge(acct, s.now(), 0), true
+}
+
 // cursor is an opaque cursor for the item at offset i of a connection.
 func cursor(i int) string {
 	return base64.StdEncoding.EncodeToString([]byte("cursor:v2:" + strconv.Itoa(i)))

@@ -126,7 +126,11 @@ type Request struct {
 	Path     string // without BaseURLPath
 	Query    string // raw query
 	Endpoint string // route pattern, e.g. "GET /repos/{owner}/{repo}/pulls"
-	Status   int    // 0 when the connection was dropped
+	// Account is the user or installation whose budget the request used,
+	// as GitHub's rate-limit messages name it ("user 2"); "" when the
+	// server checks no credential or refused this one.
+	Account string
+	Status  int // 0 when the connection was dropped
 	// NotModified is a 304 answer to a conditional request.
 	NotModified bool
 	// RateLimited is a 403 for an exhausted primary budget;
@@ -605,6 +609,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, name string, h ha
 		s.writeMessage(w, rec.Status, "Bad credentials", docsRoot)
 		return
 	}
+	rec.Account = acct
 	if f := s.faults(seq, r); !f.IsZero() {
 		rec.Fault = f
 		if f.Delay > 0 && !fakeapi.Sleep(ctx, f.Delay, s.closing) {

@@ -696,7 +696,7 @@ func TestRequestLog(t *testing.T) {
 	if len(log) != 2 {
 		t.Fatalf("%d log entries", len(log))
 	}
-	want := Request{Seq: 1, Method: "GET", Path: "/repos/acme/api/pulls", Query: "state=closed", Endpoint: "GET /repos/{owner}/{repo}/pulls", Status: 200}
+	want := Request{Seq: 1, Method: "GET", Path: "/repos/acme/api/pulls", Query: "state=closed", Endpoint: "GET /repos/{owner}/{repo}/pulls", Account: "user 1", Status: 200}
 	got := log[0]
 	got.Time = time.Time{}
 	if got != want {
