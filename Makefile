@@ -45,10 +45,13 @@ install: build
 ## demo: run the whole pipeline on simulated data into a local ClickHouse and print the metrics
 # It writes doraflow.demo.yaml (git ignores it) and ends with the commands
 # to try with it; the note on the server comes first so they stay last.
+# The simulated GitHub answers GraphQL with GitHub's schema, fetched once
+# (scripts/graphql-schema.sh); when it cannot be had (offline), the path
+# is empty and the demo says it reads through REST instead.
 demo: build
 	scripts/clickhouse.sh start $(DEMO_CH_DIR) $(DEMO_CH_PORT)
 	@echo "ClickHouse keeps running on 127.0.0.1:$(DEMO_CH_PORT) (database dora_demo); 'make stop-demo' stops it."
-	$(BIN) demo --clickhouse 127.0.0.1:$(DEMO_CH_PORT) --write-config doraflow.demo.yaml
+	$(BIN) demo --clickhouse 127.0.0.1:$(DEMO_CH_PORT) --write-config doraflow.demo.yaml --github-graphql-schema "$$(scripts/graphql-schema.sh fetch)"
 
 stop-demo:
 	scripts/clickhouse.sh stop $(DEMO_CH_DIR)

@@ -22,7 +22,7 @@ import (
 const demoToken = "demo-github-token"
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("demo", "demo [--clickhouse HOST:PORT] [--protocol native|http] [--database NAME [--force]] [--seed N] [--format table|json|csv] [--write-config FILE] [--serve [--github-port N] [--pagerduty-port N]]")
+	fs := e.flags("demo", "demo [--clickhouse HOST:PORT] [--protocol native|http] [--database NAME [--force]] [--seed N] [--format table|json|csv] [--write-config FILE] [--github-graphql-schema FILE] [--serve [--github-port N] [--pagerduty-port N]]")
 	addr := fs.String("clickhouse", "127.0.0.1:9000", "ClickHouse to load the simulated data into")
 	protocol := fs.String("protocol", "native", "protocol of that ClickHouse: native or http")
 	writeConfig := fs.String("write-config", demoConfigPath, "write a config for the demo's data here, to try every command on it ('' for none)")
@@ -33,6 +33,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	force := fs.Bool("force", false, "let the demo drop and recreate a database not named "+demoDatabase+" (never one holding tables the demo did not make)")
 	seed := fs.Int64("seed", 1, "seed of the simulation: the same seed gives the same organisation")
 	format := fs.String("format", "table", "output: "+strings.Join(formats, ", "))
+	schemaPath := fs.String("github-graphql-schema", "", "GitHub's GraphQL schema (the path scripts/graphql-schema.sh fetch prints; make demo passes it): the simulated GitHub answers GraphQL with it, and the demo reads it with github.api: graphql, the default; without it, with github.api: rest")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -67,8 +68,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ghOpts, api, err := demoGitHub(e, *schemaPath)
+	if err != nil {
+		return err
+	}
 	fakes, err := serveFakes(
-		githubfake.NewServer(demo.GitHub(*seed, now), githubfake.Options{Token: demoToken}), ghListen,
+		githubfake.NewServer(demo.GitHub(*seed, now), ghOpts), ghListen,
 		pagerdutyfake.NewServer(pdData, pagerdutyfake.Options{}), pdListen)
 	if err != nil {
 		return err
@@ -78,10 +83,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 
 	cfg := defaultConfig()
 	cfg.ClickHouse.Addr, cfg.ClickHouse.Protocol, cfg.ClickHouse.Database = []string{*addr}, *protocol, *database
-	cfg.GitHub.BaseURL, cfg.GitHub.Token = ghURL, demoToken
-	// The simulated GitHub answers GraphQL only with GitHub's published
-	// schema, which the demo does not download: it reads through REST.
-	cfg.GitHub.API = config.GitHubREST
+	cfg.GitHub.BaseURL, cfg.GitHub.Token, cfg.GitHub.API = ghURL, demoToken, api
 	cfg.PagerDuty.BaseURL, cfg.PagerDuty.Token = pdURL, config.Secret(pagerdutyfake.DefaultToken)
 	cfg.Schedule.InitialWindow = (demo.Days + 1) * 24 * time.Hour // the first sync reads all the history
 	cfg.Services = demo.Services
@@ -158,7 +160,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(hints, "\nThe data is in ClickHouse at %s, database %s: try\n  clickhouse-client --port %s -d %s -q 'SELECT * FROM dora_deployments LIMIT 5'\n",
 		*addr, *database, portOf(*addr), *database)
 	if *writeConfig != "" {
-		printDemoNext(hints, os.Args[0], *writeConfig, *serve, now)
+		printDemoNext(hints, os.Args[0], *writeConfig, *schemaPath, *serve, now)
 	}
 	if !*serve {
 		return nil
@@ -171,6 +173,27 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stderr, "demo: stopped the simulated GitHub and PagerDuty")
 	return fakes.close()
+}
+
+// demoGitHub returns the options of the simulated GitHub and the API the
+// demo reads it with. The fake answers GraphQL only with GitHub's
+// published schema (githubfake.LoadSchema), about 1 MB that make demo
+// fetches with scripts/graphql-schema.sh: with it, the demo reads through
+// GraphQL, the default; without it (none given: offline, or npm missing)
+// through REST, saying so in one line. A schema given that cannot be
+// read is an error: the user asked for it.
+func demoGitHub(e *env, schemaPath string) (githubfake.Options, string, error) {
+	opts := githubfake.Options{Token: demoToken}
+	if schemaPath == "" {
+		fmt.Fprintln(e.stderr, "demo: no GitHub GraphQL schema (--github-graphql-schema; make demo fetches it with scripts/graphql-schema.sh, which needs the network): reading the simulated GitHub with github.api: rest")
+		return opts, config.GitHubREST, nil
+	}
+	schema, err := githubfake.LoadSchema(schemaPath)
+	if err != nil {
+		return opts, "", fmt.Errorf("demo: --github-graphql-schema: %w; or leave the flag out to read through REST", err)
+	}
+	opts.GraphQLSchema = schema
+	return opts, config.GitHubGraphQL, nil
 }
 
 // demoDatabase is the database the demo uses unless told otherwise.

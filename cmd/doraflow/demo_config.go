@@ -109,8 +109,10 @@ func writeDemoConfig(path string, cfg *config.Config, githubURL, pagerdutyURL st
 
 // printDemoNext says what to try next with the written config: commands
 // that read the demo's ClickHouse, and, while the fakes serve, those that
-// read them. self is how the user ran doraflow (bin/doraflow from make).
-func printDemoNext(w io.Writer, self, path string, serving bool, now time.Time) {
+// read them. self is how the user ran doraflow (bin/doraflow from make);
+// schema the demo's --github-graphql-schema, which --serve needs too for
+// the config's github.api.
+func printDemoNext(w io.Writer, self, path, schema string, serving bool, now time.Time) {
 	run := func(args string) { fmt.Fprintf(w, "  %s --config %s %s\n", self, path, args) }
 	fmt.Fprintf(w, "\nWrote %s (the demo's ClickHouse, services and blocks). Try:\n", path)
 	run("metrics --group-by team")
@@ -120,7 +122,11 @@ func printDemoNext(w io.Writer, self, path string, serving bool, now time.Time) 
 	run("report --output demo-report.html")
 	run("config validate -v")
 	if !serving {
-		fmt.Fprintf(w, "With '%s demo --serve' the simulated GitHub and PagerDuty keep running, so preview, sync, backfill, config add-* and run work too.\n", self)
+		serve := self + " demo --serve"
+		if schema != "" {
+			serve += " --github-graphql-schema " + schema
+		}
+		fmt.Fprintf(w, "With '%s' the simulated GitHub and PagerDuty keep running, so preview, sync, backfill, config add-* and run work too.\n", serve)
 		return
 	}
 	fmt.Fprintf(w, "The simulated GitHub and PagerDuty keep running until Ctrl-C; try:\n")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"doraflow/extract/github/githubfake"
 	"doraflow/internal/logtest"
 	"doraflow/load/clickhouse/clickhousetest"
 )
@@ -151,4 +152,59 @@ func TestDemoServe(t *testing.T) {
 			t.Errorf("demo --serve did not say it stopped:\n%s", errOut.String())
 		}
 	})
+}
+
+// TestDemoOnGraphQL: given GitHub's GraphQL schema, the demo's simulated
+// GitHub answers GraphQL and the demo reads it with github.api: graphql,
+// which its config says; the metrics are those of the demo through REST,
+// which it falls back to without the schema, saying so in one line.
+// DORAFLOW_TEST_GITHUB_GRAPHQL_SCHEMA names the schema (make test).
+func TestDemoOnGraphQL(t *testing.T) {
+	schema := os.Getenv(githubfake.SchemaEnv)
+	if schema == "" {
+		t.Skipf("%s is not set: run make test, or set it to the path scripts/graphql-schema.sh fetch prints", githubfake.SchemaEnv)
+	}
+	const fallback = "reading the simulated GitHub with github.api: rest"
+	clickhousetest.Run(t, func(t *testing.T) {
+		dir := t.TempDir()
+		metricsOf := func(out string) string {
+			table, _, _ := strings.Cut(out, "\nThe data is in ClickHouse")
+			return table
+		}
+		cases := []struct {
+			name, schema, api string
+		}{
+			{"rest", "", "rest"},
+			{"graphql", schema, "graphql"},
+		}
+		tables := map[string]string{}
+		for _, tc := range cases {
+			path := filepath.Join(dir, tc.name+".yaml")
+			code, out, errOut := runArgs(t, append(demoArgs(t, path), "--github-graphql-schema", tc.schema))
+			if code != 0 {
+				t.Fatalf("demo (%s): exit %d\n%s", tc.name, code, errOut)
+			}
+			if n := strings.Count(errOut, fallback); n != map[bool]int{true: 1}[tc.schema == ""] {
+				t.Errorf("demo (%s) said %d times it falls back to REST:\n%s", tc.name, n, errOut)
+			}
+			written, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(written), "api: "+tc.api+"\n") {
+				t.Errorf("demo (%s) wrote a config without api: %s:\n%s", tc.name, tc.api, written)
+			}
+			if tc.schema != "" && !strings.Contains(out, "--github-graphql-schema "+tc.schema) {
+				t.Errorf("demo (%s) suggests demo --serve without the schema its config needs:\n%s", tc.name, out)
+			}
+			tables[tc.name] = metricsOf(out)
+		}
+		if tables["rest"] == "" || !strings.Contains(tables["rest"], "SERVICE") || tables["graphql"] != tables["rest"] {
+			t.Errorf("metrics through GraphQL:\n%s\nthrough REST:\n%s", tables["graphql"], tables["rest"])
+		}
+	})
+	code, _, errOut := runArgs(t, []string{"demo", "--github-graphql-schema", filepath.Join(t.TempDir(), "missing.graphql")})
+	if code == 0 || !strings.Contains(errOut, "--github-graphql-schema") || !strings.Contains(errOut, "scripts/graphql-schema.sh fetch") {
+		t.Errorf("a schema that is not there: exit %d, %q; want an error naming the flag and the script", code, errOut)
+	}
 }
