@@ -215,7 +215,7 @@ func (s *signIn) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	res := resourceOf(ctx)
 	replayable := req.Body == nil || req.GetBody != nil
-	renewed := false
+	renewals := 0
 	for switched := 0; ; {
 		c := s.pick(res)
 		header, tok, err := c.authorization(ctx)
@@ -224,7 +224,7 @@ func (s *signIn) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		r := req.Clone(ctx)
 		r.Header.Set("Authorization", header)
-		if req.GetBody != nil && (renewed || switched > 0) {
+		if req.GetBody != nil && (renewals > 0 || switched > 0) {
 			if r.Body, err = req.GetBody(); err != nil {
 				return nil, err
 			}
@@ -235,10 +235,14 @@ func (s *signIn) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		again := false
 		switch {
-		case resp.StatusCode == http.StatusUnauthorized && c.app != nil && !renewed && replayable:
-			// Expired early (clocks differ) or revoked: renew, once.
+		case resp.StatusCode == http.StatusUnauthorized && c.app != nil && renewals < maxRenewals && replayable:
+			// Expired early (clocks differ) or revoked: renew. Twice at
+			// most: the first renewal may hand over the token another
+			// request renewed just before the revocation, refused too;
+			// the second drops that one and asks for a token after it.
 			c.app.renew(tok)
-			renewed, again = true, true
+			renewals++
+			again = true
 		case resp.StatusCode == http.StatusUnauthorized:
 			discard(resp)
 			return nil, &signInError{err: fmt.Errorf("%w (HTTP 401) — check %s", ErrUnauthorized, c.configKey)}
@@ -258,6 +262,10 @@ func (s *signIn) RoundTrip(req *http.Request) (*http.Response, error) {
 		discard(resp)
 	}
 }
+
+// maxRenewals bounds the renewals of an installation token one request
+// makes after 401s (see RoundTrip).
+const maxRenewals = 2
 
 // discard drains and closes a response that is not handed up.
 func discard(resp *http.Response) {
