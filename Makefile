@@ -104,12 +104,15 @@ cc:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq gcc libc6-dev >/dev/null; }
 
 ## test-faults: the pipeline under faults (5xx, rate limits, a ClickHouse restart, kill -9, reruns, upstream deletions) on engines of its own, 18.16 and chDB 26.5
-test-faults: cc
+# The suite reads GitHub through GraphQL, which the fake answers with
+# GitHub's schema (graphql-schema).
+test-faults: cc graphql-schema
 	scripts/clickhouse.sh start $(FAULTS_CH_DIR) $(FAULTS_CH_PORT)
 	scripts/chdb.sh start $(FAULTS_CHDB_DIR) $(FAULTS_CHDB_PORT) || { scripts/clickhouse.sh stop $(FAULTS_CH_DIR); exit 1; }
 	status=0; DORAFLOW_FAULTS_CLICKHOUSE=18.16=native://127.0.0.1:$(FAULTS_CH_PORT),26.5-chdb=http://127.0.0.1:$(FAULTS_CHDB_PORT) \
 		DORAFLOW_FAULTS_CLICKHOUSE_DIR=18.16=$(CURDIR)/$(FAULTS_CH_DIR),26.5-chdb=$(CURDIR)/$(FAULTS_CHDB_DIR) \
-		$(GO) test -race -count=1 -timeout 15m -v -run '^TestFaults$$' ./faults/ || status=$$?; \
+		DORAFLOW_TEST_GITHUB_GRAPHQL_SCHEMA=$(GITHUB_GRAPHQL_SCHEMA) \
+		$(GO) test -race -count=1 -timeout 20m -v -run '^TestFaults$$' ./faults/ || status=$$?; \
 		scripts/clickhouse.sh stop $(FAULTS_CH_DIR); scripts/chdb.sh stop $(FAULTS_CHDB_DIR); exit $$status
 
 ## fuzz: every fuzz target for FUZZTIME each (go test runs only their seed corpus)

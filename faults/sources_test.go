@@ -1,13 +1,18 @@
 package faults
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"doraflow"
 	"doraflow/config"
@@ -20,19 +25,71 @@ import (
 	"doraflow/pipeline"
 )
 
-// upstreams lists the upstream systems the suite runs every scenario
+// upstreams lists the upstream systems the suite runs the scenarios
 // against, each in turn being the one that misbehaves while the others
 // behave. A source joins the suite by adding its entry here.
-// hold is the request at which the process scenarios strike, a third
-// into the backfill's 31 chunks: PagerDuty makes one request a chunk,
-// GitHub a dozen or so (runs, pull requests, compares).
-var upstreams = []struct {
+//
+// An entry may be another way of reading a system that an entry before
+// it reads (system names it): a run reads each system one way, the
+// misbehaving entry's or else the first entry's. GitHub is read through
+// GraphQL, the default, in every scenario, and through REST in the
+// scenarios of restScenarios (faults/README.md says why not all).
+var upstreams = []upstreamEntry{
+	{name: "pagerduty", new: newPagerDuty, hold: 10},
+	{name: "github", new: newGitHub(github.APIGraphQL), hold: 120},
+	{name: "github-rest", system: "github", new: newGitHub(github.APIREST), hold: 120, only: restScenarios},
+}
+
+// restScenarios are the scenarios run with GitHub read through REST: the
+// ones where REST and GraphQL take other paths (retries of 5xx and cut
+// bodies, the primary limit's 403 against GraphQL's RATE_LIMITED, 304s
+// for a backfill run again). The others exercise the pipeline and
+// ClickHouse, which do not depend on the API, and GraphQL runs them.
+var restScenarios = []string{"10% of requests 5xx or dropped", "rate limit exhausted mid-backfill", "same backfill run twice"}
+
+// upstreamEntry is one entry of upstreams.
+type upstreamEntry struct {
 	name string
-	new  func() upstream
+	// system is the upstream system the entry reads, when another entry
+	// before it reads it too: "" for the entry's name.
+	system string
+	new    func() upstream
+	// hold is the request at which the process scenarios strike, a third
+	// into the backfill's 31 chunks: PagerDuty makes one request a chunk,
+	// GitHub a dozen or so (runs, pull requests, compares).
 	hold int64
-}{
-	{"pagerduty", newPagerDuty, 10},
-	{"github", newGitHub, 120},
+	// only names the scenarios the entry misbehaves in; nil: all.
+	only []string
+}
+
+// of is the system the entry reads.
+func (u upstreamEntry) of() string { return cmp.Or(u.system, u.name) }
+
+// runs reports whether the entry misbehaves in scenario.
+func (u upstreamEntry) runs(scenario string) bool {
+	return u.only == nil || slices.Contains(u.only, scenario)
+}
+
+// runUpstreams are the entries a run reads: faulty's, and the first
+// entry of every other system.
+func runUpstreams(faulty string) []upstreamEntry {
+	var faultySystem string
+	for _, u := range upstreams {
+		if u.name == faulty {
+			faultySystem = u.of()
+		}
+	}
+	var out []upstreamEntry
+	seen := map[string]bool{}
+	for _, u := range upstreams {
+		sys := u.of()
+		if seen[sys] || sys == faultySystem && u.name != faulty {
+			continue
+		}
+		seen[sys] = true
+		out = append(out, u)
+	}
+	return out
 }
 
 // holdAt is the request of source at which the process scenarios strike.
@@ -160,22 +217,39 @@ const gitHubToken = "faults-github-token"
 // before end. doraflow reads two of its repositories: acme/api deploys
 // with each successful deploy.yml run, acme/web with each merged pull
 // request labelled deploy.
+//
+// api is how doraflow reads it, github.api: through GraphQL, acme/web's
+// merged pull requests come from GitHub's GraphQL API, which the fake
+// serves with GitHub's schema (graphqlSchema), and the faults hit its
+// queries as they hit REST requests.
 type gitHubFake struct {
 	org *githubfake.Org
+	api string
 	srv *githubfake.Server // the server of the run, for deleteTenth
 	now func() time.Time   // the clock the fake's rate limit runs on, when it has one
 }
 
-func newGitHub() upstream {
-	size := githubfake.Size{Repos: 6, PRsPerRepo: 80, RunsPerRepo: 100, Now: end}
-	return &gitHubFake{org: githubfake.Generate(seed, size)}
+func newGitHub(api string) func() upstream {
+	return func() upstream {
+		size := githubfake.Size{Repos: 6, PRsPerRepo: 80, RunsPerRepo: 100, Now: end}
+		return &gitHubFake{org: githubfake.Generate(seed, size), api: api}
+	}
 }
+
+// graphqlSchema is GitHub's GraphQL schema, which the fake needs to
+// answer GraphQL: DORAFLOW_TEST_GITHUB_GRAPHQL_SCHEMA names it (make
+// test-faults sets it to what scripts/graphql-schema.sh fetch prints).
+var graphqlSchema = sync.OnceValues(func() (*ast.Schema, error) {
+	path := os.Getenv(githubfake.SchemaEnv)
+	if path == "" {
+		return nil, fmt.Errorf("%s is not set: the fault suite reads GitHub through GraphQL, which the fake answers only with GitHub's schema; make test-faults sets it, or set it to the path scripts/graphql-schema.sh fetch prints", githubfake.SchemaEnv)
+	}
+	return githubfake.LoadSchema(path)
+})
 
 func (g *gitHubFake) config(url string) sourceConfig {
 	return sourceConfig{
-		// REST: the suite's fake serves no GraphQL (that needs GitHub's
-		// schema, which extract/github's GraphQL tests load).
-		section: fmt.Sprintf("github:\n  base_url: %s\n  api: rest\n  token: ${FAULTS_GITHUB_TOKEN}\n", url),
+		section: fmt.Sprintf("github:\n  base_url: %s\n  api: %s\n  token: ${FAULTS_GITHUB_TOKEN}\n", url, g.api),
 		deployments: []string{
 			"{name: api-deploys, method: workflow_run, repositories: [acme/api], environment: production, filters: {workflow: deploy.yml, conclusion: success}}",
 			"{name: web-merges, method: merged_pr, repositories: [acme/web], environment: production, filters: {labels: [deploy]}}",
@@ -188,15 +262,21 @@ func (g *gitHubFake) handler(f fault) (http.Handler, func() (int, int)) {
 	// No budget to speak of unless the scenario limits it: the fake's
 	// default 5,000 an hour is not the fault under test.
 	opts := githubfake.Options{Token: gitHubToken, Budget: 1 << 30}
+	if g.api == github.APIGraphQL {
+		// TestFaults checked it loads.
+		opts.GraphQLSchema, _ = graphqlSchema()
+	}
 	if f.failRate > 0 {
 		// 502, 503 and connections dropped mid-body, drawn per request
-		// and URL so a retry is a new draw.
+		// and URL so a retry is a new draw; GraphQL queries alike (the
+		// fake injects faults before it routes).
 		opts.Faults = fakeapi.FailRatePerURL(seed, f.failRate, fakeapi.Fault{Status: 502}, fakeapi.Fault{Status: 503}, fakeapi.Fault{Truncate: true})
 	}
 	if f.rateLimit > 0 {
 		// The primary limit: 403 with X-RateLimit-Remaining 0 and the
-		// reset, as GitHub answers.
-		opts.Budget, opts.ResetEvery, opts.Now = f.rateLimit, time.Minute, f.clock.Now
+		// reset, as GitHub answers; GraphQL's, as many points a minute,
+		// 200 with a RATE_LIMITED error.
+		opts.Budget, opts.GraphQLBudget, opts.ResetEvery, opts.Now = f.rateLimit, f.rateLimit, time.Minute, f.clock.Now
 		g.now = f.clock.Now
 	}
 	g.srv = githubfake.NewServer(g.org, opts)
@@ -207,12 +287,31 @@ func (g *gitHubFake) handler(f fault) (http.Handler, func() (int, int)) {
 }
 
 func (g *gitHubFake) option(cfg *config.Config, store *clickhouse.Store, sleep func(context.Context, time.Duration) error) (pipeline.Option, error) {
-	src, err := github.New(github.Options{BaseURL: cfg.GitHub.BaseURL, Token: cfg.GitHub.Token.Value(), Concurrency: cfg.GitHub.Concurrency,
+	src, err := github.New(github.Options{BaseURL: cfg.GitHub.BaseURL, API: cfg.GitHub.API, Token: cfg.GitHub.Token.Value(), Concurrency: cfg.GitHub.Concurrency,
 		Sleep: sleep, Now: g.now, ETags: pipeline.NewETags(store), Pending: pipeline.NewPending(store)})
 	if err != nil {
 		return nil, err
 	}
 	return pipeline.WithExtractor(doraflow.SourceGitHub, src), nil
+}
+
+// graphqlInjected counts the GraphQL queries that got a fault or a
+// RATE_LIMITED answer, out of all; ok is false when the run read GitHub
+// through REST.
+func (g *gitHubFake) graphqlInjected() (faults, queries int, ok bool) {
+	if g.api != github.APIGraphQL {
+		return 0, 0, false
+	}
+	for _, r := range g.srv.Requests() {
+		if r.Endpoint != githubfake.EndpointGraphQL {
+			continue
+		}
+		queries++
+		if !r.Fault.IsZero() || r.RateLimited {
+			faults++
+		}
+	}
+	return faults, queries, true
 }
 
 // deleteTenth deletes every tenth workflow run, pull request and release

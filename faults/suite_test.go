@@ -153,7 +153,7 @@ func (s *suite) start(t *testing.T, faulty string, f fault) *run {
 	}
 	var sections strings.Builder
 	depBlocks, incBlocks := []string{"{name: manual, method: custom}"}, []string(nil)
-	for _, src := range upstreams {
+	for _, src := range runUpstreams(faulty) {
 		up := src.new()
 		var h http.Handler
 		if src.name == faulty {
