@@ -18,6 +18,7 @@ import (
 	"doraflow"
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
+	"doraflow/internal/logtest"
 )
 
 const (
@@ -415,9 +416,9 @@ func TestTokensTakeOverGraphQL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock(monthUntil)
 			srv := startFake(t, f.org, githubfake.Options{Token: tokens[0], Tokens: tokens[1:], GraphQLSchema: schema, GraphQLBudget: tt.budget, Now: clk.Now})
-			var logs logBuffer
+			var logs logtest.Buffer
 			src := newSource(t, srv.URL(), clk, func(o *github.Options) {
-				o.Tokens, o.Concurrency, o.API, o.Log = tokens[1:], 1, github.APIGraphQL, logs.logger()
+				o.Tokens, o.Concurrency, o.API, o.Log = tokens[1:], 1, github.APIGraphQL, logs.Logger()
 			})
 			var first rows
 			for i := range tt.reads {
