@@ -380,8 +380,9 @@ func TestCheckBudgets(t *testing.T) {
 // token in use until its GraphQL budget is spent (used up, or a
 // RATE_LIMITED refusal of a query costing more than is left) and then on
 // the other at once; only when both are spent does the read wait, once,
-// logged, until the earliest reset. Each query of the read costs 3
-// points (one per repository).
+// logged, until the earliest reset. A read of the block's two
+// repositories of one owner is a search: its probe costs 1 point, the
+// search query 3.
 func TestTokensTakeOverGraphQL(t *testing.T) {
 	schema := needSchema(t)
 	f := handMade(t)
@@ -405,12 +406,15 @@ func TestTokensTakeOverGraphQL(t *testing.T) {
 		// and 2's, which must be the fake's.
 		remaining [2]int
 	}{
-		{name: "spent: the next token serves the next query", budget: 3, reads: 1,
-			want: []served{ok1, ok2}, remaining: [2]int{0, 0}},
-		{name: "refused: the next token serves the query again", budget: 4, reads: 1,
-			want: []served{ok1, {"user 1", true}, ok2}, remaining: [2]int{1, 1}},
-		{name: "all spent: wait for the earliest reset", budget: 3, reads: 2,
-			want: []served{ok1, ok2, {"user 1", true}, ok2, ok1}, waits: 1, remaining: [2]int{0, 0}},
+		{name: "spent: the next token serves the next query", budget: 4, reads: 2,
+			want: []served{ok1, ok1, ok2, ok2}, remaining: [2]int{0, 0}},
+		{name: "refused: the next token serves the query again", budget: 6, reads: 2,
+			want: []served{ok1, ok1, ok1, {"user 1", true}, ok2}, remaining: [2]int{1, 3}},
+		// The third read finds both spent: token 1 is refused, the read
+		// waits, and token 2 serves it after the reset; the fourth goes
+		// to token 1 again.
+		{name: "all spent: wait for the earliest reset", budget: 4, reads: 4,
+			want: []served{ok1, ok1, ok2, ok2, {"user 1", true}, ok2, ok2, ok1, ok1}, waits: 1, remaining: [2]int{0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
