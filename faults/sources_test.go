@@ -36,7 +36,7 @@ import (
 // scenarios of restScenarios (faults/README.md says why not all).
 var upstreams = []upstreamEntry{
 	{name: "pagerduty", new: newPagerDuty, hold: 10},
-	{name: "github", new: newGitHub(github.APIGraphQL), hold: 120},
+	{name: "github", new: newGitHub(github.APIGraphQL), hold: 50},
 	{name: "github-rest", system: "github", new: newGitHub(github.APIREST), hold: 120, only: restScenarios},
 }
 
@@ -54,9 +54,11 @@ type upstreamEntry struct {
 	// before it reads it too: "" for the entry's name.
 	system string
 	new    func() upstream
-	// hold is the request at which the process scenarios strike, a third
-	// into the backfill's 31 chunks: PagerDuty makes one request a chunk,
-	// GitHub a dozen or so (runs, pull requests, compares).
+	// hold is the request at which the process scenarios strike, about a
+	// third into the backfill's 31 chunks: PagerDuty makes one request a
+	// chunk, GitHub through REST a dozen or so (runs, pull requests,
+	// compares), through GraphQL about four (runs and compares over REST,
+	// the pull requests of shipped commits batched in one query).
 	hold int64
 	// only names the scenarios the entry misbehaves in; nil: all.
 	only []string

@@ -60,7 +60,7 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 		key := backfillKey(j.source, j.block.Name, opts.From, opts.To)
 		start, err := p.checkpoint(ctx, key, opts.From)
 		if err != nil {
-			return res, err
+			return res, resumable(fmt.Sprintf("backfill %s", j.block.Name), err)
 		}
 		for since := opts.From; since.Before(opts.To); since = since.Add(opts.Chunk) {
 			until := minTime(since.Add(opts.Chunk), opts.To)
@@ -70,14 +70,15 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 				prog.Resumed++
 				continue
 			}
+			chunk := fmt.Sprintf("backfill %s %s..%s", j.block.Name, since.Format(time.RFC3339), until.Format(time.RFC3339))
 			if err := p.ledger(ctx, "backfill", j, since, until, &res); err != nil {
-				return res, fmt.Errorf("backfill %s %s..%s: %w (run it again to resume)", j.block.Name, since.Format(time.RFC3339), until.Format(time.RFC3339), err)
+				return res, resumable(chunk, err)
 			}
 			if err := w.fence(ctx); err != nil {
-				return res, fmt.Errorf("backfill: %w", err)
+				return res, resumable(chunk, err)
 			}
 			if err := p.store.SetState(ctx, map[string]string{key: unixValue(until)}); err != nil {
-				return res, err
+				return res, resumable(chunk, err)
 			}
 			prog.Done++
 			prog.Deployments, prog.Changes, prog.Incidents = res.Deployments, res.Changes, res.Incidents
@@ -87,7 +88,18 @@ func (p *Pipeline) Backfill(ctx context.Context, opts BackfillOptions) (SyncResu
 		}
 	}
 	res.Promote, err = p.promoteLogged(ctx, "backfill")
-	return res, err
+	if err != nil {
+		return res, resumable("backfill", err)
+	}
+	return res, nil
+}
+
+// resumable says that what failed (a chunk, a checkpoint, the promote at
+// the end) is resumed by running the same backfill again: whatever fails
+// once a backfill has started (a source, ClickHouse gone, the lease
+// lost), its checkpoints let the next run go on from the last chunk done.
+func resumable(what string, err error) error {
+	return fmt.Errorf("%s: %w (run it again to resume)", what, err)
 }
 
 // checkpoint returns where an earlier run of the same backfill stopped, or
