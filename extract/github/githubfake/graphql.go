@@ -497,6 +497,9 @@ type gconn struct {
 	// matches is what a search matched, of which it pages at most
 	// searchCap (total): SearchResultItemConnection.issueCount.
 	matches int
+	// count, when set, counts the items instead of total: a commit's
+	// history is walked only as far as a page needs (commitHistory).
+	count func() int
 }
 
 // page cuts a connection of total items by first and after, calling item
@@ -509,14 +512,9 @@ func page(args map[string]any, total int, item func(i int) any) (any, error) {
 		return nil, errors.New("the fake pages connections with first and after only")
 	}
 	first, _ := intArg(args["first"])
-	lo := 0
-	if a, ok := args["after"].(string); ok && a != "" {
-		b, err := base64.StdEncoding.DecodeString(a)
-		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "cursor:v2:"))
-		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "cursor:v2:") || n < 0 {
-			return nil, &fieldError{typ: "INVALID_CURSOR_ARGUMENTS", msg: fmt.Sprintf("`%s` does not appear to be a valid cursor.", a)}
-		}
-		lo = n + 1
+	lo, err := after(args)
+	if err != nil {
+		return nil, err
 	}
 	lo = min(lo, total)
 	hi := min(lo+first, total)
@@ -525,4 +523,19 @@ func page(args map[string]any, total int, item func(i int) any) (any, error) {
 		c.nodes = append(c.nodes, item(i))
 	}
 	return gobj{v: c}, nil
+}
+
+// after is where a page starts: past the item its after cursor names, 0
+// without one.
+func after(args map[string]any) (int, error) {
+	a, ok := args["after"].(string)
+	if !ok || a == "" {
+		return 0, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(a)
+	n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "cursor:v2:"))
+	if err != nil || err2 != nil || !strings.HasPrefix(string(b), "cursor:v2:") || n < 0 {
+		return 0, &fieldError{typ: "INVALID_CURSOR_ARGUMENTS", msg: fmt.Sprintf("`%s` does not appear to be a valid cursor.", a)}
+	}
+	return n + 1, nil
 }

@@ -126,8 +126,13 @@ var graphqlResolvers = map[string]resolver{
 		c := p.(commitRef)
 		return c.r.Commits[c.i].SHA.String(), nil
 	},
-	// The fake gives author and committer one date (Commit).
-	"Commit.authoredDate":  commitDate,
+	// The author date is the committer date but for a rebase merge's new
+	// commits, which keep their author date (Commit.AuthorDate), as REST's
+	// commit.author.date has it (render.go).
+	"Commit.authoredDate": func(_ *gqlExec, p any, _ map[string]any) (any, error) {
+		c := p.(commitRef)
+		return c.r.Commits[c.i].AuthorDate(), nil
+	},
 	"Commit.committedDate": commitDate,
 	"Commit.messageHeadline": func(_ *gqlExec, p any, _ map[string]any) (any, error) {
 		c := p.(commitRef)
@@ -140,6 +145,12 @@ var graphqlResolvers = map[string]resolver{
 	"Commit.associatedPullRequests": commitAssociatedPullRequests,
 	"PullRequest.baseRefOid":        prBaseRefOid,
 	"PullRequest.headRefOid":        prHeadRefOid,
+	"Commit.history":                commitHistory,
+	"Commit.parents":                commitParents,
+	"Commit.message":                commitMessage,
+	"Commit.url":                    commitURL,
+	"Commit.author":                 commitAuthor,
+	"GitActor.user":                 gitActorUser,
 
 	"Label.name":                        func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(string), nil },
 	"PullRequestChangedFile.path":       func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(string), nil },
@@ -152,9 +163,14 @@ var graphqlResolvers = map[string]resolver{
 		return strings.TrimSuffix(p.(*Person).Login, "[bot]"), nil
 	},
 
-	"Connection.nodes":      func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(*gconn).nodes, nil },
-	"Connection.totalCount": func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(*gconn).total, nil },
-	"Connection.pageInfo":   func(_ *gqlExec, p any, _ map[string]any) (any, error) { return gobj{v: p}, nil },
+	"Connection.nodes": func(_ *gqlExec, p any, _ map[string]any) (any, error) { return p.(*gconn).nodes, nil },
+	"Connection.totalCount": func(_ *gqlExec, p any, _ map[string]any) (any, error) {
+		if c := p.(*gconn); c.count != nil {
+			return c.count(), nil
+		}
+		return p.(*gconn).total, nil
+	},
+	"Connection.pageInfo": func(_ *gqlExec, p any, _ map[string]any) (any, error) { return gobj{v: p}, nil },
 	"Connection.edges": func(_ *gqlExec, p any, _ map[string]any) (any, error) {
 		c := p.(*gconn)
 		edges := make([]any, len(c.nodes))
