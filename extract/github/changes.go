@@ -50,6 +50,9 @@ type commitInfo struct {
 	title     string    // the first line of the message
 	url       string
 	author    string // login; "" for an author without a GitHub account
+	// unnamed marks an author GraphQL left null (graphql_history.go):
+	// no account, or an app's bot, whose login only REST gives.
+	unnamed bool
 }
 
 func commitInfoOf(rc *github.RepositoryCommit) commitInfo {
@@ -224,6 +227,15 @@ func (rr *repoRead) collapse(ctx context.Context, commits []commitInfo) ([]doraf
 	for i, c := range commits {
 		pr := owner[i]
 		if pr == nil {
+			if c.unnamed {
+				// The commit's author login, as compare would have
+				// given it.
+				rc, err := rr.commit(ctx, c.sha)
+				if err != nil {
+					return nil, nil, err
+				}
+				c.author = rc.author
+			}
 			ch := rr.loneChange(c)
 			out = append(out, ch)
 			made[ch.ID] = []string{c.sha}

@@ -37,21 +37,27 @@ func TestGraphQLShipsMatchREST(t *testing.T) {
 		// What the GraphQL read must no longer send over REST.
 		noREST []string
 		// The GraphQL read's queries and points: the lookups of 100
-		// commits a point, and without the merged_pr block before it
-		// the pull requests' reads, 3 points per 100.
+		// commits a point, the ranges of 9 deployments a point, and
+		// without the merged_pr block before it the pull requests'
+		// reads, 3 points per 100.
 		queries, points int
+		// The GraphQL read's compares: the ranges its heads' histories
+		// did not prove linear (graphql_history.go).
+		compares int64
 	}{
-		{name: "workflow runs", block: runs, queries: 18, points: 34,
+		{name: "workflow runs", block: runs, queries: 29, points: 45, compares: 68,
 			noREST: []string{"GET /repos/{owner}/{repo}/commits/{sha}/pulls", "GET /repos/{owner}/{repo}/pulls/{number}/reviews"}},
-		{name: "workflow runs after merged_pr", before: &merged, block: runs, queries: 6, points: 6,
+		{name: "workflow runs after merged_pr", before: &merged, block: runs, queries: 17, points: 17, compares: 68,
 			noREST: []string{"GET /repos/{owner}/{repo}/commits/{sha}/pulls", "GET /repos/{owner}/{repo}/pulls/{number}/commits"}},
 		{name: "releases", block: doraflow.Block{Name: "releases", Method: doraflow.MethodRelease, Repositories: all,
-			Environment: doraflow.EnvironmentProduction}, queries: 17, points: 29,
+			Environment: doraflow.EnvironmentProduction}, queries: 23, points: 35, compares: 25,
 			noREST: []string{"GET /repos/{owner}/{repo}/commits/{sha}/pulls"}},
 		{name: "deployments", block: doraflow.Block{Name: "deployments", Method: doraflow.MethodDeployment, Repositories: all,
-			Filters: doraflow.Filters{"environment": "production"}}, queries: 21, points: 38,
+			Filters: doraflow.Filters{"environment": "production"}}, queries: 27, points: 44, compares: 41,
 			noREST: []string{"GET /repos/{owner}/{repo}/commits/{sha}/pulls"}},
 	}
+	compare := "GET /repos/{owner}/{repo}/compare/{basehead...}"
+	saved := int64(0) // compares the GraphQL reads did not send
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rest := newSource(t, srv.URL(), nil, func(o *github.Options) { o.API = github.APIREST })
@@ -91,9 +97,17 @@ func TestGraphQLShipsMatchREST(t *testing.T) {
 			if gqlREST := gqlSt.Requests - int(queries); gqlREST >= restSt.Requests {
 				t.Errorf("GraphQL read sent %d REST requests, REST %d: nothing saved", gqlREST, restSt.Requests)
 			}
-			t.Logf("%d deployments, %d changes: REST %d requests (%d commit lookups); GraphQL %d REST requests, %d queries, %d points",
-				len(restRows.deployments), len(restRows.changes), restSt.Requests, restBy[pulls], gqlSt.Requests-int(queries), queries, gqlSt.Points)
+			// Some ranges hold a merge commit: REST compares them.
+			if n := fs.ByEndpoint[compare]; n != tc.compares || n == 0 || n > restBy[compare] {
+				t.Errorf("the GraphQL read sent %d × %s, want %d (REST: %d)", n, compare, tc.compares, restBy[compare])
+			}
+			saved += restBy[compare] - fs.ByEndpoint[compare]
+			t.Logf("%d deployments, %d changes: REST %d requests (%d commit lookups, %d compares); GraphQL %d REST requests (%d compares), %d queries, %d points",
+				len(restRows.deployments), len(restRows.changes), restSt.Requests, restBy[pulls], restBy[compare], gqlSt.Requests-int(queries), fs.ByEndpoint[compare], queries, gqlSt.Points)
 		})
+	}
+	if saved == 0 {
+		t.Errorf("no GraphQL read saved a compare: no range was read through Commit.history")
 	}
 }
 

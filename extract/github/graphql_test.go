@@ -3,6 +3,7 @@ package github_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"reflect"
@@ -261,4 +262,71 @@ func postGraphQL(t *testing.T, srv *githubfake.Server, query string) gqlAnswer {
 		t.Errorf("X-RateLimit-Resource %q, want graphql", resp.Header.Get("X-RateLimit-Resource"))
 	}
 	return got
+}
+
+// TestGraphQLFakeHistory pins the fake's Commit.history: git log's order
+// from the commit down (a merge commit's two parents counted), paged by
+// first and after, costed by the formula (1 + a parents connection per
+// commit listed).
+func TestGraphQLFakeHistory(t *testing.T) {
+	schema := needSchema(t)
+	f := handMade(t)
+	srv := startFake(t, f.org, githubfake.Options{GraphQLSchema: schema})
+	query := func(first int, after string) string {
+		return fmt.Sprintf(`{ rateLimit { cost nodeCount } repository(owner: "acme", name: "api") { object(oid: %q) { ... on Commit {
+			history(first: %d, after: %q) { nodes { oid parents(first: 2) { totalCount } } pageInfo { hasNextPage endCursor } } } } } }`,
+			f.squash5.String(), first, after)
+	}
+	type page struct {
+		RateLimit  struct{ Cost, NodeCount int }
+		Repository struct {
+			Object struct {
+				History struct {
+					Nodes []struct {
+						OID     string
+						Parents struct{ TotalCount int }
+					}
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+			}
+		}
+	}
+	read := func(first int, after string) page {
+		t.Helper()
+		got := postGraphQL(t, srv, query(first, after))
+		if len(got.Errors) > 0 {
+			t.Fatalf("errors %+v", got.Errors)
+		}
+		var p page
+		if err := json.Unmarshal(got.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := read(3, "")
+	h := first.Repository.Object.History
+	want := []struct {
+		oid     githubfake.SHA
+		parents int
+	}{{f.squash5, 1}, {f.lone2, 1}, {f.merge2, 2}}
+	if len(h.Nodes) != len(want) || !h.PageInfo.HasNextPage {
+		t.Fatalf("first page %+v, want %d commits and more", h, len(want))
+	}
+	for i, w := range want {
+		if n := h.Nodes[i]; n.OID != w.oid.String() || n.Parents.TotalCount != w.parents {
+			t.Errorf("commit %d: %s with %d parents, want %s with %d", i, n.OID, n.Parents.TotalCount, w.oid, w.parents)
+		}
+	}
+	// 1 + 3 requests: 1 point; 3 commits and 3 × 2 parents.
+	if rl := first.RateLimit; rl.Cost != 1 || rl.NodeCount != 9 {
+		t.Errorf("cost %d, nodes %d; want 1 and 9", rl.Cost, rl.NodeCount)
+	}
+	two := read(2, "").Repository.Object.History
+	next := read(1, two.PageInfo.EndCursor).Repository.Object.History
+	if len(next.Nodes) != 1 || next.Nodes[0].OID != f.merge2.String() {
+		t.Errorf("the page after the first two: %+v, want %s", next.Nodes, f.merge2)
+	}
 }
