@@ -44,7 +44,7 @@ func (rr *repoRead) newShipQueue() *shipQueue {
 }
 
 // push compares a deployment with its base (shipped) and queues it; over
-// GraphQL a range between two commits waits for historyBatch others. A
+// GraphQL a range between two commits waits until historyBatch wait. A
 // failed compare first emits what is queued before it, as the
 // deployments before it would have been emitted one by one.
 func (q *shipQueue) push(ctx context.Context, d doraflow.Deployment, base string) error {
