@@ -48,40 +48,39 @@ const (
 // merged pull requests none of which merged it (one off the default
 // branch): both paths then take the first merged one listed.
 func commitPRsQuery(n int) string {
-	var b strings.Builder
-	b.WriteString("query CommitPullRequests($owner: String!, $name: String!")
-	for i := range n {
-		fmt.Fprintf(&b, ", $c%d: GitObjectID!", i)
-	}
-	b.WriteString(") {\n  rateLimit { cost remaining resetAt }\n  repository(owner: $owner, name: $name) {\n")
-	for i := range n {
-		fmt.Fprintf(&b, "    c%d: object(oid: $c%d) { ...commitPRs }\n", i, i)
-	}
-	fmt.Fprintf(&b, `  }
-}
-
-fragment commitPRs on Commit {
+	return batchQuery("CommitPullRequests", "", "c", "GitObjectID!", n, "object(oid: $V) { ...commitPRs }", fmt.Sprintf(`fragment commitPRs on Commit {
   associatedPullRequests(first: %d, orderBy: {field: CREATED_AT, direction: ASC}) {
     nodes { number mergedAt mergeCommit { oid } }
   }
-}`, commitPRsFirst)
-	return b.String()
+}`, commitPRsFirst))
 }
 
 // prDetailsQuery reads n merged pull requests by number ($pI) with the
 // fragment of the merged_pr listing, and the commits REST's base.sha and
 // head.sha name (prStarted's range of a pull request of 250 commits).
 func prDetailsQuery(n int) string {
+	return batchQuery("PullRequestDetails", ", $paths: Boolean!", "p", "Int!", n, "pullRequest(number: $V) { ...mergedPR baseRefOid headRefOid }", mergedPRFragment)
+}
+
+// batchQuery builds a query named name that asks the same of n objects of
+// one repository at once: field, with $V standing for the object's own
+// variable ($prefixI, of varType), under the alias prefixI, after the
+// query's variables ($owner, $name, then extraVars) and followed by
+// fragments, the fragments field spreads. One query for many objects is
+// what makes a batch cost one rate-limit point where REST spends a request
+// per object.
+func batchQuery(name, extraVars, prefix, varType string, n int, field, fragments string) string {
 	var b strings.Builder
-	b.WriteString("query PullRequestDetails($owner: String!, $name: String!, $paths: Boolean!")
+	fmt.Fprintf(&b, "query %s($owner: String!, $name: String!%s", name, extraVars)
 	for i := range n {
-		fmt.Fprintf(&b, ", $p%d: Int!", i)
+		fmt.Fprintf(&b, ", $%s%d: %s", prefix, i, varType)
 	}
 	b.WriteString(") {\n  rateLimit { cost remaining resetAt }\n  repository(owner: $owner, name: $name) {\n")
 	for i := range n {
-		fmt.Fprintf(&b, "    p%d: pullRequest(number: $p%d) { ...mergedPR baseRefOid headRefOid }\n", i, i)
+		alias := prefix + strconv.Itoa(i)
+		fmt.Fprintf(&b, "    %s: %s\n", alias, strings.ReplaceAll(field, "$V", "$"+alias))
 	}
-	b.WriteString("  }\n}\n\n" + mergedPRFragment)
+	b.WriteString("  }\n}\n\n" + fragments)
 	return b.String()
 }
 

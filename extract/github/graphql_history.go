@@ -43,19 +43,7 @@ const (
 // REST's, whose first line is the title (messageHeadline may be
 // shortened).
 func historyQuery(n int) string {
-	var b strings.Builder
-	b.WriteString("query CommitHistory($owner: String!, $name: String!")
-	for i := range n {
-		fmt.Fprintf(&b, ", $h%d: GitObjectID!", i)
-	}
-	b.WriteString(") {\n  rateLimit { cost remaining resetAt }\n  repository(owner: $owner, name: $name) {\n")
-	for i := range n {
-		fmt.Fprintf(&b, "    h%d: object(oid: $h%d) { ...linearHistory }\n", i, i)
-	}
-	fmt.Fprintf(&b, `  }
-}
-
-fragment linearHistory on Commit {
+	return batchQuery("CommitHistory", "", "h", "GitObjectID!", n, "object(oid: $V) { ...linearHistory }", fmt.Sprintf(`fragment linearHistory on Commit {
   history(first: %d) {
     nodes {
       oid authoredDate committedDate message url
@@ -63,8 +51,7 @@ fragment linearHistory on Commit {
       parents(first: 2) { totalCount }
     }
   }
-}`, historyFirst)
-	return b.String()
+}`, historyFirst))
 }
 
 // gqlHistory is one head of a CommitHistory answer.
