@@ -12,6 +12,8 @@ import (
 	"doraflow/extract/github"
 	"doraflow/extract/github/githubfake"
 	"doraflow/internal/logtest"
+
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // costSizesEnv names the organisation sizes BenchmarkCost measures
@@ -66,14 +68,7 @@ func BenchmarkCost(b *testing.B) {
 	}
 	for _, n := range sizes {
 		b.Run("entities="+strconv.Itoa(n), func(b *testing.B) {
-			size := githubfake.SizeFor(n)
-			size.Days = 365
-			org := githubfake.Generate(1, size)
-			srv := githubfake.NewServer(org, githubfake.Options{Token: testToken, Budget: 1 << 30, GraphQLBudget: 1 << 30,
-				LogSize: 1, GraphQLSchema: schema})
-			srv.Start()
-			b.Cleanup(srv.Close)
-			since, until := org.Now.AddDate(0, 0, -365), org.Now
+			_, srv, since, until := yearFake(b, githubfake.SizeFor(n), schema)
 			var rest, gql []blockCost
 			b.ResetTimer()
 			for range b.N {
@@ -212,14 +207,7 @@ func BenchmarkMergedPRListing(b *testing.B) {
 	}
 	for _, sh := range shapes {
 		b.Run(sh.name, func(b *testing.B) {
-			size := sh.size
-			size.Days = 365
-			org := githubfake.Generate(1, size)
-			srv := githubfake.NewServer(org, githubfake.Options{Token: testToken, Budget: 1 << 30, GraphQLBudget: 1 << 30,
-				LogSize: 1, GraphQLSchema: schema})
-			srv.Start()
-			b.Cleanup(srv.Close)
-			since, until := org.Now.AddDate(0, 0, -365), org.Now
+			org, srv, since, until := yearFake(b, sh.size, schema)
 			var st github.Stats
 			var queries int64
 			var logs logtest.Buffer
@@ -321,4 +309,18 @@ func TestSearchQueries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// yearFake serves a year of an organisation of size, with budgets no
+// read spends and a log of one request (the counts are the server's
+// stats), and returns the organisation and the year's window.
+func yearFake(b *testing.B, size githubfake.Size, schema *ast.Schema) (org *githubfake.Org, srv *githubfake.Server, since, until time.Time) {
+	b.Helper()
+	size.Days = 365
+	org = githubfake.Generate(1, size)
+	srv = githubfake.NewServer(org, githubfake.Options{Token: testToken, Budget: 1 << 30, GraphQLBudget: 1 << 30,
+		LogSize: 1, GraphQLSchema: schema})
+	srv.Start()
+	b.Cleanup(srv.Close)
+	return org, srv, org.Now.AddDate(0, 0, -365), org.Now
 }
