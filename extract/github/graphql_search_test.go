@@ -94,20 +94,7 @@ func TestGraphQLSearchMatchesREST(t *testing.T) {
 			if !strings.Contains(logs.String(), bySearch) || strings.Contains(logs.String(), byRepository) {
 				t.Fatalf("the GraphQL read did not choose the search; log:\n%s", logs.String())
 			}
-			if !reflect.DeepEqual(restRows, gqlRows) {
-				for id, d := range restRows.deployments {
-					if !reflect.DeepEqual(d, gqlRows.deployments[id]) {
-						t.Errorf("deployment %s:\nREST   %+v\nsearch %+v", id, d, gqlRows.deployments[id])
-					}
-				}
-				for id, c := range restRows.changes {
-					if !reflect.DeepEqual(c, gqlRows.changes[id]) {
-						t.Errorf("change %s:\nREST   %+v\nsearch %+v", id, c, gqlRows.changes[id])
-					}
-				}
-				t.Fatalf("the search read %d deployments and %d changes, REST %d and %d", len(gqlRows.deployments), len(gqlRows.changes),
-					len(restRows.deployments), len(restRows.changes))
-			}
+			diffRows(t, restRows, gqlRows)
 			if gqlSt.Points != tc.points || int(fs.Points) != tc.points {
 				t.Errorf("the search spent %d points by its count, %d by the fake's; want %d", gqlSt.Points, fs.Points, tc.points)
 			}

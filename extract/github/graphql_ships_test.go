@@ -1,7 +1,6 @@
 package github_test
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -109,36 +108,4 @@ func TestGraphQLShipsMatchREST(t *testing.T) {
 	if saved == 0 {
 		t.Errorf("no GraphQL read saved a compare: no range was read through Commit.history")
 	}
-}
-
-// diffRows fails the test unless got equals want row for row, naming the
-// rows that differ.
-func diffRows(t *testing.T, want, got rows) {
-	t.Helper()
-	if reflect.DeepEqual(want, got) {
-		return
-	}
-	for id, d := range want.deployments {
-		if !reflect.DeepEqual(d, got.deployments[id]) {
-			t.Errorf("deployment %s:\nREST    %+v\nGraphQL %+v", id, d, got.deployments[id])
-		}
-	}
-	for id, c := range want.changes {
-		if !reflect.DeepEqual(c, got.changes[id]) {
-			t.Errorf("change %s:\nREST    %+v\nGraphQL %+v", id, c, got.changes[id])
-		}
-	}
-	for id, s := range want.ships {
-		if !reflect.DeepEqual(s, got.ships[id]) {
-			t.Errorf("ships of %s:\nREST    %v\nGraphQL %v", id, s, got.ships[id])
-		}
-	}
-	for id, c := range want.commits {
-		if !reflect.DeepEqual(c, got.commits[id]) {
-			t.Errorf("commits of %s:\nREST    %v\nGraphQL %v", id, c, got.commits[id])
-		}
-	}
-	t.Fatalf("GraphQL read %d deployments, %d changes, %d ships, commits of %d; REST %d, %d, %d, %d",
-		len(got.deployments), len(got.changes), len(got.ships), len(got.commits),
-		len(want.deployments), len(want.changes), len(want.ships), len(want.commits))
 }

@@ -82,20 +82,7 @@ func TestGraphQLMatchesREST(t *testing.T) {
 			if len(restRows.deployments) == 0 || len(restRows.changes) != len(restRows.deployments) {
 				t.Fatalf("REST read %d deployments and %d changes: the case proves nothing", len(restRows.deployments), len(restRows.changes))
 			}
-			if !reflect.DeepEqual(restRows, gqlRows) {
-				for id, d := range restRows.deployments {
-					if !reflect.DeepEqual(d, gqlRows.deployments[id]) {
-						t.Errorf("deployment %s:\nREST    %+v\nGraphQL %+v", id, d, gqlRows.deployments[id])
-					}
-				}
-				for id, c := range restRows.changes {
-					if !reflect.DeepEqual(c, gqlRows.changes[id]) {
-						t.Errorf("change %s:\nREST    %+v\nGraphQL %+v", id, c, gqlRows.changes[id])
-					}
-				}
-				t.Fatalf("GraphQL read %d deployments and %d changes, REST %d and %d", len(gqlRows.deployments), len(gqlRows.changes),
-					len(restRows.deployments), len(restRows.changes))
-			}
+			diffRows(t, restRows, gqlRows)
 			if gqlSt.Points != tc.points || int(fs.Points) != tc.points {
 				t.Errorf("GraphQL read spent %d points by its count, %d by the fake's; want %d", gqlSt.Points, fs.Points, tc.points)
 			}
