@@ -183,12 +183,7 @@ func TestGraphQLRateLimited(t *testing.T) {
 func TestGraphQLFakeLimits(t *testing.T) {
 	schema := needSchema(t)
 	srv := startFake(t, handMade(t).org, githubfake.Options{GraphQLSchema: schema})
-	cases := []struct {
-		name, query string
-		wantType    string // the error's type; "" for none
-		wantMsg     string // part of the error message
-		wantData    string // part of the data
-	}{
+	cases := []gqlCase{
 		{name: "cost and nodes", query: `{ rateLimit { cost nodeCount } repository(owner: "acme", name: "api") {
 			pullRequests(first: 100) { nodes { commits(first: 100) { totalCount } labels(first: 10) { totalCount } } } } }`,
 			// 1 + 100 + 100 requests = 2 points; 100 + 10,000 + 1,000 nodes
@@ -208,18 +203,7 @@ func TestGraphQLFakeLimits(t *testing.T) {
 			wantType: "NOT_FOUND", wantMsg: "Could not resolve to a Repository with the name 'acme/nope'.", wantData: `"repository":null`},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got := postGraphQL(t, srv, tc.query)
-			switch {
-			case tc.wantMsg == "" && len(got.Errors) > 0:
-				t.Errorf("errors %+v, want none", got.Errors)
-			case tc.wantMsg != "" && (len(got.Errors) != 1 || got.Errors[0].Type != tc.wantType || !strings.Contains(got.Errors[0].Message, tc.wantMsg)):
-				t.Errorf("errors %+v, want one of type %q saying %q", got.Errors, tc.wantType, tc.wantMsg)
-			}
-			if !strings.Contains(string(got.Data), tc.wantData) {
-				t.Errorf("data %s, want it to hold %s", got.Data, tc.wantData)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t, srv) })
 	}
 }
 
@@ -227,6 +211,30 @@ func TestGraphQLFakeLimits(t *testing.T) {
 type gqlAnswer struct {
 	Data   json.RawMessage `json:"data"`
 	Errors []struct{ Type, Message string }
+}
+
+// gqlCase is a query sent to the fake as is, and what its answer must
+// hold.
+type gqlCase struct {
+	name, query string
+	wantType    string // the error's type; "" for none
+	wantMsg     string // part of the error message; "" for no error
+	wantData    string // part of the data
+}
+
+// check sends the case's query to srv and checks the answer.
+func (tc gqlCase) check(t *testing.T, srv *githubfake.Server) {
+	t.Helper()
+	got := postGraphQL(t, srv, tc.query)
+	switch {
+	case tc.wantMsg == "" && len(got.Errors) > 0:
+		t.Errorf("errors %+v, want none", got.Errors)
+	case tc.wantMsg != "" && (len(got.Errors) != 1 || got.Errors[0].Type != tc.wantType || !strings.Contains(got.Errors[0].Message, tc.wantMsg)):
+		t.Errorf("errors %+v, want one of type %q saying %q", got.Errors, tc.wantType, tc.wantMsg)
+	}
+	if !strings.Contains(string(got.Data), tc.wantData) {
+		t.Errorf("data %s, want it to hold %s", got.Data, tc.wantData)
+	}
 }
 
 // postGraphQL sends query to the fake with the test token and checks the
