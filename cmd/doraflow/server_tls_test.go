@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -18,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"doraflow/config"
+	"doraflow/internal/logtest"
 	"doraflow/pipeline"
 )
 
@@ -59,24 +58,13 @@ func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string, cert 
 
 // serveLogs is a log sink the server's and the pipeline's goroutines
 // may write to at once.
-type serveLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *serveLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type serveLogs struct{ logtest.Buffer }
 
 // lines returns the log lines, decoded.
 func (l *serveLogs) lines(t *testing.T) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("log line %q: %v", line, err)
@@ -175,8 +163,8 @@ func TestServeHTTPS(t *testing.T) {
 	if !running {
 		t.Errorf("the start line does not say https:\n%v", logs.lines(t))
 	}
-	if strings.Contains(logs.buf.String(), "SECRET") || strings.Contains(logs.buf.String(), apiToken) {
-		t.Errorf("the log shows a token:\n%s", logs.buf.String())
+	if strings.Contains(logs.String(), "SECRET") || strings.Contains(logs.String(), apiToken) {
+		t.Errorf("the log shows a token:\n%s", logs.String())
 	}
 }
 
@@ -213,10 +201,10 @@ func TestServeWarnsAboutExposure(t *testing.T) {
 				}
 			}
 			if strings.Join(got, ",") != strings.Join(c.want, ",") {
-				t.Errorf("warnings about %q, want %q:\n%s", got, c.want, logs.buf.String())
+				t.Errorf("warnings about %q, want %q:\n%s", got, c.want, logs.String())
 			}
-			if strings.Contains(logs.buf.String(), apiToken) {
-				t.Errorf("the log shows the token:\n%s", logs.buf.String())
+			if strings.Contains(logs.String(), apiToken) {
+				t.Errorf("the log shows the token:\n%s", logs.String())
 			}
 		})
 	}
